@@ -1,0 +1,108 @@
+"""Call events: what the channel tracker reports and the distributor consumes.
+
+Every event carries the call id (the inbound channel's Linkedid). These are the
+contract between ``acd.tracker`` (AMI in) and the rest of the system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from callcenter.bus import DomainEvent
+
+
+class Skill(StrEnum):
+    PSYCHOLOGICAL = "psychological"
+    LEGAL = "legal"
+    GENERAL = "general"
+    CRISIS = "crisis"
+
+
+class MissReason(StrEnum):
+    ABANDONED = "abandoned"  # hung up while waiting
+    SHORT_HANGUP = "short_hangup"  # hung up within a few seconds: a hesitant caller
+    OVERFLOW = "overflow"  # waited too long or the queue was full
+    ALL_BUSY = "all_busy"  # no seat open at all
+    CLOSED = "closed"  # out of hours
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallArrived(DomainEvent):
+    """An inbound channel for the hotline appeared (before any agent answers)."""
+
+    caller_number: str
+    caller_name: str = ""
+    dnis: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallWaiting(DomainEvent):
+    """The caller is in music on hold and waits for a seat (UserEvent CallWaiting)."""
+
+    caller_number: str
+    caller_name: str = ""
+    skill: Skill = Skill.GENERAL
+    wait_channel: str
+    requeued: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatRinging(DomainEvent):
+    seat: str
+    channel: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatFailed(DomainEvent):
+    """The seat did not take the caller (NOANSWER, BUSY, CHANUNAVAIL, ...)."""
+
+    seat: str
+    dial_status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallConnected(DomainEvent):
+    """Caller and seat are bridged: an agent answered."""
+
+    seat: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackOffered(DomainEvent):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallEnded(DomainEvent):
+    """The inbound channel hung up. ``estimated`` when the end was inferred on resync."""
+
+    cause: int = 16
+    connected: bool = False
+    estimated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatReachability(DomainEvent):
+    """The seat's softphone registered (reachable) or went away."""
+
+    seat: str
+    reachable: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallMissed(DomainEvent):
+    """A call no agent answered; becomes (or merges into) one pending callback."""
+
+    caller_number: str
+    reason: MissReason
+    waited_seconds: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRouted(DomainEvent):
+    """The distributor sent the caller to a seat, with the reason a supervisor can read."""
+
+    seat: str
+    explanation: str

@@ -1,0 +1,30 @@
+"""Call records: one row per inbound call, keyed by the inbound channel's Linkedid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller_number: Mapped[str] = mapped_column(String(32), index=True)
+    caller_name: Mapped[str] = mapped_column(String(128), default="")
+    skill: Mapped[str] = mapped_column(String(16), default="general")
+    arrived_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_estimated: Mapped[bool] = mapped_column(default=False)
+    # waiting | ringing | connected | answered | abandoned | overflow | closed
+    outcome: Mapped[str] = mapped_column(String(16), default="waiting")
+    seat: Mapped[str | None] = mapped_column(String(8))
+    agent: Mapped[str | None] = mapped_column(String(64))
+    campaign: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_calls_arrived_at", "arrived_at"),)

@@ -1,0 +1,30 @@
+"""Phone numbers: normalise for storage, mask for logs and for roles that need not see them."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "CN"
+
+
+def normalise(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 where the number parses (``+8613800000001``); digits only otherwise."""
+    text = raw.strip()
+    if not text or text == "<unknown>":
+        return ""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    if phonenumbers.is_possible_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+def mask(number: str) -> str:
+    """Keep the first three and last two digits: ``+86138******01``."""
+    if len(number) <= 5:
+        return "*" * len(number)
+    head = 6 if number.startswith("+86") else 3
+    head = min(head, len(number) - 2)
+    return number[:head] + "*" * (len(number) - head - 2) + number[-2:]

@@ -1,0 +1,106 @@
+"""Runtime settings, read from the environment with the ``CALLCENTER_`` prefix."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_SEATS = [str(n) for n in range(8001, 8021)]
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set. An invalid value stops start-up with its name."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/callcenter.sqlite3"
+    redis_url: str | None = None
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = Field(default=5038, ge=1, le=65535)
+    ami_username: str = "acd"
+    ami_secret: str = "acd-secret"
+    ami_action_timeout: float = Field(default=5.0, gt=0)
+    ami_ping_interval: float = Field(default=10.0, gt=0)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+
+    timezone: str = "Asia/Shanghai"
+    hotline_number: str = "12355"
+    hotline_id: str = "12355"
+
+    seat_extensions: Annotated[list[str], NoDecode] = Field(default_factory=lambda: DEFAULT_SEATS)
+    normal_seats: int = Field(default=8, ge=1, le=20)
+    callback_seat: str = "8099"
+    ring_timeout: float = Field(default=15.0, gt=0)
+    max_wait: float = Field(default=120.0, gt=0)
+    max_queue: int = Field(default=50, ge=1)
+    wrapup_seconds: float = Field(default=60.0, ge=0)
+    wrapup_high_risk_seconds: float = Field(default=180.0, ge=0)
+    open_hours: str = Field(default="00:00-24:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    quiet_hours: str = Field(default="22:00-08:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("seat_extensions", mode="before")
+    @classmethod
+    def _split_seats(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("seat_extensions")
+    @classmethod
+    def _seats_are_extensions(cls, value: list[str]) -> list[str]:
+        bad = [seat for seat in value if not seat.isdigit()]
+        if bad:
+            raise ValueError(f"seat extensions must be digits, got {bad}")
+        if not value:
+            raise ValueError("at least one seat extension is needed")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def open_window(self) -> tuple[time, time]:
+        return parse_window(self.open_hours)
+
+    @property
+    def quiet_window(self) -> tuple[time, time]:
+        return parse_window(self.quiet_hours)
+
+
+def parse_window(text: str) -> tuple[time, time]:
+    """``"22:00-08:00"`` → (22:00, 08:00); ``24:00`` means the end of the day."""
+    start, end = text.split("-")
+    return _clock(start), _clock(end)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    if hours == 24 and minutes == 0:
+        return time.max
+    return time(hours, minutes)

