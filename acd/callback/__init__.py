@@ -1,0 +1,1 @@
+"""Automated callback of missed calls through the dedicated callback seat (来电遇忙漏接专席)."""
