@@ -64,9 +64,10 @@ class SeatFailed(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CallConnected(DomainEvent):
-    """Caller and seat are bridged: an agent answered."""
+    """Caller and seat are bridged: an agent answered. The ACD fills in the agent."""
 
     seat: str
+    agent: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -68,8 +68,12 @@ class EventBus:
         for name, queue, handler in self._queues:
             self._tasks.append(asyncio.create_task(self._drain(name, queue, handler)))
 
-    async def stop(self) -> None:
-        await self.join()
+    async def stop(self, drain_timeout: float = 5.0) -> None:
+        """Give subscribers a moment to finish what was published, then stop them."""
+        try:
+            await asyncio.wait_for(self.join(), drain_timeout)
+        except TimeoutError:
+            log.warning("bus stopped with unhandled events: %s", self.backlog())
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -90,12 +90,12 @@ async def transaction(
 
 def import_all_models() -> MetaData:
     """Import every ``models`` module of every package so ``Base.metadata`` knows all tables."""
-    for module_name in _modules_named("models"):
+    for module_name in modules_named("models"):
         importlib.import_module(module_name)
     return Base.metadata
 
 
-def _modules_named(leaf: str) -> list[str]:
+def modules_named(leaf: str) -> list[str]:
     found: list[str] = []
     for package in DOMAIN_PACKAGES:
         module = importlib.import_module(package)

@@ -1,0 +1,77 @@
+"""Queue and call history over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from acd.records import recent_calls
+from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.phone import mask
+
+router = APIRouter(prefix="/api", tags=["queue and calls"])
+
+
+class CallOut(BaseModel):
+    call_id: str
+    caller_number: str
+    skill: str
+    arrived_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    end_estimated: bool
+    outcome: str
+    seat: str | None
+    agent: str | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+
+
+@router.get("/queue")
+async def queue(runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The waiting callers, in routing order, each with why it is (still) waiting."""
+    snapshot = await runtime.live.get_snapshot("queue") or {"at": None, "waiting": []}
+    if not principal.sees_full_numbers:
+        for entry in snapshot["waiting"]:
+            if "number" in entry:
+                entry["number"] = mask(entry["number"])
+    return dict(snapshot)
+
+
+@router.get("/calls")
+async def calls(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    since: datetime | None = None,
+) -> list[CallOut]:
+    """Recent calls, newest first, with their outcome."""
+    rows = await recent_calls(session, limit=limit, offset=offset, since=since)
+    return [
+        CallOut(
+            call_id=row.call_id,
+            caller_number=row.caller_number if principal.sees_full_numbers
+            else mask(row.caller_number),
+            skill=row.skill,
+            arrived_at=row.arrived_at,
+            answered_at=row.answered_at,
+            ended_at=row.ended_at,
+            end_estimated=row.end_estimated,
+            outcome=row.outcome,
+            seat=row.seat,
+            agent=row.agent,
+            wait_seconds=_seconds(row.arrived_at, row.answered_at),
+            talk_seconds=_seconds(row.answered_at, row.ended_at),
+        )
+        for row in rows
+    ]
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)

@@ -1,0 +1,75 @@
+"""Writes and reads of call records. Runs beside the hot path, never on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
+from acd.models import Call
+
+
+async def record_arrival(session: AsyncSession, event: CallArrived, campaign: str | None) -> Call:
+    """Idempotent: a resync that reports the same call again changes nothing."""
+    assert event.call_id
+    call = await session.get(Call, event.call_id)
+    if call is None:
+        call = Call(
+            call_id=event.call_id,
+            caller_number=event.caller_number,
+            caller_name=event.caller_name,
+            arrived_at=event.at,
+            campaign=campaign,
+        )
+        session.add(call)
+    return call
+
+
+async def _call(session: AsyncSession, call_id: str | None) -> Call | None:
+    return None if call_id is None else await session.get(Call, call_id)
+
+
+async def record_waiting(session: AsyncSession, event: CallWaiting) -> None:
+    call = await _call(session, event.call_id)
+    if call is not None:
+        call.skill = event.skill.value
+        if event.caller_name and not call.caller_name:
+            call.caller_name = event.caller_name
+
+
+async def record_connected(session: AsyncSession, event: CallConnected) -> None:
+    call = await _call(session, event.call_id)
+    if call is not None and call.answered_at is None:
+        call.answered_at = event.at
+        call.seat = event.seat
+        call.agent = event.agent
+        call.outcome = "connected"
+
+
+async def record_missed(session: AsyncSession, event: CallMissed) -> None:
+    call = await _call(session, event.call_id)
+    if call is not None and call.answered_at is None:
+        call.outcome = event.reason.value
+
+
+async def record_end(session: AsyncSession, event: CallEnded) -> None:
+    call = await _call(session, event.call_id)
+    if call is None or call.ended_at is not None:
+        return
+    call.ended_at = event.at
+    call.end_estimated = event.estimated
+    if call.answered_at is not None:
+        call.outcome = "answered"
+    elif call.outcome in ("waiting", "ringing"):
+        call.outcome = "abandoned"
+
+
+async def recent_calls(
+    session: AsyncSession, *, limit: int, offset: int = 0, since: datetime | None = None
+) -> list[Call]:
+    query = select(Call).order_by(Call.arrived_at.desc()).limit(limit).offset(offset)
+    if since is not None:
+        query = query.where(Call.arrived_at >= since)
+    return list((await session.scalars(query)).all())

@@ -1,0 +1,196 @@
+"""The ACD's imperative shell: AMI events in, routing decisions out, nothing else.
+
+One task reads the AMI link's ordered event queue; every event goes through the
+tracker (channels → calls) and the routing core synchronously, and the core's
+commands go out as AMI actions without waiting for their replies. Nothing here
+awaits the database or Redis: call events go on the bus, where the recorder
+persists them beside the hot path, and snapshots are written by a coalescing
+background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from acd.ami import AmiLink
+from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
+from acd.core import AcdCore
+from acd.events import CallConnected, MissReason
+from acd.tracker import CallTracker
+from callcenter.bus import DomainEvent, EventBus
+from callcenter.live import LiveState
+from callcenter.snapshots import queue_snapshot, seats_snapshot
+
+log = logging.getLogger(__name__)
+
+AmiEventHandler = Callable[[Mapping[str, Any]], None]
+
+
+class AcdService:
+    def __init__(
+        self,
+        *,
+        core: AcdCore,
+        tracker: CallTracker,
+        link: AmiLink,
+        bus: EventBus,
+        live: LiveState,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.core = core
+        self.tracker = tracker
+        self.link = link
+        self.bus = bus
+        self.live = live
+        self._now = wall_clock
+        self._timers: dict[float, asyncio.TimerHandle] = {}
+        self._snapshot_due = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ami_listeners: list[AmiEventHandler] = []
+        self.decisions = 0
+
+    # -- lifecycle ---------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._consume(), name="acd-consume"),
+            asyncio.create_task(self._write_snapshots(), name="acd-snapshots"),
+        ]
+        self._snapshot_due.set()
+
+    async def stop(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def on_ami_event(self, listener: AmiEventHandler) -> None:
+        """Let another shell (the callback dialer, conferences) see every AMI event, in order."""
+        self._ami_listeners.append(listener)
+
+    async def resync(self, link: AmiLink) -> None:
+        """After every (re)login: rebuild calls and seats from what Asterisk has now."""
+        reply = await link.send({"Action": "CoreShowChannels"}, as_list=True)
+        channels = [item for item in _list_items(reply) if item.get("Event") == "CoreShowChannel"]
+        self._dispatch(self.tracker.resync(channels, self._wall()))
+        with contextlib.suppress(Exception):  # Asterisk < 16 has no PJSIPShowContacts
+            contacts = await link.send({"Action": "PJSIPShowContacts"}, as_list=True)
+            for item in _list_items(contacts):
+                if item.get("Event") == "ContactList":
+                    self._dispatch(self.tracker.feed(item, self._wall()))
+
+    # -- the hot path --------------------------------------------------------
+    async def _consume(self) -> None:
+        while True:
+            event = await self.link.events.get()
+            try:
+                self.ingest(event)
+            except Exception:  # one bad event must not stop call routing
+                log.exception("ACD failed on AMI event %s", event.get("Event"))
+
+    def ingest(self, ami_event: Mapping[str, Any]) -> None:
+        self._dispatch(self.tracker.feed(ami_event, self._wall()))
+        for listener in self._ami_listeners:
+            try:
+                listener(ami_event)
+            except Exception:
+                log.exception("AMI event listener failed")
+
+    def _dispatch(self, call_events: list[DomainEvent]) -> None:
+        for event in call_events:
+            commands = self.core.handle(event, self._now())
+            if isinstance(event, CallConnected):
+                event = _with_agent(event, self._agent_at(event.seat))
+            self.bus.publish(event)
+            self.execute(commands)
+
+    def execute(self, commands: list[Command]) -> None:
+        for command in commands:
+            match command:
+                case ConnectToSeat(wait_channel=channel, seat=seat):
+                    self.decisions += 1
+                    self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                case SendToOverflow(wait_channel=channel, reason=reason):
+                    context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
+                    self.link.send_nowait(_redirect(channel, context, "s"))
+                case Publish(event=event):
+                    self.bus.publish(event)
+                case WakeAt(at=at):
+                    self._wake_at(at)
+        if commands:
+            self._snapshot_due.set()
+
+    def tick(self) -> None:
+        self.execute(self.core.tick(self._now()))
+
+    def _wake_at(self, at: float) -> None:
+        if at in self._timers:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, at - self._now())
+
+        def fire() -> None:
+            self._timers.pop(at, None)
+            self.tick()
+
+        self._timers[at] = loop.call_later(delay, fire)
+
+    # -- commands from agents and supervisors (HTTP) ------------------------
+    def command(self, apply: Callable[[float], list[Command]]) -> None:
+        """Run one agent/supervisor command against the core; SeatError propagates."""
+        self.execute(apply(self._now()))
+        self._snapshot_due.set()
+
+    # -- helpers ---------------------------------------------------------------
+    def _agent_at(self, seat: str) -> str | None:
+        for view in self.core.seats_view(self._now()):
+            if view.seat == seat:
+                return view.agent
+        return None
+
+    def _wall(self) -> datetime:
+        return datetime.fromtimestamp(self._now(), UTC)
+
+    async def _write_snapshots(self) -> None:
+        while True:
+            await self._snapshot_due.wait()
+            self._snapshot_due.clear()
+            now = self._now()
+            try:
+                await self.live.put_snapshot("seats", seats_snapshot(self.core, now))
+                await self.live.put_snapshot("queue", queue_snapshot(self.core, now))
+                await self.live.broadcast({"kind": "snapshot"})
+            except Exception:
+                log.warning("live snapshot write failed", exc_info=True)
+                await asyncio.sleep(1.0)
+                self._snapshot_due.set()
+
+
+def _redirect(channel: str, context: str, exten: str) -> dict[str, str]:
+    return {
+        "Action": "Redirect",
+        "Channel": channel,
+        "Context": context,
+        "Exten": exten,
+        "Priority": "1",
+    }
+
+
+def _with_agent(event: CallConnected, agent: str | None) -> CallConnected:
+    from dataclasses import replace
+
+    return replace(event, agent=agent)
+
+
+def _list_items(reply: Any) -> list[Mapping[str, Any]]:
+    if isinstance(reply, list):
+        return [item for item in reply if isinstance(item, Mapping)]
+    return []

@@ -1,0 +1,52 @@
+"""The FastAPI application: every package's ``api`` router, over one shared Runtime."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from callcenter.db import modules_named
+from callcenter.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="12355 hotline call center",
+        description="ACD, seats, work orders, callbacks and crisis escalation beside Asterisk.",
+        version="0.1.0",
+    )
+    app.state.runtime = runtime
+    for router in discover_routers():
+        app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+def discover_routers() -> list[APIRouter]:
+    routers: list[APIRouter] = []
+    for module_name in sorted(modules_named("api")):
+        module = importlib.import_module(module_name)
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            routers.append(router)
+    return routers
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 that names each bad field plainly (``field``), besides FastAPI's ``detail``."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in err["loc"] if part not in ("body", "query")),
+            "message": err["msg"],
+            "loc": list(err["loc"]),
+        }
+        for err in exc.errors()
+    ]
+    return JSONResponse(status_code=422, content={"detail": errors})

@@ -1,0 +1,149 @@
+"""The composition root: builds the running system from Settings and tears it down.
+
+``System`` owns the order of things: database (and migrations), bus, live state,
+recorder, then the AMI link and the ACD. The HTTP app is built over
+``system.runtime`` (``callcenter.app.create_app``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from types import TracebackType
+
+from acd.ami import AmiConfig, AmiLink
+from acd.core import AcdCore
+from acd.policy import RoutingPolicy
+from acd.service import AcdService
+from acd.tracker import CallTracker
+from callcenter.bus import DomainEvent, EventBus, event_payload
+from callcenter.clock import Clock, SystemClock
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.live import make_live
+from callcenter.migrations import upgrade_to_head
+from callcenter.phone import mask
+from callcenter.recorder import Recorder
+from callcenter.runtime import Runtime
+from callcenter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NUMBER_FIELDS = ("caller_number", "number")
+
+
+def routing_policy(settings: Settings) -> RoutingPolicy:
+    return RoutingPolicy(
+        ring_timeout=settings.ring_timeout,
+        max_wait=settings.max_wait,
+        max_queue=settings.max_queue,
+        wrapup_seconds=settings.wrapup_seconds,
+        wrapup_high_risk_seconds=settings.wrapup_high_risk_seconds,
+    )
+
+
+class System:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        with_acd: bool = True,
+        migrate: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.with_acd = with_acd
+        self.migrate = migrate
+        engine = make_engine(settings.database_url)
+        self.runtime = Runtime(
+            settings=settings,
+            bus=EventBus(),
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            live=make_live(settings.redis_url, namespace=settings.hotline_id),
+        )
+        self.recorder: Recorder | None = None
+        self.acd: AcdService | None = None
+        self.link: AmiLink | None = None
+
+    async def __aenter__(self) -> System:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        runtime = self.runtime
+        if self.migrate:
+            await upgrade_to_head(runtime.engine)
+        self.recorder = Recorder(runtime.sessions, campaign=self._campaign)
+        runtime.bus.subscribe("recorder", self.recorder)
+        runtime.bus.subscribe("live", self._fan_out)
+        runtime.extras["recorder"] = self.recorder
+        if self.with_acd:
+            self._build_acd()
+        runtime.bus.start()
+        if self.acd is not None and self.link is not None:
+            await self.acd.start()
+            await self.link.start()
+
+    def _build_acd(self) -> None:
+        settings = self.settings
+        core = AcdCore(
+            routing_policy(settings),
+            seats=settings.seat_extensions,
+            normal_seats=settings.normal_seats,
+            callback_seat=settings.callback_seat,
+        )
+        tracker = CallTracker(
+            hotline_numbers={settings.hotline_number},
+            seats=set(settings.seat_extensions) | {settings.callback_seat},
+        )
+        config = AmiConfig(
+            host=settings.ami_host,
+            port=settings.ami_port,
+            username=settings.ami_username,
+            secret=settings.ami_secret,
+            action_timeout=settings.ami_action_timeout,
+            ping_interval=settings.ami_ping_interval,
+        )
+        self.link = AmiLink(config, on_login=self._on_login)
+        self.acd = AcdService(
+            core=core, tracker=tracker, link=self.link,
+            bus=self.runtime.bus, live=self.runtime.live,
+        )
+        self.runtime.acd = self.acd
+        self.runtime.ami = self.link
+
+    async def _on_login(self, link: AmiLink) -> None:
+        if self.acd is not None:
+            await self.acd.resync(link)
+
+    def _campaign(self) -> str | None:
+        if self.acd is None or not self.acd.core.surge.on:
+            return None
+        reason: str = self.acd.core.surge.reason
+        return reason
+
+    async def _fan_out(self, event: DomainEvent) -> None:
+        payload = event_payload(event)
+        for key in NUMBER_FIELDS:  # browsers get masked numbers; full ones via the API by role
+            if isinstance(payload.get(key), str):
+                payload[key] = mask(payload[key])
+        await self.runtime.live.broadcast(payload)
+
+    async def stop(self) -> None:
+        if self.link is not None:
+            await self.link.close()
+        if self.acd is not None:
+            await self.acd.stop()
+        with contextlib.suppress(Exception):
+            await self.runtime.bus.stop()
+        await self.runtime.live.close()
+        await self.runtime.engine.dispose()

@@ -1,0 +1,39 @@
+"""Agents and the seat-state history that feeds login, talk and pause statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class AgentRecord(Base):
+    """A counsellor or volunteer who may log in to a seat."""
+
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    skills: Mapped[str] = mapped_column(String(128), default="general")  # comma-separated
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class SeatStateRecord(Base):
+    """One row per seat state change, append-only."""
+
+    __tablename__ = "seat_state_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat: Mapped[str] = mapped_column(String(8))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    old_state: Mapped[str] = mapped_column(String(16))
+    new_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    call_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_seat_state_changes_seat_at", "seat", "at"),)
