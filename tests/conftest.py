@@ -16,14 +16,13 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from callcenter.db import Base, import_all_models, make_engine, make_sessionmaker
+from callcenter.db import import_all_models, make_engine, make_sessionmaker
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
@@ -71,19 +70,9 @@ def pg_server_url() -> Iterator[str]:
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A database of this test session's own on the PostgreSQL server."""
     name = f"cc_test_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        engine = make_engine(pg_server_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(sql))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    parts = urlsplit(pg_server_url)
-    yield parts._replace(path=f"/{name}").geturl()
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
+    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +124,28 @@ def sessions(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(db_engine)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own (the system under test migrates it itself)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'cc.sqlite3'}"
+        return
+    server: str = request.getfixturevalue("pg_server_url")
+    name = f"cc_e2e_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(server, f'CREATE DATABASE "{name}"'))
+    yield urlsplit(server)._replace(path=f"/{name}").geturl()
+    asyncio.run(_pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _pg_admin(server_url: str, sql: str) -> None:
+    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     return SHARED
@@ -146,5 +157,3 @@ def free_port() -> int:
         port: int = sock.getsockname()[1]
         return port
 
-
-__all__ = ["Base", "free_port", "create_schema", "Any"]

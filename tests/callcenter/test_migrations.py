@@ -1,0 +1,37 @@
+"""One Alembic history takes an empty PostgreSQL and an empty SQLite to exactly the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from callcenter.db import import_all_models, make_engine
+from callcenter.migrations import alembic_config, upgrade_to_head
+
+
+async def test_history_reaches_the_models_on_both_stores(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        await upgrade_to_head(engine)
+        await upgrade_to_head(engine)  # a second upgrade is a no-op
+
+        def differences(connection: Connection) -> list[object]:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            return list(compare_metadata(context, import_all_models()))
+
+        def tables(connection: Connection) -> set[str]:
+            return set(inspect(connection).get_table_names())
+
+        async with engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+            assert {"calls", "work_orders", "agents"} <= await conn.run_sync(tables)
+    finally:
+        await engine.dispose()
+
+
+def test_the_history_has_one_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1

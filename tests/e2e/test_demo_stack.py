@@ -1,0 +1,66 @@
+"""The demo stack end to end: simulator → AMI over TCP → ACD → seats → work orders → HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from callcenter.demo import DemoOptions, DemoStack
+
+
+async def _answered_calls(client: httpx.AsyncClient, wanted: int, within: float) -> list[Any]:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        calls = (await client.get("/api/calls", params={"limit": 500})).json()
+        answered = [c for c in calls if c["outcome"] == "answered"]
+        if len(answered) >= wanted or asyncio.get_running_loop().time() > deadline:
+            return list(calls)
+        await asyncio.sleep(0.2)
+
+
+async def _all_orders(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    response = await client.get("/api/workorders", params={"page": 1, "size": 500})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+    return items
+
+
+async def test_calls_are_answered_and_each_has_exactly_one_work_order(
+    empty_database_url: str,
+) -> None:
+    options = DemoOptions(http_port=0, database_url=empty_database_url, time_scale=0.05)
+    async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
+        calls = await _answered_calls(client, wanted=5, within=30)
+        answered = [c for c in calls if c["outcome"] == "answered"]
+        assert len(answered) >= 5, calls
+        assert all(c["seat"] and c["agent"] for c in answered)
+        assert {c["seat"] for c in answered} <= {str(n) for n in range(8001, 8009)}
+
+        await asyncio.sleep(0.5)  # let the recorder catch up with the newest arrivals
+        calls = (await client.get("/api/calls", params={"limit": 500})).json()
+        orders = await _all_orders(client)
+        per_call: dict[str, int] = {}
+        for order in orders:
+            for call_id in order.get("call_ids") or [order["call_id"]]:
+                per_call[call_id] = per_call.get(call_id, 0) + 1
+        assert {c["call_id"] for c in calls} <= set(per_call), "a call without a work order"
+        assert all(count == 1 for count in per_call.values())
+
+        seats = (await client.get("/api/seats")).json()["seats"]
+        assert len([s for s in seats if s["agent"]]) == 8
+        health = (await client.get("/api/health")).json()
+        assert health["ami"]["status"] == "ok"
+        assert health["database"] == "ok"
+
+
+async def test_invalid_query_parameter_names_the_field(tmp_path: Any) -> None:
+    options = DemoOptions(
+        http_port=0, database_url=f"sqlite+aiosqlite:///{tmp_path}/d.sqlite3", time_scale=0.05
+    )
+    async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
+        response = await client.get("/api/calls", params={"limit": "lots"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "limit"
