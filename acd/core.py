@@ -1,0 +1,483 @@
+"""The ACD's functional core: call events and agent commands in, routing commands out.
+
+No I/O and no clock: every entry point takes ``now`` (epoch seconds), applies its
+input (an agent command that is not allowed raises ``SeatError`` before anything
+changes), fires the deadlines due by then, routes every caller a free seat can
+take, and returns the commands (connect, overflow, publish, wake me at).
+Seat states change only through ``seats.state.transition``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
+from acd.deadlines import Deadline, DeadlineKind, Deadlines
+from acd.events import (
+    CallbackOffered,
+    CallConnected,
+    CallEnded,
+    CallMissed,
+    CallRouted,
+    CallWaiting,
+    MissReason,
+    SeatFailed,
+    SeatReachability,
+    SeatRinging,
+)
+from acd.policy import CallerPriority, RoutingPolicy
+from acd.routing import CallRecord, WaitingQueue, plan_routes, why_waiting
+from acd.views import QueueEntryView, SeatView
+from callcenter.bus import DomainEvent
+from seats.agents import Agent
+from seats.events import AgentAlert, AlertKind, SurgeChanged, instant
+from seats.state import (
+    Answer,
+    CallFinished,
+    HighRiskNoted,
+    Login,
+    Logout,
+    Offer,
+    Pause,
+    PauseReason,
+    Reachability,
+    Resume,
+    RingCancelled,
+    RingFailed,
+    Seat,
+    SeatError,
+    SeatState,
+    Trigger,
+    WrapupEnded,
+    transition,
+)
+from seats.surge import SurgeState, open_seats
+
+__all__ = ["AcdCore", "SeatError"]
+
+_BUSY = (SeatState.RINGING, SeatState.ON_CALL, SeatState.WRAP_UP)
+
+
+class AcdCore:
+    def __init__(
+        self,
+        policy: RoutingPolicy,
+        *,
+        seats: Sequence[str],
+        normal_seats: int = 8,
+        callback_seat: str = "8099",
+    ) -> None:
+        self.policy = policy
+        self.callback_seat = callback_seat
+        self._rotation = [seat for seat in seats if seat != callback_seat]
+        self._normal_seats = normal_seats
+        self._seats = {seat: Seat(seat) for seat in [*self._rotation, callback_seat]}
+        self.surge = SurgeState()
+        self._open = open_seats(self._rotation, normal_seats, self.surge)
+        self._closing: set[str] = set()  # extra seats to close when their work ends
+        self._calls: dict[str, CallRecord] = {}
+        self._queue = WaitingQueue()
+        self._priorities: dict[str, CallerPriority] = {}
+        self._deadlines = Deadlines()
+        self._seq = 0
+
+    # -- call events -------------------------------------------------------------
+    def handle(self, event: DomainEvent, now: float) -> list[Command]:
+        out: list[Command] = []
+        match event:
+            case CallWaiting():
+                self._on_waiting(event, now, out)
+            case SeatRinging(call_id=call_id, seat=seat):
+                call = self._calls.get(call_id or "")
+                if call and call.seat == seat and not call.connected:
+                    self._arm_ring_guard(call, now)
+            case SeatFailed(call_id=call_id, seat=seat):
+                call = self._calls.get(call_id or "")
+                if call and call.seat == seat and not call.connected:
+                    self._ring_failed(call, now, out)
+            case CallConnected(call_id=call_id, seat=seat):
+                call = self._calls.get(call_id or "")
+                if call and call.seat == seat and not call.connected:
+                    call.connected = True
+                    self._apply(seat, Answer(call.call_id), now, out)
+            case CallEnded(call_id=call_id):
+                self._on_ended(call_id or "", now, out)
+            case CallbackOffered(call_id=call_id, reason=reason):
+                call = self._calls.get(call_id or "")
+                if call and call.seat is None:  # overflowed by someone else: still one miss
+                    missed = MissReason.CLOSED if reason == "closed" else MissReason.OVERFLOW
+                    self._forget(call)
+                    out.append(Publish(self._missed(call, missed, now)))
+            case SeatReachability(seat=seat, reachable=reachable) if seat in self._seats:
+                self._apply(seat, Reachability(reachable), now, out)
+        return self._finish(now, out)
+
+    def tick(self, now: float) -> list[Command]:
+        return self._finish(now, [])
+
+    # -- agent and supervisor commands -------------------------------------------
+    def login(self, agent: Agent, seat: str, now: float) -> list[Command]:
+        self._known(seat)
+        if seat != self.callback_seat and seat not in self._open:
+            raise SeatError(f"seat {seat} is closed: surge capacity is off")
+        elsewhere = self.seat_of_agent(agent.agent_id)
+        if elsewhere is not None:
+            raise SeatError(f"agent {agent.agent_id} is already logged in at seat {elsewhere}")
+        out: list[Command] = []
+        self._apply(seat, Login(agent), now, out)
+        return self._finish(now, out)
+
+    def logout(self, seat: str, now: float, *, forced_by: str | None = None) -> list[Command]:
+        self._known(seat)
+        out: list[Command] = []
+        reason = "forced_logout" if forced_by else "logout"
+        self._apply(seat, Logout(reason, forced_by), now, out)
+        self._closing.discard(seat)
+        return self._finish(now, out)
+
+    def pause(
+        self, seat: str, reason: PauseReason | str, now: float, *, forced_by: str | None = None
+    ) -> list[Command]:
+        self._known(seat)
+        text = str(reason).strip()
+        if not text:
+            raise SeatError("a pause needs a reason", 422)
+        out: list[Command] = []
+        self._apply(seat, Pause(text, forced_by), now, out)
+        return self._finish(now, out)
+
+    def resume(self, seat: str, now: float) -> list[Command]:
+        self._known(seat)
+        out: list[Command] = []
+        self._apply(seat, Resume(), now, out)
+        return self._finish(now, out)
+
+    def wrapup_done(self, seat: str, now: float) -> list[Command]:
+        self._known(seat)
+        out: list[Command] = []
+        self._apply(seat, WrapupEnded("wrapup_done"), now, out)
+        return self._finish(now, out)
+
+    def set_surge(self, on: bool, reason: str, now: float) -> list[Command]:
+        if on and not reason.strip():
+            raise SeatError("surge needs a reason (the campaign work orders are tagged with)", 422)
+        out: list[Command] = []
+        if on:
+            since = self.surge.since if self.surge.on else now
+            self.surge = SurgeState(True, reason.strip(), since)
+            self._closing.clear()
+        else:
+            self.surge = SurgeState(False, "", now)
+        self._open = open_seats(self._rotation, self._normal_seats, self.surge)
+        for seat in self._rotation:
+            if seat not in self._open and self._seats[seat].logged_in:
+                self._closing.add(seat)
+                self._close_if_idle(seat, now, out)
+        event = SurgeChanged(
+            at=instant(now),
+            on=on,
+            reason=self.surge.reason or reason,
+            open_seats=len(self._open),
+            timestamp=now,
+        )
+        out.append(Publish(event))
+        return self._finish(now, out)
+
+    def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
+        if reason is None:
+            self._priorities.pop(number, None)
+        else:
+            self._priorities[number] = reason
+        for call in [c for c in self._queue if c.number == number]:
+            self._queue.remove(call)
+            self._prioritise(call)
+            self._queue.add(call)
+
+    def mark_high_risk(self, call_id: str) -> None:
+        """The agent flagged the call high-risk: longer wrap-up, counts toward a debrief."""
+        call = self._calls.get(call_id)
+        if call is not None:
+            call.high_risk = True
+            return
+        for seat in self._seats.values():
+            if seat.call_id == call_id and seat.state is SeatState.WRAP_UP:
+                self._raise_wrapup_for_high_risk(seat)
+
+    def seat_of_agent(self, agent_id: str) -> str | None:
+        for seat in self._seats.values():
+            if seat.agent_id == agent_id:
+                return seat.seat
+        return None
+
+    # -- read models ---------------------------------------------------------------
+    def seats_view(self, now: float) -> list[SeatView]:
+        return [self._seat_view(seat) for seat in self._seats.values()]
+
+    def queue_view(self, now: float) -> list[QueueEntryView]:
+        views = []
+        for position, call in enumerate(self._queue, start=1):
+            views.append(self._queue_entry(call, position, now))
+        for call in self._calls.values():
+            if call.seat is not None and not call.connected:
+                views.append(self._queue_entry(call, None, now))
+        return views
+
+    def explain(self, call_id: str, now: float) -> str | None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return None
+        if call.connected:
+            return f"connected to {call.seat}: {call.explanation}"
+        if call.seat is not None:
+            return f"ringing at {call.seat}: {call.explanation}"
+        position = self._queue.position(call_id) or 1
+        return why_waiting(call, self._seats.values(), self._open, position - 1, now, self.policy)
+
+    # -- internals: calls ----------------------------------------------------------
+    def _on_waiting(self, event: CallWaiting, now: float, out: list[Command]) -> None:
+        call_id = event.call_id or event.wait_channel
+        known = self._calls.get(call_id)
+        if known is not None:  # the dialplan re-announces a caller after a failed ring
+            known.wait_channel = event.wait_channel or known.wait_channel
+            return
+        self._seq += 1
+        call = CallRecord(
+            call_id=call_id,
+            number=event.caller_number,
+            skill=event.skill,
+            wait_channel=event.wait_channel,
+            waiting_since=now,
+            seq=self._seq,
+        )
+        self._prioritise(call)
+        refusal = self._refusal(now)
+        if refusal is not None:
+            out.append(SendToOverflow(call_id, call.wait_channel, refusal))
+            out.append(Publish(self._missed(call, refusal, now)))
+            return
+        self._calls[call_id] = call
+        self._queue.add(call)
+        self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id)
+
+    def _refusal(self, now: float) -> MissReason | None:
+        if not self.policy.is_open(now):
+            return MissReason.CLOSED
+        if not any(self._seats[seat].logged_in for seat in self._rotation):
+            return MissReason.ALL_BUSY
+        if len(self._queue) >= self.policy.max_queue:
+            return MissReason.OVERFLOW
+        return None
+
+    def _prioritise(self, call: CallRecord) -> None:
+        call.priority = self._priorities.get(call.number)
+        call.head_start = self.policy.head_start(call.priority)
+        if call.crisis:
+            at = call.waiting_since + self.policy.crisis_widen_after
+            self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id)
+
+    def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return
+        self._forget(call)
+        if call.connected and call.seat is not None:
+            seconds = (
+                self.policy.wrapup_high_risk_seconds
+                if call.high_risk
+                else self.policy.wrapup_seconds
+            )
+            finished = CallFinished(
+                now + seconds, call.high_risk, self.policy.debrief_after_high_risk
+            )
+            self._apply(call.seat, finished, now, out)
+            if self._seats[call.seat].state is SeatState.WRAP_UP:
+                self._deadlines.add(now + seconds, DeadlineKind.WRAP_UP, call.seat)
+            return
+        if call.seat is not None:
+            self._apply(call.seat, RingCancelled(), now, out)
+        short = call.waited(now) < self.policy.short_hangup_seconds
+        reason = MissReason.SHORT_HANGUP if short else MissReason.ABANDONED
+        out.append(Publish(self._missed(call, reason, now)))
+
+    def _ring_failed(self, call: CallRecord, now: float, out: list[Command]) -> None:
+        seat = call.seat
+        assert seat is not None
+        call.seat, call.ring_deadline, call.explanation = None, None, ""
+        call.skipped.add(seat)
+        self._apply(seat, RingFailed(self.policy.no_answer_pause_after), now, out)
+        if call.waited(now) >= self.policy.max_wait:
+            self._overflow(call, now, out)
+        else:
+            self._queue.add(call)
+
+    def _overflow(self, call: CallRecord, now: float, out: list[Command]) -> None:
+        self._forget(call)
+        out.append(SendToOverflow(call.call_id, call.wait_channel, MissReason.OVERFLOW))
+        out.append(Publish(self._missed(call, MissReason.OVERFLOW, now)))
+
+    def _forget(self, call: CallRecord) -> None:
+        self._queue.remove(call)
+        self._calls.pop(call.call_id, None)
+
+    def _missed(self, call: CallRecord, reason: MissReason, now: float) -> CallMissed:
+        return CallMissed(
+            call_id=call.call_id,
+            at=instant(now),
+            caller_number=call.number,
+            reason=reason,
+            waited_seconds=call.waited(now),
+        )
+
+    def _arm_ring_guard(self, call: CallRecord, now: float) -> None:
+        call.ring_deadline = now + self.policy.ring_timeout + self.policy.ring_grace
+        self._deadlines.add(call.ring_deadline, DeadlineKind.RING_GUARD, call.call_id)
+
+    # -- internals: routing ----------------------------------------------------------
+    def _route(self, now: float, out: list[Command]) -> None:
+        free = [
+            seat
+            for name in self._rotation
+            if (seat := self._seats[name]).state is SeatState.AVAILABLE
+            and seat.reachable
+            and name in self._open
+            and name not in self._closing
+        ]
+        if not free or not self._queue:
+            return
+        for route in plan_routes(self._queue, free, now, self.policy):
+            call = route.call
+            self._queue.remove(call)
+            call.seat, call.explanation = route.seat, route.explanation
+            self._apply(route.seat, Offer(call.call_id), now, out)
+            self._arm_ring_guard(call, now)
+            out.append(
+                ConnectToSeat(call.call_id, call.wait_channel, route.seat, route.explanation)
+            )
+            routed = CallRouted(
+                call_id=call.call_id,
+                at=instant(now),
+                seat=route.seat,
+                explanation=route.explanation,
+            )
+            out.append(Publish(routed))
+
+    # -- internals: seats --------------------------------------------------------------
+    def _apply(self, name: str, trigger: Trigger, now: float, out: list[Command]) -> None:
+        before = self._seats[name]
+        after, changes = transition(before, trigger, now)
+        self._seats[name] = after
+        out.extend(Publish(change) for change in changes)
+        if (
+            not isinstance(trigger, Pause)
+            and after.state is SeatState.PAUSED
+            and after.pause_reason != before.pause_reason
+            and after.pause_reason in (PauseReason.NO_ANSWER, PauseReason.DEBRIEF)
+        ):
+            out.append(Publish(self._alert(after, now)))
+        if name in self._closing:
+            self._close_if_idle(name, now, out)
+
+    def _close_if_idle(self, name: str, now: float, out: list[Command]) -> None:
+        seat = self._seats[name]
+        if seat.state in _BUSY:
+            return
+        self._closing.discard(name)
+        if seat.logged_in:
+            self._apply(name, Logout("surge_off"), now, out)
+
+    def _alert(self, seat: Seat, now: float) -> AgentAlert:
+        if seat.pause_reason == PauseReason.NO_ANSWER:
+            kind = AlertKind.NO_ANSWER_PAUSE
+            message = (
+                f"seat {seat.seat} did not answer {seat.no_answers} calls in a row and was paused"
+            )
+        else:
+            kind = AlertKind.DEBRIEF_DUE
+            message = (
+                f"agent at seat {seat.seat} took {self.policy.debrief_after_high_risk} "
+                "high-risk calls in a row and is paused for a debrief"
+            )
+        return AgentAlert(
+            at=instant(now),
+            seat=seat.seat,
+            agent_id=seat.agent_id,
+            kind=kind,
+            message=message,
+            timestamp=now,
+        )
+
+    def _raise_wrapup_for_high_risk(self, seat: Seat) -> None:
+        until = seat.since + self.policy.wrapup_high_risk_seconds
+        noted = HighRiskNoted(until, self.policy.debrief_after_high_risk)
+        self._seats[seat.seat], _ = transition(seat, noted, seat.since)
+        self._deadlines.add(until, DeadlineKind.WRAP_UP, seat.seat)
+
+    def _known(self, seat: str) -> None:
+        if seat not in self._seats:
+            raise SeatError(f"unknown seat {seat}", 404)
+
+    # -- internals: time -----------------------------------------------------------
+    def _fire_due(self, now: float, out: list[Command]) -> None:
+        for deadline in self._deadlines.due(now, self._applies):
+            match deadline.kind:
+                case DeadlineKind.MAX_WAIT:
+                    self._overflow(self._calls[deadline.key], now, out)
+                case DeadlineKind.RING_GUARD:
+                    self._ring_failed(self._calls[deadline.key], now, out)
+                case DeadlineKind.WRAP_UP:
+                    self._apply(deadline.key, WrapupEnded("wrapup_timeout"), now, out)
+                case DeadlineKind.WIDEN:
+                    pass  # routing below sees the wider need
+
+    def _applies(self, deadline: Deadline) -> bool:
+        if deadline.kind is DeadlineKind.WRAP_UP:
+            seat = self._seats[deadline.key]
+            return seat.state is SeatState.WRAP_UP and seat.wrapup_until == deadline.at
+        call = self._calls.get(deadline.key)
+        if call is None:
+            return False
+        match deadline.kind:
+            case DeadlineKind.MAX_WAIT:
+                return call.seat is None
+            case DeadlineKind.RING_GUARD:
+                return not call.connected and call.ring_deadline == deadline.at
+            case _:
+                return call.seat is None and call.crisis
+
+    def _finish(self, now: float, out: list[Command]) -> list[Command]:
+        """After the input: fire what fell due by ``now``, route, and say when to wake."""
+        self._fire_due(now, out)
+        self._route(now, out)
+        wake = self._deadlines.next_at(self._applies)
+        if wake is not None:
+            out.append(WakeAt(wake))
+        return out
+
+    def _seat_view(self, seat: Seat) -> SeatView:
+        return SeatView(
+            seat=seat.seat,
+            state=seat.state.value,
+            agent=seat.agent_id,
+            agent_name=seat.agent.name if seat.agent else None,
+            skills=tuple(sorted(seat.agent.skills)) if seat.agent else (),
+            since=seat.since,
+            pause_reason=seat.pause_reason,
+            pending_pause=seat.pending_pause,
+            reachable=seat.reachable,
+            open=seat.seat == self.callback_seat or seat.seat in self._open,
+            callback=seat.seat == self.callback_seat,
+            call_id=seat.call_id,
+            wrapup_until=seat.wrapup_until,
+        )
+
+    def _queue_entry(self, call: CallRecord, position: int | None, now: float) -> QueueEntryView:
+        return QueueEntryView(
+            call_id=call.call_id,
+            number=call.number,
+            skill=call.skill.value,
+            priority=call.priority.value if call.priority else None,
+            waited=call.waited(now),
+            position=position,
+            ringing_at=call.seat,
+            explanation=self.explain(call.call_id, now) or "",
+        )
