@@ -112,42 +112,52 @@ async def record_miss(
     policy: CallbackPolicy,
 ) -> MissRecorded:
     """Open a callback for the number, or merge the miss into its open one."""
-    known = await session.scalar(
-        select(CallbackMiss.task_id).where(CallbackMiss.call_id == call_id)
-    )
-    if known is not None:
-        return MissRecorded(task_id=known, merged=True, duplicate=True)
-    for _ in range(2):  # a concurrent first miss of the same number wins the insert: merge then
-        task = await _open_task(session, number)
-        if task is not None:
-            _merge(task, dial_number, reason, missed_at, high_risk, work_order_id, policy)
-            session.add(_miss(task.id, call_id, reason, waited_seconds, missed_at))
-            await session.flush()
-            return MissRecorded(task_id=task.id, merged=True)
+    for _ in range(3):  # a concurrent dialer may record the same miss or number first
+        known = await session.scalar(
+            select(CallbackMiss.task_id).where(CallbackMiss.call_id == call_id)
+        )
+        if known is not None:
+            return MissRecorded(task_id=known, merged=True, duplicate=True)
         try:
             async with session.begin_nested():
-                task = CallbackTask(
-                    number=number,
-                    dial_number=dial_number,
-                    status=TaskStatus.PENDING.value,
-                    first_call_id=call_id,
-                    work_order_id=work_order_id,
-                    miss_count=1,
-                    first_missed_at=missed_at,
-                    last_missed_at=missed_at,
-                    high_risk=high_risk,
-                    hesitant=is_hesitant(reason),
-                    due_at=first_due(missed_at, policy),
-                    attempts=0,
-                )
-                session.add(task)
+                task = await _open_task(session, number)
+                merged = task is not None
+                if task is not None:
+                    _merge(task, dial_number, reason, missed_at, high_risk, work_order_id, policy)
+                else:
+                    task = _new_task(number, dial_number, call_id, reason, missed_at, policy)
+                    task.high_risk = high_risk
+                    task.work_order_id = work_order_id
+                    session.add(task)
                 await session.flush()
                 session.add(_miss(task.id, call_id, reason, waited_seconds, missed_at))
                 await session.flush()
-            return MissRecorded(task_id=task.id, merged=False)
+            return MissRecorded(task_id=task.id, merged=merged)
         except IntegrityError:
             continue
     raise RuntimeError("could not record the missed call")  # pragma: no cover
+
+
+def _new_task(
+    number: str,
+    dial_number: str,
+    call_id: str,
+    reason: MissReason,
+    missed_at: datetime,
+    policy: CallbackPolicy,
+) -> CallbackTask:
+    return CallbackTask(
+        number=number,
+        dial_number=dial_number,
+        status=TaskStatus.PENDING.value,
+        first_call_id=call_id,
+        miss_count=1,
+        first_missed_at=missed_at,
+        last_missed_at=missed_at,
+        hesitant=is_hesitant(reason),
+        due_at=first_due(missed_at, policy),
+        attempts=0,
+    )
 
 
 def _merge(

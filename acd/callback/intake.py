@@ -1,0 +1,127 @@
+"""Call events in, callback tasks out: a miss opens (or merges into) the number's callback,
+an answered repeat call from that number cancels it and links it to the new call."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from acd.callback import store
+from acd.callback.events import CallbackCancelled, CallbackCreated
+from acd.callback.links import work_order_for_call
+from acd.callback.policy import CallbackPolicy
+from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
+from callcenter.bus import DomainEvent, EventBus
+from callcenter.clock import Clock
+from callcenter.db import transaction
+from callcenter.phone import mask, normalise
+
+log = logging.getLogger(__name__)
+
+REMEMBERED_CALLS = 10_000  # callers of calls still in progress, to cancel on answer
+
+
+class CallbackIntake:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        clock: Clock,
+        policy: CallbackPolicy,
+        is_high_risk: Callable[[str], bool] | None,
+        is_own_call: Callable[[str], bool],
+    ) -> None:
+        self.sessions = sessions
+        self.bus = bus
+        self.clock = clock
+        self.policy = policy
+        self.is_high_risk = is_high_risk
+        self.is_own_call = is_own_call
+        self._callers: OrderedDict[str, str] = OrderedDict()
+
+    async def handle(self, event: DomainEvent) -> bool:
+        """Apply one bus event; True when the set of due callbacks may have changed."""
+        call_id = event.call_id
+        if call_id is None or self.is_own_call(call_id):
+            return False
+        match event:
+            case CallArrived(caller_number=number) | CallWaiting(caller_number=number):
+                self._remember(call_id, number)
+            case CallMissed():
+                await self.record_miss(event, call_id)
+                return True
+            case CallConnected():
+                await self.cancel_for_answered_call(call_id)
+            case CallEnded():
+                self._callers.pop(call_id, None)
+        return False
+
+    async def record_miss(self, event: CallMissed, call_id: str) -> None:
+        number = normalise(event.caller_number)
+        if not number:
+            log.warning("missed call %s has no caller number: no callback possible", call_id)
+            return
+        high_risk = self.is_high_risk(number) if self.is_high_risk is not None else False
+        async with transaction(self.sessions) as session:
+            ref = await work_order_for_call(session, call_id)
+            recorded = await store.record_miss(
+                session,
+                number=number,
+                dial_number=event.caller_number.strip(),
+                call_id=call_id,
+                reason=event.reason,
+                waited_seconds=event.waited_seconds,
+                missed_at=self.clock.now(),
+                high_risk=high_risk,
+                work_order_id=ref.id if ref is not None else None,
+                policy=self.policy,
+            )
+        if recorded.duplicate:
+            return
+        log.info(
+            "missed call from %s (%s) → callback %s%s",
+            mask(number),
+            event.reason.value,
+            recorded.task_id,
+            " (merged)" if recorded.merged else "",
+        )
+        self.bus.publish(
+            CallbackCreated(
+                call_id=call_id,
+                task_id=recorded.task_id,
+                number=number,
+                reason=event.reason.value,
+                merged=recorded.merged,
+            )
+        )
+
+    async def cancel_for_answered_call(self, call_id: str) -> None:
+        number = self._callers.pop(call_id, None)
+        async with transaction(self.sessions) as session:
+            if number is None:
+                ref = await work_order_for_call(session, call_id)
+                number = ref.caller_number if ref is not None else None
+            if not number:
+                return
+            task = await store.cancel_for_number(
+                session, normalise(number), call_id=call_id, at=self.clock.now()
+            )
+        if task is not None:
+            self.bus.publish(
+                CallbackCancelled(
+                    call_id=task.first_call_id,
+                    task_id=task.id,
+                    reason=task.close_reason,
+                    linked_call_id=call_id,
+                )
+            )
+
+    def _remember(self, call_id: str, number: str) -> None:
+        self._callers[call_id] = number
+        self._callers.move_to_end(call_id)
+        while len(self._callers) > REMEMBERED_CALLS:
+            self._callers.popitem(last=False)
