@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.callback import store
+from acd.callback import cancellation, store
 from acd.callback.events import CallbackCancelled, CallbackCreated
 from acd.callback.links import work_order_for_call
 from acd.callback.policy import CallbackPolicy
@@ -107,7 +107,7 @@ class CallbackIntake:
                 number = ref.caller_number if ref is not None else None
             if not number:
                 return
-            task = await store.cancel_for_number(
+            task = await cancellation.cancel_for_number(
                 session, normalise(number), call_id=call_id, at=self.clock.now()
             )
         if task is not None:

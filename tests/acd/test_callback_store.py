@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.callback import store
+from acd.callback import cancellation, store
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import AttemptOutcome, CallbackPolicy, TaskStatus
 from acd.events import MissReason
@@ -193,16 +193,16 @@ async def test_a_miss_after_the_callback_closed_opens_a_new_one(sessions: Sessio
 async def test_cancelling_a_done_callback_is_refused(sessions: Sessions) -> None:
     recorded = await miss(sessions, "13800000007", "c1")
     async with transaction(sessions) as session:
-        cancelled = await store.cancel_for_number(
+        cancelled = await cancellation.cancel_for_number(
             session, "13800000007", call_id="c9", at=T0 + timedelta(minutes=1)
         )
     assert cancelled is not None and cancelled.linked_call_id == "c9"
-    with pytest.raises(store.TaskAlreadyDone, match="cancelled"):
+    with pytest.raises(cancellation.TaskAlreadyDone, match="cancelled"):
         async with transaction(sessions) as session:
-            await store.cancel_task(session, recorded.task_id, reason="again", at=T0)
-    with pytest.raises(store.TaskNotFound):
+            await cancellation.cancel_task(session, recorded.task_id, reason="again", at=T0)
+    with pytest.raises(cancellation.TaskNotFound):
         async with transaction(sessions) as session:
-            await store.cancel_task(session, 999, reason="none", at=T0)
+            await cancellation.cancel_task(session, 999, reason="none", at=T0)
 
 
 async def test_attempts_in_flight_are_this_dialers_or_stale_ones(sessions: Sessions) -> None:
