@@ -1,10 +1,10 @@
-"""Work-order tables."""
+"""Work-order tables: the order, the calls it covers, its append-only history, the day counter."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -20,17 +20,63 @@ class WorkOrder(Base):
     call_id: Mapped[str] = mapped_column(String(64), unique=True)  # Linkedid of the first call
     caller_number: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="new")
     seat: Mapped[str | None] = mapped_column(String(8))
     agent: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
     summary: Mapped[str] = mapped_column(Text, default="")
     risk_level: Mapped[str] = mapped_column(String(16), default="none")
     category: Mapped[str | None] = mapped_column(String(32))
     subcategory: Mapped[str | None] = mapped_column(String(64))
-    tags: Mapped[str] = mapped_column(String(256), default="")
+    tags: Mapped[str] = mapped_column(String(256), default="")  # comma-separated
+    age_group: Mapped[str | None] = mapped_column(String(16))
+    gender: Mapped[str | None] = mapped_column(String(16))
+    identity: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(32))
+    county: Mapped[str | None] = mapped_column(String(32))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
 
-    __table_args__ = (Index("ix_work_orders_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_work_orders_created_at", "created_at"),
+        # covers the statistics scan: a month's orders by category, risk and status
+        Index(
+            "ix_work_orders_stats", "created_at", "category", "risk_level", "status", "escalated_at"
+        ),
+        Index("ix_work_orders_caller_created", "caller_number", "created_at"),
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(",") if tag]
+
+
+class WorkOrderCall(Base):
+    """A call a work order covers: its first call, and those of duplicates merged into it."""
+
+    __tablename__ = "work_order_calls"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    at: Mapped[datetime]
+
+
+class WorkOrderHistory(Base):
+    """Append-only audit of every change to an order (and to its referrals)."""
+
+    __tablename__ = "work_order_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkOrderCounter(Base):
@@ -40,4 +86,3 @@ class WorkOrderCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
-

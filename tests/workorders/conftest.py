@@ -1,0 +1,99 @@
+"""A minimal app with the work-order routers, on SQLite and PostgreSQL, with a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from callcenter.bus import DomainEvent, EventBus
+from callcenter.clock import FakeClock
+from callcenter.db import transaction
+from callcenter.runtime import Runtime
+from callcenter.settings import Settings
+from workorders.models import WorkOrder
+from workorders.service import mark_answered, open_for_call
+
+AGENT = {"X-Role": "agent", "X-User": "agent-li"}
+SUPERVISOR = {"X-Role": "supervisor", "X-User": "sup-wang"}
+OPS = {"X-Role": "ops", "X-User": "ops-zhao"}
+
+
+def site_user(site_id: int) -> dict[str, str]:
+    return {"X-Role": "site", "X-User": f"site-{site_id}", "X-Site": str(site_id)}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def published() -> list[DomainEvent]:
+    return []
+
+
+@pytest.fixture
+def runtime(
+    database_url: str,
+    db_engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    published: list[DomainEvent],
+) -> Runtime:
+    bus = EventBus()
+    bus.observe(published.append)
+    return Runtime(
+        settings=Settings(database_url=database_url),
+        bus=bus,
+        engine=db_engine,
+        sessions=sessions,
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    from workorders.api import router as orders
+    from workorders.referrals.api import router as referrals
+    from workorders.stats.api import router as stats
+
+    application = FastAPI()
+    for router in (orders, referrals, stats):
+        application.include_router(router)
+    application.state.runtime = runtime
+    return application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as http:
+        yield http
+
+
+async def arrive(
+    sessions: async_sessionmaker[AsyncSession],
+    call_id: str,
+    caller: str,
+    at: datetime,
+    *,
+    answered_by: str | None = "agent-li",
+    tags: tuple[str, ...] = (),
+) -> WorkOrder:
+    """A call arrives (and, unless ``answered_by`` is None, an agent answers it)."""
+    async with transaction(sessions) as session:
+        order = await open_for_call(
+            session, call_id=call_id, caller_number=caller, at=at, tags=tags
+        )
+        if answered_by is not None:
+            answered = await mark_answered(
+                session, call_id=call_id, seat="8001", agent=answered_by, at=at
+            )
+            assert answered is not None
+            order = answered
+    return order

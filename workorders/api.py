@@ -1,0 +1,234 @@
+"""HTTP routes of work orders: search, read, edit, status, submit, merge, history, screen pop."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from workorders.access import READERS, WRITERS, require
+from workorders.context import PendingCallbacks, caller_context
+from workorders.lifecycle import RiskLevel, Status
+from workorders.merging import MergeRefused, calls_of, full_history, merge_orders
+from workorders.schemas import (
+    CallerContext,
+    HistoryOut,
+    MergeRequest,
+    StatusChange,
+    WorkOrderOut,
+    WorkOrderPage,
+    WorkOrderPatch,
+)
+from workorders.search import OrderFilter, search_orders
+from workorders.service import (
+    OrderNotFound,
+    TransitionDenied,
+    change_status,
+    get_order,
+    submit,
+    update_fields,
+)
+
+router = APIRouter(prefix="/api/workorders", tags=["workorders"])
+
+
+def _not_found(exc: OrderNotFound) -> HTTPException:
+    return HTTPException(404, str(exc))
+
+
+@router.get("", response_model=WorkOrderPage)
+async def list_orders(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
+    number: Annotated[str | None, Query(max_length=32)] = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    subcategory: Annotated[str | None, Query(max_length=64)] = None,
+    risk_level: RiskLevel | None = None,
+    status: Status | None = None,
+    agent: Annotated[str | None, Query(max_length=64)] = None,
+    city: Annotated[str | None, Query(max_length=32)] = None,
+    county: Annotated[str | None, Query(max_length=32)] = None,
+    tag: Annotated[str | None, Query(max_length=32)] = None,
+) -> WorkOrderPage:
+    require(principal, READERS, "search work orders")
+    if date_from and date_to and date_to < date_from:
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": ["query", "date_to"],
+                    "msg": "date_to is before date_from",
+                    "type": "value_error",
+                }
+            ],
+        )
+    filters = OrderFilter(
+        number=number,
+        date_from=date_from,
+        date_to=date_to,
+        category=category,
+        subcategory=subcategory,
+        risk_level=risk_level.value if risk_level else None,
+        status=status.value if status else None,
+        agent=agent,
+        city=city,
+        county=county,
+        tag=tag,
+    )
+    orders, total = await search_orders(
+        session, filters, limit=size, offset=(page - 1) * size, zone=runtime.settings.zone
+    )
+    full = principal.sees_full_numbers
+    return WorkOrderPage(
+        items=[WorkOrderOut.of(order, full_number=full) for order in orders],
+        total=total,
+        page=page,
+        size=size,
+    )
+
+
+@router.get("/{order_id}", response_model=WorkOrderOut)
+async def read_order(order_id: int, session: SessionDep, principal: PrincipalDep) -> WorkOrderOut:
+    require(principal, READERS, "read work orders")
+    try:
+        order = await get_order(session, order_id)
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    calls = await calls_of(session, order.id)
+    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers, calls=calls)
+
+
+@router.patch("/{order_id}", response_model=WorkOrderOut)
+async def edit_order(
+    order_id: int,
+    patch: WorkOrderPatch,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> WorkOrderOut:
+    require(principal, WRITERS, "edit work orders")
+    try:
+        order = await update_fields(
+            session,
+            order_id,
+            patch.changes(),
+            actor=principal.user,
+            at=runtime.clock.now(),
+            bus=runtime.bus,
+        )
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+
+
+@router.post("/{order_id}/status", response_model=WorkOrderOut)
+async def move_order(
+    order_id: int,
+    change: StatusChange,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> WorkOrderOut:
+    require(principal, WRITERS, "change a work order's status")
+    try:
+        order = await change_status(
+            session,
+            order_id,
+            change.status,
+            actor=principal.user,
+            at=runtime.clock.now(),
+            reason=change.reason,
+            bus=runtime.bus,
+        )
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    except TransitionDenied as exc:
+        denied = exc.denied
+        raise HTTPException(
+            409,
+            {
+                "reason": denied.reason,
+                "status": denied.old.value,
+                "allowed": [status.value for status in denied.allowed],
+            },
+        ) from exc
+    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+
+
+@router.post("/{order_id}/submit", response_model=WorkOrderOut)
+async def submit_order(
+    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+) -> WorkOrderOut:
+    require(principal, WRITERS, "submit work orders")
+    try:
+        order = await submit(
+            session, order_id, actor=principal.user, at=runtime.clock.now(), bus=runtime.bus
+        )
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+
+
+@router.post("/{order_id}/merge", response_model=WorkOrderOut)
+async def merge_into(
+    order_id: int,
+    request: MergeRequest,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> WorkOrderOut:
+    """Merge the order ``duplicate_id`` into this one."""
+    require(principal, WRITERS, "merge work orders")
+    try:
+        order = await merge_orders(
+            session,
+            order_id,
+            request.duplicate_id,
+            actor=principal.user,
+            at=runtime.clock.now(),
+            reason=request.reason,
+            bus=runtime.bus,
+        )
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    except MergeRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+    calls = await calls_of(session, order.id)
+    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers, calls=calls)
+
+
+@router.get("/{order_id}/history", response_model=list[HistoryOut])
+async def order_history(
+    order_id: int, session: SessionDep, principal: PrincipalDep
+) -> list[HistoryOut]:
+    require(principal, READERS, "read work orders")
+    try:
+        rows = await full_history(session, order_id)
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc
+    return [HistoryOut.of(row) for row in rows]
+
+
+@router.get("/{order_id}/context", response_model=CallerContext)
+async def order_context(
+    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+) -> CallerContext:
+    """The screen pop. Pending callbacks come from ``runtime.extras["pending_callbacks"]``."""
+    require(principal, READERS, "read work orders")
+    provider: PendingCallbacks | None = runtime.extras.get("pending_callbacks")
+    try:
+        return await caller_context(
+            session,
+            order_id,
+            pending_callbacks=provider,
+            full_number=principal.sees_full_numbers,
+        )
+    except OrderNotFound as exc:
+        raise _not_found(exc) from exc

@@ -1,0 +1,321 @@
+"""Work-order shell: create on arrival, answer, edit, move status, submit. One session, no commit.
+
+The caller's transaction (a request's SessionDep, or the ACD subscriber's
+``transaction()``) commits; events go out only after that commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.bus import EventBus
+from callcenter.phone import normalise
+from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpdated
+from workorders.lifecycle import Allowed, Denied, Status, check_transition
+from workorders.models import WorkOrder, WorkOrderCall, WorkOrderCounter, WorkOrderHistory
+from workorders.numbering import local_day, readable_number
+from workorders.outbox import publish_after_commit
+
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+SYSTEM = "system"
+EDITABLE = (
+    "summary",
+    "risk_level",
+    "category",
+    "subcategory",
+    "tags",
+    "age_group",
+    "gender",
+    "identity",
+    "city",
+    "county",
+)
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+class TransitionDenied(Exception):
+    def __init__(self, denied: Denied) -> None:
+        super().__init__(denied.reason)
+        self.denied = denied
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def record(
+    session: AsyncSession,
+    order_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    field: str,
+    old: object,
+    new: object,
+    reason: str | None = None,
+) -> None:
+    """Append one history entry (who, when, old value, new value)."""
+    session.add(
+        WorkOrderHistory(
+            order_id=order_id,
+            at=at,
+            actor=actor,
+            field=field,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+            reason=reason,
+        )
+    )
+
+
+async def _next_sequence(session: AsyncSession, day: str, step: int) -> int:
+    """Atomically move the day's counter by ``step`` (the row lock orders concurrent callers)."""
+    stmt = dialect_insert(session, WorkOrderCounter).values(day=day, last=step)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[WorkOrderCounter.day],
+        set_={"last": WorkOrderCounter.last + step},
+    ).returning(WorkOrderCounter.last)
+    value: int = (await session.execute(stmt)).scalar_one()
+    return value
+
+
+async def order_for_call(session: AsyncSession, call_id: str) -> WorkOrder | None:
+    """The order covering ``call_id``, following merges to the surviving order."""
+    order = (
+        await session.scalars(select(WorkOrder).where(WorkOrder.call_id == call_id))
+    ).one_or_none()
+    if order is None:
+        link = await session.get(WorkOrderCall, call_id)
+        order = None if link is None else await session.get(WorkOrder, link.order_id)
+    while order is not None and order.merged_into_id is not None:
+        order = await session.get(WorkOrder, order.merged_into_id)
+    return order
+
+
+async def open_for_call(
+    session: AsyncSession,
+    *,
+    call_id: str,
+    caller_number: str,
+    at: datetime,
+    tags: Sequence[str] = (),
+    zone: ZoneInfo = DEFAULT_ZONE,
+    hotline: str = "12355",
+    bus: EventBus | None = None,
+) -> WorkOrder:
+    """Exactly one order per call: a second call with the same ``call_id`` gets the first."""
+    existing = await order_for_call(session, call_id)
+    if existing is not None:
+        return existing
+    day = local_day(at, zone)
+    sequence = await _next_sequence(session, day, 1)
+    values = {
+        "number": readable_number(hotline, day, sequence),
+        "call_id": call_id,
+        "caller_number": normalise(caller_number),
+        "created_at": at,
+        "status": Status.NEW.value,
+        "tags": ",".join(tag.strip() for tag in tags if tag.strip()),
+        "summary": "",
+        "risk_level": "none",
+    }
+    stmt = dialect_insert(session, WorkOrder).values(**values)
+    stmt = stmt.on_conflict_do_nothing(index_elements=[WorkOrder.call_id]).returning(WorkOrder)
+    order: WorkOrder | None = (await session.scalars(stmt)).one_or_none()
+    if order is None:  # a concurrent transaction created it first: give its number back
+        await _next_sequence(session, day, -1)
+        found = await order_for_call(session, call_id)
+        assert found is not None
+        return found
+    session.add(WorkOrderCall(call_id=call_id, order_id=order.id, at=at))
+    record(session, order.id, at=at, actor=SYSTEM, field="status", old=None, new=order.status)
+    publish_after_commit(
+        session,
+        bus,
+        WorkOrderCreated(
+            call_id=call_id,
+            order_id=order.id,
+            number=order.number,
+            caller_number=order.caller_number,
+        ),
+    )
+    return order
+
+
+async def mark_answered(
+    session: AsyncSession,
+    *,
+    call_id: str,
+    seat: str,
+    agent: str | None,
+    at: datetime,
+    bus: EventBus | None = None,
+) -> WorkOrder | None:
+    """The agent answered: new → in_progress, and the order is linked to seat and agent."""
+    order = await order_for_call(session, call_id)
+    if order is None:
+        return None
+    actor = agent or seat
+    changed: list[str] = []
+    if order.status == Status.NEW:
+        record(
+            session,
+            order.id,
+            at=at,
+            actor=actor,
+            field="status",
+            old=order.status,
+            new=Status.IN_PROGRESS.value,
+        )
+        order.status = Status.IN_PROGRESS.value
+        order.answered_at = at
+        changed.append("status")
+    for name, value in (("seat", seat), ("agent", agent)):
+        if getattr(order, name) != value:
+            record(
+                session,
+                order.id,
+                at=at,
+                actor=actor,
+                field=name,
+                old=getattr(order, name),
+                new=value,
+            )
+            setattr(order, name, value)
+            changed.append(name)
+    if changed:
+        order.updated_at = at
+        publish_after_commit(session, bus, updated_event(order, changed))
+    return order
+
+
+async def get_order(session: AsyncSession, order_id: int) -> WorkOrder:
+    order = await session.get(WorkOrder, order_id)
+    if order is None:
+        raise OrderNotFound(f"work order {order_id} not found")
+    return order
+
+
+async def update_fields(
+    session: AsyncSession,
+    order_id: int,
+    changes: Mapping[str, Any],
+    *,
+    actor: str,
+    at: datetime,
+    bus: EventBus | None = None,
+) -> WorkOrder:
+    """Edit the form's fields; each real change is recorded in the history."""
+    order = await get_order(session, order_id)
+    changed: list[str] = []
+    for name, value in changes.items():
+        if name not in EDITABLE:
+            raise ValueError(f"{name} is not an editable field")
+        stored = ",".join(value) if name == "tags" else value
+        old = getattr(order, name)
+        if old != stored:
+            record(session, order.id, at=at, actor=actor, field=name, old=old, new=stored)
+            setattr(order, name, stored)
+            changed.append(name)
+    if changed:
+        order.updated_at = at
+        publish_after_commit(session, bus, updated_event(order, changed))
+    return order
+
+
+async def change_status(
+    session: AsyncSession,
+    order_id: int,
+    new: Status,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+    bus: EventBus | None = None,
+) -> WorkOrder:
+    """Move the order along its lifecycle, or raise ``TransitionDenied`` listing what is allowed."""
+    order = await get_order(session, order_id)
+    decision = check_transition(Status(order.status), new, reason)
+    if isinstance(decision, Denied):
+        raise TransitionDenied(decision)
+    assert isinstance(decision, Allowed)
+    field = "status (reopened)" if decision.reopening else "status"
+    record(
+        session,
+        order.id,
+        at=at,
+        actor=actor,
+        field=field,
+        old=order.status,
+        new=new.value,
+        reason=reason,
+    )
+    order.status = new.value
+    order.updated_at = at
+    if new is Status.ESCALATED:
+        order.escalated_at = order.escalated_at or at
+    if new is Status.CLOSED:
+        order.closed_at = at
+    elif decision.reopening:
+        order.closed_at = None
+    publish_after_commit(session, bus, updated_event(order, ["status"]))
+    return order
+
+
+async def submit(
+    session: AsyncSession,
+    order_id: int,
+    *,
+    actor: str,
+    at: datetime,
+    bus: EventBus | None = None,
+) -> WorkOrder:
+    """The agent submitted the form: wrap-up for the call ends."""
+    order = await get_order(session, order_id)
+    record(session, order.id, at=at, actor=actor, field="submitted", old=None, new=at.isoformat())
+    order.submitted_at = at
+    order.updated_at = at
+    publish_after_commit(
+        session,
+        bus,
+        WorkOrderSubmitted(
+            call_id=order.call_id,
+            order_id=order.id,
+            agent=order.agent,
+            seat=order.seat,
+            risk_level=order.risk_level,
+        ),
+    )
+    return order
+
+
+def updated_event(order: WorkOrder, changed: Sequence[str] = ()) -> WorkOrderUpdated:
+    return WorkOrderUpdated(
+        call_id=order.call_id,
+        order_id=order.id,
+        number=order.number,
+        caller_number=order.caller_number,
+        risk_level=order.risk_level,
+        summary=order.summary,
+        category=order.category,
+        subcategory=order.subcategory,
+        status=order.status,
+        agent=order.agent,
+        age_group=order.age_group,
+        gender=order.gender,
+        identity=order.identity,
+        city=order.city,
+        county=order.county,
+        changed=tuple(changed),
+    )

@@ -1,0 +1,79 @@
+"""GET /api/stats: hotline figures by day, week, month, region or category; JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from callcenter.auth import Role
+from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from workorders.access import require
+from workorders.stats.callbacks import callback_tasks_table
+from workorders.stats.core import Grouping
+from workorders.stats.export import as_dict, to_csv, to_xlsx
+from workorders.stats.queries import compute_stats
+
+router = APIRouter(prefix="/api", tags=["stats"])
+
+MAX_DAYS = 3 * 366
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAFF = frozenset({Role.SUPERVISOR, Role.OPS, Role.AGENT})
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def _bad(field: str, message: str) -> HTTPException:
+    return HTTPException(422, [{"loc": ["query", field], "msg": message, "type": "value_error"}])
+
+
+@router.get("/stats", response_model=None)
+async def stats(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    group_by: Grouping = Grouping.DAY,
+    format: Format = Format.JSON,
+) -> Response | dict[str, Any]:
+    """``from`` and ``to`` are local days, both included."""
+    require(principal, STAFF, "read statistics")
+    if last < first:
+        raise _bad("to", "to is before from")
+    if (last - first).days > MAX_DAYS:
+        raise _bad("to", f"a period is at most {MAX_DAYS} days")
+    report = await compute_stats(
+        session,
+        first,
+        last,
+        group_by,
+        zone=runtime.settings.zone,
+        callbacks=runtime.extras.get("callback_source", callback_tasks_table),
+    )
+    name = f"stats-{first}-{last}-{group_by.value}"
+    if format is Format.CSV:
+        return Response(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format is Format.XLSX:
+        return Response(
+            to_xlsx(report),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "group_by": group_by.value,
+        "rows": [as_dict(row) for row in report.rows],
+        "total": as_dict(report.total),
+    }

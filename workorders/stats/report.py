@@ -1,0 +1,113 @@
+"""The monthly report (月报) as an XLSX workbook whose figures equal /api/stats for that month."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.db import transaction
+from workorders.stats.callbacks import CallbackSource, callback_tasks_table
+from workorders.stats.core import Figures, Grouping
+from workorders.stats.export import table
+from workorders.stats.queries import StatsReport, compute_stats
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+SUMMARY_SHEET = "月度汇总 Summary"
+
+# (Chinese heading as the hotline reports it, English, figure name on Figures)
+HEADINGS: list[tuple[str, str, str]] = [
+    ("来电总数", "calls offered", "calls_offered"),
+    ("接听来电", "calls answered", "calls_answered"),
+    ("放弃来电", "calls abandoned", "calls_abandoned"),
+    ("接通率", "answer rate", "answer_rate"),
+    ("20秒服务水平", "service level (answered within 20 s)", "service_level"),
+    ("平均等待时长(秒)", "average wait (s)", "avg_wait_seconds"),
+    ("平均通话时长(秒)", "average talk time (s)", "avg_talk_seconds"),
+    ("未接来电", "missed calls", "missed_calls"),
+    ("未接来电已回拨", "missed calls called back", "callbacks_reached"),
+    ("平均回拨用时(秒)", "average time to call back (s)", "avg_callback_delay_seconds"),
+    ("工单总数", "work orders", "orders"),
+    ("咨询个案", "counselling cases", "counselling_cases"),
+    ("危机干预", "crisis cases handled", "crisis_cases"),
+    ("服务人数", "people helped", "people_helped"),
+    ("转介个案", "referrals sent", "referrals_sent"),
+    ("转介已接收", "referrals accepted", "referrals_accepted"),
+    ("转介逾期督办", "referrals overdue (supervised)", "referrals_overdue"),
+    ("转介办结", "referrals closed", "referrals_closed"),
+]
+
+BREAKDOWNS = [
+    (Grouping.DAY, "按日 By day"),
+    (Grouping.CATEGORY, "按类别 By category"),
+    (Grouping.REGION, "按地区 By region"),
+]
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def month_days(month: str) -> tuple[date, date]:
+    """``"2026-11"`` → (2026-11-01, 2026-11-30)."""
+    found = MONTH.match(month)
+    if not found:
+        raise ValueError(f"month must look like 2026-11, got {month!r}")
+    first = date(int(found[1]), int(found[2]), 1)
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def figure(figures: Figures, name: str) -> Any:
+    return getattr(figures, name)
+
+
+async def write_monthly_report(
+    sessions: async_sessionmaker[AsyncSession],
+    month: str,
+    path: Path | str,
+    progress: Progress | None = None,
+    *,
+    zone: ZoneInfo = ZoneInfo("Asia/Shanghai"),
+    callbacks: CallbackSource | None = callback_tasks_table,
+) -> Path:
+    """Write the month's summary and its breakdowns by day, category and region."""
+    first, last = month_days(month)
+    steps = len(BREAKDOWNS) + 1
+    reports: list[StatsReport] = []
+    async with transaction(sessions) as session:
+        for done, (grouping, title) in enumerate(BREAKDOWNS):
+            if progress:
+                progress(title, done, steps)
+            reports.append(
+                await compute_stats(session, first, last, grouping, zone=zone, callbacks=callbacks)
+            )
+    if progress:
+        progress("writing", len(BREAKDOWNS), steps)
+    target = Path(path)
+    workbook = _workbook(month, reports)
+    await asyncio.to_thread(workbook.save, target)
+    if progress:
+        progress("done", steps, steps)
+    return target
+
+
+def _workbook(month: str, reports: list[StatsReport]) -> Workbook:
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = SUMMARY_SHEET
+    summary.append([f"12355 月报 Monthly report {month}"])
+    summary.append(["指标", "Item", "数值 Value"])
+    total = reports[0].total
+    for chinese, english, name in HEADINGS:
+        summary.append([chinese, english, figure(total, name)])
+    for report, (_, title) in zip(reports, BREAKDOWNS, strict=True):
+        sheet = workbook.create_sheet(title)
+        for line in table(report):
+            sheet.append(line)
+    return workbook
