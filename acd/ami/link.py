@@ -1,0 +1,382 @@
+"""The ACD's one connection to Asterisk: login, keep-alive, reconnect, resync, backpressure.
+
+The reconnect loop is ours (panoramisk's Manager never stores its retry handle,
+so close() cannot stop it, and it retries a refused login every 2 s forever).
+Every action has a timeout and is never re-sent after a reconnect: its caller
+gets AmiNotConnected and decides. Events go to one bounded queue in wire order;
+when it is full the socket stops being read until the consumer catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from acd.ami.backoff import Backoff
+from acd.ami.messages import (
+    AmiActionError,
+    AmiAuthError,
+    AmiConfig,
+    AmiEvent,
+    AmiNotConnected,
+    AmiReply,
+    AmiTimeout,
+    LinkStatus,
+    ResyncSnapshot,
+)
+from acd.ami.protocol import AmiProtocol
+
+log = logging.getLogger(__name__)
+
+LoginHook = Callable[["AmiLink"], Awaitable[None]]
+
+
+class AmiLink:
+    def __init__(self, config: AmiConfig, *, on_login: LoginHook | None = None) -> None:
+        self.config = config
+        self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(maxsize=config.queue_size)
+        self._on_login = on_login
+        self._backoff = Backoff(config.backoff_initial, config.backoff_max)
+        self._protocol: AmiProtocol | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._logged_in = asyncio.Event()
+        self._closing = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._overflow: deque[AmiEvent] = deque()
+        self._drainer: asyncio.Task[None] | None = None
+        self._paused: AmiProtocol | None = None
+        self._since: datetime | None = None
+        self._sessions = 0
+        self._last_error: str | None = None
+        self._events_in = 0
+        self._backpressure_pauses = 0
+        self._auth_failures = 0
+        self._ping_timeouts = 0
+        self._garbage_frames = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._runner is None:
+            self._closing = False
+            self._runner = asyncio.create_task(self._run(), name="ami-link")
+
+    async def wait_logged_in(self, timeout: float) -> None:  # noqa: ASYNC109 (public API)
+        try:
+            await asyncio.wait_for(self._logged_in.wait(), timeout)
+        except TimeoutError:
+            raise AmiTimeout(f"not logged in to {self._where} within {timeout}s") from None
+
+    async def close(self) -> None:
+        self._closing = True
+        self._logged_in.clear()
+        pending = [t for t in (self._runner, self._drainer, *self._tasks) if t is not None]
+        for task in pending:
+            task.cancel()
+        if self._protocol is not None:
+            self._protocol.close()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._runner = None
+
+    @property
+    def status(self) -> LinkStatus:
+        protocol = self._protocol
+        return LinkStatus(
+            connected=protocol is not None and not protocol.closed,
+            logged_in=self._logged_in.is_set(),
+            since=self._since,
+            reconnects=max(0, self._sessions - 1),
+            last_error=self._last_error,
+            events_in=self._events_in,
+            queue_depth=self.events.qsize(),
+            backpressure_pauses=self._backpressure_pauses,
+            overflow_depth=len(self._overflow),
+            auth_failures=self._auth_failures,
+            ping_timeouts=self._ping_timeouts,
+            garbage_frames=self._garbage_frames,
+        )
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def send(self, action: Mapping[str, Any], *, as_list: bool | None = None) -> AmiReply:
+        protocol = self._ready_protocol()
+        return await self._request(protocol, action, as_list, self.config.action_timeout)
+
+    def send_nowait(self, action: Mapping[str, Any]) -> asyncio.Task[AmiReply]:
+        """Write the action now; the returned task completes with the reply (failures logged)."""
+        coro: Coroutine[Any, Any, AmiReply]
+        try:
+            protocol = self._ready_protocol()
+            future = _submit(protocol, action, None)
+            coro = self._await_reply(protocol, action, future, self.config.action_timeout)
+        except AmiNotConnected as exc:
+            coro = _raise(exc)
+        task = asyncio.create_task(coro)
+        task.add_done_callback(_log_failure)
+        return task
+
+    async def originate(
+        self,
+        *,
+        channel: str,
+        channel_id: str,
+        context: str | None = None,
+        exten: str | None = None,
+        priority: int = 1,
+        application: str | None = None,
+        data: str | None = None,
+        caller_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout_ms: int = 30000,
+    ) -> AmiReply:
+        """Queue a call; the outcome arrives later as an OriginateResponse on ``events``.
+
+        ``Async: true`` (panoramisk crashes without it) and a ``ChannelId`` (Asterisk
+        refuses a second channel with the same id, so a retry cannot dial twice).
+        """
+        action: dict[str, Any] = {"Action": "Originate", "Channel": channel}
+        if application is not None:
+            action["Application"] = application
+            if data is not None:
+                action["Data"] = data
+        else:
+            if context is None or exten is None:
+                raise ValueError("originate needs context+exten or application")
+            action.update(Context=context, Exten=exten, Priority=str(priority))
+        if caller_id is not None:
+            action["CallerID"] = caller_id
+        if variables:
+            action["Variable"] = [f"{key}={value}" for key, value in variables.items()]
+        action.update(Timeout=str(timeout_ms), ChannelId=channel_id, Async="true")
+        # as_list=False: the reply completes on "successfully queued", so the
+        # OriginateResponse (same ActionID) is left for the event queue.
+        return await self._request(
+            self._ready_protocol(), action, False, self.config.action_timeout
+        )
+
+    def _ready_protocol(self) -> AmiProtocol:
+        protocol = self._protocol
+        if protocol is None or protocol.closed or not self._logged_in.is_set():
+            raise AmiNotConnected(f"AMI link to {self._where} is not logged in")
+        return protocol
+
+    async def _request(
+        self,
+        protocol: AmiProtocol,
+        action: Mapping[str, Any],
+        as_list: bool | None,
+        seconds: float,
+    ) -> AmiReply:
+        future = _submit(protocol, action, as_list)
+        return await self._await_reply(protocol, action, future, seconds)
+
+    async def _await_reply(
+        self,
+        protocol: AmiProtocol,
+        action: Mapping[str, Any],
+        future: asyncio.Future[Any],
+        seconds: float,
+    ) -> AmiReply:
+        name = str(action.get("Action", "?"))
+        try:
+            result = await asyncio.wait_for(future, seconds)
+        except TimeoutError:
+            for action_id, pending in list(protocol.responses.items()):
+                if pending.future is future:
+                    protocol.forget(action_id)
+            raise AmiTimeout(f"{name}: no reply within {seconds}s") from None
+        reply = _to_reply(result)
+        if reply.response.text("Response") in ("Error", "Failure", "Fail"):
+            raise AmiActionError(name, reply.message)
+        return reply
+
+    # -- the connect / reconnect loop --------------------------------------------------------
+
+    @property
+    def _where(self) -> str:
+        return f"{self.config.host}:{self.config.port}"
+
+    async def _run(self) -> None:
+        while not self._closing:
+            try:
+                await self._session()
+            except AmiAuthError as exc:
+                self._auth_failures += 1
+                self._last_error = str(exc)
+                if self._auth_failures == 1:
+                    log.error("%s; retrying with backoff up to %.0fs", exc, self.config.backoff_max)
+            except (OSError, AmiTimeout, AmiNotConnected, AmiActionError) as exc:
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("AMI link to %s down: %s", self._where, self._last_error)
+            if self._closing:
+                break
+            delay = self._backoff.next_delay()
+            log.debug("AMI reconnect to %s in %.2fs", self._where, delay)
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        loop = asyncio.get_running_loop()
+        _, protocol = await asyncio.wait_for(
+            loop.create_connection(lambda: AmiProtocol(self), self.config.host, self.config.port),
+            self.config.action_timeout,
+        )
+        self._protocol = protocol
+        try:
+            await self._login(protocol)
+            self._auth_failures = 0
+            self._backoff.reset()
+            self._sessions += 1
+            self._since = datetime.now(UTC)
+            self._logged_in.set()
+            log.info("AMI logged in to %s as %s", self._where, self.config.username)
+            self._spawn(self._after_login())
+            await self._keep_alive(protocol)
+        finally:
+            self._logged_in.clear()
+            protocol.close()
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _login(self, protocol: AmiProtocol) -> None:
+        action = {
+            "Action": "Login",
+            "Username": self.config.username,
+            "Secret": self.config.secret,
+            "Events": "on",
+        }
+        # Asterisk sleeps 1 s before refusing a login: allow for it.
+        try:
+            await self._request(protocol, action, False, self.config.action_timeout + 1.0)
+        except AmiActionError as exc:
+            raise AmiAuthError(
+                f"AMI login to {self._where} as user {self.config.username!r} refused: "
+                f"{exc.message or 'no reason given'}"
+            ) from None
+
+    async def _keep_alive(self, protocol: AmiProtocol) -> None:
+        """Ping until the connection is lost; a missing Pong means a half-open socket."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(protocol.lost), self.config.ping_interval)
+            if protocol.lost.done():
+                raise AmiNotConnected("connection closed by the server")
+            if self._paused is protocol:
+                continue  # replies cannot be read while the consumer is behind
+            try:
+                await self._request(protocol, {"Action": "Ping"}, False, self.config.ping_timeout)
+            except AmiTimeout:
+                self._ping_timeouts += 1
+                if self._paused is protocol:
+                    continue
+                raise AmiTimeout(
+                    f"no Pong within {self.config.ping_timeout}s (half-open connection)"
+                ) from None
+
+    async def _after_login(self) -> None:
+        try:
+            await self._resync()
+        except AmiActionError as exc:  # the server lacks the action: go on without a snapshot
+            log.error("AMI resync after login refused: %s", exc)
+        except (AmiTimeout, AmiNotConnected) as exc:
+            log.warning("AMI resync after login failed: %s", exc)
+            protocol = self._protocol
+            if protocol is not None:
+                protocol.close()  # events were lost and not recovered: start over
+            return
+        if self._on_login is not None:
+            try:
+                await self._on_login(self)
+            except Exception:
+                log.exception("AMI on_login hook failed")
+
+    async def _resync(self) -> None:
+        channels = await self.send({"Action": "CoreShowChannels"}, as_list=True)
+        try:
+            contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
+        except AmiActionError:
+            contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
+        snapshot = ResyncSnapshot(
+            channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
+            contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
+            received_at=datetime.now(UTC),
+        )
+        self._enqueue(snapshot)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- LinkSink: called by the protocol ----------------------------------------------------
+
+    def on_event(self, event: AmiEvent) -> None:
+        self._events_in += 1
+        self._enqueue(event)
+        if event.name == "Shutdown":
+            log.warning("Asterisk at %s is shutting down", self._where)
+            protocol = self._protocol
+            if protocol is not None:
+                protocol.close()
+
+    def on_garbage(self) -> None:
+        self._garbage_frames += 1
+
+    def on_connection_lost(self, protocol: AmiProtocol, exc: Exception | None) -> None:
+        if exc is not None:
+            self._last_error = f"{type(exc).__name__}: {exc}"
+
+    # -- backpressure ------------------------------------------------------------------------
+
+    def _enqueue(self, event: AmiEvent) -> None:
+        if not self._overflow:
+            try:
+                self.events.put_nowait(event)
+                return
+            except asyncio.QueueFull:
+                pass
+        self._overflow.append(event)
+        protocol = self._protocol
+        if protocol is not None and self._paused is not protocol and not protocol.closed:
+            protocol.transport.pause_reading()
+            self._paused = protocol
+            self._backpressure_pauses += 1
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain_overflow())
+
+    async def _drain_overflow(self) -> None:
+        while self._overflow:
+            await self.events.put(self._overflow[0])
+            self._overflow.popleft()
+        paused, self._paused = self._paused, None
+        if paused is not None and not paused.closed:
+            paused.transport.resume_reading()
+
+
+def _submit(protocol: AmiProtocol, action: Mapping[str, Any], as_list: bool | None) -> Any:
+    headers = dict(action)
+    if str(headers.get("Action", "")).lower() == "originate":
+        # panoramisk 1.4 crashes the connection on an Originate reply without Async.
+        headers.setdefault("Async", "true")
+        if as_list is None:
+            as_list = False  # leave the OriginateResponse to the event queue
+    return protocol.send(headers, as_list=as_list)
+
+
+def _to_reply(result: Any) -> AmiReply:
+    messages = result if isinstance(result, list) else [result]
+    converted = [AmiEvent({key: message[key] for key in message}) for message in messages]
+    return AmiReply(response=converted[0], items=tuple(converted[1:]))
+
+
+async def _raise(exc: Exception) -> AmiReply:
+    raise exc
+
+
+def _log_failure(task: asyncio.Task[AmiReply]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("AMI action failed: %s", task.exception())

@@ -1,0 +1,140 @@
+"""One AMI TCP connection: panoramisk's AMIProtocol with its 1.4 traps removed.
+
+Kept from panoramisk: ``Action`` (ActionIDs, the multi-message reply rules and
+the reply future) and the ``responses`` table that correlates replies. Replaced:
+``data_received`` (incremental UTF-8 decoding, one message failing never loses
+the rest of the chunk or the connection, events bound for no pending action go
+to the link), ``close``/``connection_lost`` (pending actions fail with
+AmiNotConnected instead of being queued for a blind re-send).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from panoramisk.actions import Action
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
+
+from acd.ami.messages import AmiEvent, AmiNotConnected
+from acd.ami.wire import BANNER_PREFIX, Framer, encode_message, parse_frame
+
+log = logging.getLogger(__name__)
+
+_ERRORS = ("Error", "Failure", "Fail")
+
+
+class LinkSink(Protocol):
+    """What the protocol hands up to the link."""
+
+    def on_event(self, event: AmiEvent) -> None: ...
+
+    def on_garbage(self) -> None: ...
+
+    def on_connection_lost(self, protocol: AmiProtocol, exc: Exception | None) -> None: ...
+
+
+class AmiProtocol(AMIProtocol):  # type: ignore[misc]
+    def __init__(self, sink: LinkSink) -> None:
+        self.sink = sink
+        self.framer = Framer()
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.paused = False
+
+    version: str | None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.encoding = "utf-8"
+        self.log = log
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def send(self, data: Any, as_list: bool | None = None) -> asyncio.Future[Any]:
+        action = data if isinstance(data, Action) else Action(dict(data), as_list=as_list)
+        action.as_list = as_list
+        if self.closed:
+            action.future.set_exception(AmiNotConnected("connection closed"))
+            return action.future  # type: ignore[no-any-return]
+        self.responses[action.id] = action
+        ordered = [("Action", action["Action"]), ("ActionID", action.id)]
+        ordered += [(k, v) for k, v in action.items() if k.lower() not in ("action", "actionid")]
+        self.transport.write(encode_message(_flatten(ordered)))
+        return action.future  # type: ignore[no-any-return]
+
+    def forget(self, action_id: str) -> None:
+        """Drop a pending action (timed out): its late reply will then be ignored."""
+        self.responses.pop(action_id, None)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        now = datetime.now(UTC)
+        for frame in self.framer.feed(data):
+            if self.version is None and frame.startswith(BANNER_PREFIX):
+                self.version = frame.partition("\n")[0][len(BANNER_PREFIX) :].strip()
+            message = parse_frame(frame, now)
+            if message is None:
+                if frame.strip() and not frame.startswith(BANNER_PREFIX):
+                    self.sink.on_garbage()
+                continue
+            try:
+                self.route(message)
+            except Exception:  # one bad message must not cost the others or the link
+                log.exception("AMI message handling failed: %s", message.name or "response")
+
+    def route(self, message: AmiEvent) -> None:
+        action_id = message.get("ActionID")
+        action = self.responses.get(action_id) if isinstance(action_id, str) else None
+        if action is not None:
+            self._complete(action, message)
+        elif "Event" in message:
+            self.sink.on_event(message)
+        else:
+            log.debug("AMI reply for no pending action: %s", message.text("ActionID"))
+
+    def _complete(self, action: Any, message: AmiEvent) -> None:
+        reply = Message(message)
+        if not action.responses and message.text("Response") in _ERRORS:
+            # With as_list panoramisk would wait for items that never come.
+            done = True
+            if not action.future.done():
+                action.future.set_result(reply)
+        else:
+            done = bool(action.add_message(reply))
+        if done:
+            self.responses.pop(action.id, None)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._fail_pending()
+        if not self.lost.done():
+            self.lost.set_result(None)
+        self.sink.on_connection_lost(self, exc)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.transport.abort()
+        self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        for action in list(self.responses.values()):
+            if not action.future.done():
+                action.future.set_exception(AmiNotConnected("connection lost before the reply"))
+        self.responses.clear()
+
+
+def _flatten(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    flat: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if isinstance(value, list | tuple):
+            flat.extend((key, str(item)) for item in value)
+        else:
+            flat.append((key, str(value)))
+    return flat

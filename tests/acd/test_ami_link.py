@@ -1,0 +1,151 @@
+"""AmiLink against a raw loopback AMI server: login, events, actions, originate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from acd.ami import (
+    AmiActionError,
+    AmiConfig,
+    AmiEvent,
+    AmiLink,
+    AmiNotConnected,
+    AmiTimeout,
+    ResyncSnapshot,
+)
+from tests.acd.ami_fake import FakeAmi, frame, reply
+
+
+def config(server: FakeAmi, **overrides: float) -> AmiConfig:
+    base: dict[str, float] = {
+        "action_timeout": 1.0,
+        "ping_interval": 5.0,
+        "ping_timeout": 1.0,
+        "backoff_initial": 0.05,
+        "backoff_max": 0.4,
+    }
+    base.update(overrides)
+    return AmiConfig(
+        host=server.host,
+        port=server.port,
+        username=server.username,
+        secret=server.secret,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeAmi]:
+    fake = await FakeAmi().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def link(server: FakeAmi) -> AsyncIterator[AmiLink]:
+    ami = AmiLink(config(server))
+    await ami.start()
+    await ami.wait_logged_in(5)
+    await next_event(ami, "ResyncSnapshot")  # the login's resync is done: the line is quiet
+    yield ami
+    await ami.close()
+
+
+async def next_event(link: AmiLink, name: str, within: float = 3.0) -> AmiEvent:
+    async def wait() -> AmiEvent:
+        while True:
+            event = await link.events.get()
+            if event.name == name:
+                return event
+
+    return await asyncio.wait_for(wait(), within)
+
+
+async def test_login_then_snapshot_then_events_in_order(server: FakeAmi) -> None:
+    server.channels = [{"Channel": "PJSIP/trunk-0001", "Linkedid": "a.0"}]
+    link = AmiLink(config(server))
+    await link.start()
+    await link.wait_logged_in(5)
+    snapshot = await next_event(link, "ResyncSnapshot")
+    assert isinstance(snapshot, ResyncSnapshot)
+    assert [c["Linkedid"] for c in snapshot.channels] == ["a.0"]
+    await server.push(
+        frame({"Event": "Newchannel", "Channel": "PJSIP/trunk-1", "Uniqueid": "a.1"})
+        + frame({"Event": "Hangup", "Channel": "PJSIP/trunk-1", "Variable": ["A=1", "B=2"]})
+    )
+    first = await next_event(link, "Newchannel")
+    second = await next_event(link, "Hangup")
+    assert first["Uniqueid"] == "a.1"
+    assert second["Variable"] == ["A=1", "B=2"]
+    assert first.received_at.tzinfo is not None
+    assert link.status.logged_in and link.status.connected
+    await link.close()
+
+
+async def test_action_error_carries_asterisk_message(server: FakeAmi, link: AmiLink) -> None:
+    server.on_action = lambda action: [reply(str(action["ActionID"]), "No such channel", "Error")]
+    with pytest.raises(AmiActionError, match="No such channel"):
+        await link.send({"Action": "Hangup", "Channel": "PJSIP/8001-0"})
+
+
+async def test_unanswered_action_times_out_and_is_forgotten(server: FakeAmi, link: AmiLink) -> None:
+    server.on_action = lambda action: []
+    with pytest.raises(AmiTimeout):
+        await link.send({"Action": "Redirect", "Channel": "x"})
+    assert link.status.logged_in  # a silent action does not cost the link
+
+
+async def test_originate_returns_on_queued_and_response_arrives_as_event(
+    server: FakeAmi, link: AmiLink
+) -> None:
+    def answer(action: dict[str, str | list[str]]) -> list[bytes]:
+        aid = str(action["ActionID"])
+        return [
+            reply(aid, "Originate successfully queued"),
+            frame(
+                {
+                    "Event": "OriginateResponse",
+                    "ActionID": aid,
+                    "Response": "Success",
+                    "Channel": "PJSIP/8099-0001",
+                    "Reason": "4",
+                    "Uniqueid": str(action["ChannelId"]),
+                }
+            ),
+        ]
+
+    server.on_action = answer
+    result = await link.originate(
+        channel="PJSIP/8099",
+        context="acd-callback",
+        exten="13800000001",
+        caller_id="12355",
+        variables={"ACD_CALLBACK_ID": "cb-7"},
+        channel_id="cb-7",
+    )
+    assert result.message == "Originate successfully queued"
+    sent = server.actions[-1]
+    assert sent["Async"] == "true" and sent["ChannelId"] == "cb-7"
+    assert sent["Variable"] == "ACD_CALLBACK_ID=cb-7"
+    event = await next_event(link, "OriginateResponse")
+    assert event["Reason"] == "4" and event["Uniqueid"] == "cb-7"
+
+
+async def test_send_nowait_writes_before_returning(server: FakeAmi, link: AmiLink) -> None:
+    before = len(server.actions)
+    task = link.send_nowait({"Action": "UserEvent", "UserEvent": "Probe"})
+    reply_ = await asyncio.wait_for(task, 2)
+    assert reply_.ok
+    assert len(server.actions) == before + 1
+
+
+async def test_send_when_not_logged_in_fails_fast(server: FakeAmi) -> None:
+    ami = AmiLink(config(server))
+    with pytest.raises(AmiNotConnected):
+        await ami.send({"Action": "Ping"})
+    task = ami.send_nowait({"Action": "Ping"})
+    with pytest.raises(AmiNotConnected):
+        await task

@@ -1,0 +1,241 @@
+"""CallTracker on hand-written events of our dialplan: pure, no I/O, time passed in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from acd.events import (
+    CallArrived,
+    CallbackOffered,
+    CallConnected,
+    CallEnded,
+    CallWaiting,
+    SeatFailed,
+    SeatReachability,
+    SeatRinging,
+    Skill,
+)
+from acd.recording import CallOutcome
+from acd.tracker import CallTracker
+
+T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+CALL = "pbx-1795911163.0"
+TRUNK = "PJSIP/trunk-0000000a"
+SEAT_LEG = "PJSIP/8001-0000000b"
+
+
+def cs(channel: str, uid: str, **extra: str) -> dict[str, str]:
+    return {"Channel": channel, "Uniqueid": uid, "Linkedid": CALL, **extra}
+
+
+def arrival(number: str = "13800000001", name: str = "张小明") -> list[dict[str, str]]:
+    return [
+        {
+            "Event": "Newchannel",
+            **cs(TRUNK, CALL, Context="from-pstn", Exten="12355"),
+            "CallerIDNum": number,
+            "CallerIDName": name,
+        },
+        {
+            "Event": "UserEvent",
+            "UserEvent": "CallWaiting",
+            **cs(TRUNK, CALL, Context="acd-hold"),
+            "ACDCallerNum": number,
+            "ACDCallerName": name,
+            "ACDSkill": "legal",
+            "WaitChannel": TRUNK,
+            "Requeued": "0",
+        },
+    ]
+
+
+def seat_answers() -> list[dict[str, str]]:
+    return [
+        {"Event": "DialBegin", **cs(TRUNK, CALL), "DestChannel": SEAT_LEG, "DialStatus": ""},
+        {"Event": "Newchannel", **cs(SEAT_LEG, "pbx-1795911163.1", Context="acd-seat")},
+        {"Event": "DialEnd", **cs(TRUNK, CALL), "DestChannel": SEAT_LEG, "DialStatus": "ANSWER"},
+        {"Event": "BridgeEnter", **cs(SEAT_LEG, "pbx-1795911163.1")},
+        {"Event": "BridgeEnter", **cs(TRUNK, CALL)},
+    ]
+
+
+def hangup(channel: str = TRUNK, uid: str = CALL, cause: str = "16") -> dict[str, str]:
+    return {"Event": "Hangup", **cs(channel, uid), "Cause": cause}
+
+
+def run(tracker: CallTracker, events: list[dict[str, str]]) -> list[object]:
+    out: list[object] = []
+    for i, event in enumerate(events):
+        out += tracker.feed(event, T0 + timedelta(seconds=i))
+    return out
+
+
+def test_answered_call_yields_the_contract_events_in_order() -> None:
+    out = run(
+        CallTracker(), [*arrival(), *seat_answers(), hangup(SEAT_LEG, "pbx-1795911163.1"), hangup()]
+    )
+    assert [type(e) for e in out] == [
+        CallArrived,
+        CallWaiting,
+        SeatRinging,
+        CallConnected,
+        CallEnded,
+    ]
+    arrived, waiting, ringing, connected, ended = out
+    assert isinstance(arrived, CallArrived) and arrived.caller_number == "+8613800000001"
+    assert arrived.caller_name == "张小明" and arrived.dnis == "12355"
+    assert isinstance(waiting, CallWaiting) and waiting.skill is Skill.LEGAL
+    assert waiting.wait_channel == TRUNK and not waiting.requeued
+    assert isinstance(ringing, SeatRinging) and ringing.seat == "8001"
+    assert isinstance(connected, CallConnected) and connected.seat == "8001"
+    assert isinstance(ended, CallEnded) and ended.connected and ended.cause == 16
+    assert all(getattr(e, "call_id", None) == CALL for e in out)
+    assert arrived.at == T0 and ended.at == T0 + timedelta(seconds=8)
+
+
+def test_generic_record_has_caller_callee_and_times() -> None:
+    tracker = CallTracker()
+    run(tracker, [*arrival(), *seat_answers(), hangup(SEAT_LEG, "pbx-1795911163.1"), hangup()])
+    (record,) = tracker.records()
+    assert (record.caller, record.callee, record.outcome) == (
+        "13800000001",
+        "8001",
+        CallOutcome.ANSWERED,
+    )
+    assert record.started_at == T0
+    assert record.answered_at == T0 + timedelta(seconds=4)  # the DialEnd ANSWER
+    assert record.ended_at == T0 + timedelta(seconds=8)
+    assert [r.call_id for r in tracker.take_finished_records()] == [CALL]
+    assert tracker.records() == []
+
+
+def test_seat_fails_then_caller_is_requeued_and_offered_a_callback() -> None:
+    events = [
+        *arrival(),
+        {"Event": "DialBegin", **cs(TRUNK, CALL), "DestChannel": SEAT_LEG},
+        {"Event": "DialEnd", **cs(TRUNK, CALL), "DestChannel": SEAT_LEG, "DialStatus": "NOANSWER"},
+        {
+            "Event": "UserEvent",
+            "UserEvent": "SeatFailed",
+            **cs(TRUNK, CALL),
+            "Seat": "8001",
+            "DialStatus": "NOANSWER",
+        },
+        {**arrival()[1], "Requeued": "1"},
+        {"Event": "UserEvent", "UserEvent": "CallbackOffered", **cs(TRUNK, CALL)},
+        hangup(),
+    ]
+    out = run(CallTracker(), events)
+    kinds = [type(e).__name__ for e in out]
+    assert kinds == [
+        "CallArrived",
+        "CallWaiting",
+        "SeatRinging",
+        "SeatFailed",
+        "CallWaiting",
+        "CallbackOffered",
+        "CallEnded",
+    ]
+    failed, requeued, offered, ended = out[3], out[4], out[5], out[6]
+    assert isinstance(failed, SeatFailed) and failed.dial_status == "NOANSWER"
+    assert isinstance(requeued, CallWaiting) and requeued.requeued
+    assert isinstance(offered, CallbackOffered) and offered.reason == "overflow"
+    assert isinstance(ended, CallEnded) and not ended.connected
+
+
+def test_other_contexts_and_unknown_channels_are_ignored() -> None:
+    tracker = CallTracker()
+    internal = {
+        "Event": "Newchannel",
+        **cs("PJSIP/8001-00000001", CALL, Context="seats", Exten="8002"),
+    }
+    wrong_dnis = {
+        "Event": "Newchannel",
+        **cs(TRUNK, CALL, Context="from-pstn", Exten="110"),
+        "CallerIDNum": "13800000001",
+    }
+    stray = [hangup(), {"Event": "UserEvent", "UserEvent": "CallWaiting", **cs(TRUNK, CALL)}]
+    assert run(tracker, [internal, wrong_dnis, *stray]) == []
+
+
+def test_resync_keeps_a_live_call_and_ends_a_vanished_one() -> None:
+    tracker = CallTracker()
+    run(tracker, arrival())
+    other = "pbx-1795911170.9"
+    run(
+        tracker,
+        [
+            {
+                "Event": "Newchannel",
+                "Channel": "PJSIP/trunk-0000000c",
+                "Uniqueid": other,
+                "Linkedid": other,
+                "Context": "from-pstn",
+                "Exten": "12355",
+                "CallerIDNum": "13900000002",
+            }
+        ],
+    )
+    snapshot = [{**cs(TRUNK, CALL), "Context": "acd-hold", "CallerIDNum": "13800000001"}]
+    out = tracker.resync(snapshot, T0 + timedelta(minutes=5))
+    assert len(out) == 1
+    ended = out[0]
+    assert isinstance(ended, CallEnded) and ended.call_id == other and ended.estimated
+    assert tracker.active_calls == [CALL]
+    assert tracker.resync(snapshot, T0 + timedelta(minutes=6)) == []  # idempotent
+
+
+def test_resync_announces_a_call_that_arrived_during_the_outage() -> None:
+    tracker = CallTracker()
+    snapshot = [
+        {**cs(TRUNK, CALL), "Context": "acd-hold", "CallerIDNum": "13800000001"},
+        {**cs(SEAT_LEG, "pbx-1795911163.5"), "Context": "seats"},
+    ]
+    out = tracker.resync(snapshot, T0)
+    assert [type(e) for e in out] == [CallArrived, CallWaiting]
+    assert tracker.resync(snapshot, T0) == []
+
+
+def test_seat_reachability_only_on_change() -> None:
+    tracker = CallTracker()
+    events = [
+        {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
+        {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "UNAVAILABLE"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "UNAVAILABLE"},
+        {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Removed"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "NOT_INUSE"},
+    ]
+    out = run(tracker, events)
+    assert [(e.seat, e.reachable) for e in out if isinstance(e, SeatReachability)] == [
+        ("8001", True),
+        ("8001", False),
+        ("8001", True),
+    ]
+
+
+@given(
+    number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    name=st.text(alphabet="张王李赵小明红华", min_size=0, max_size=4),
+)
+def test_caller_number_is_normalised_and_name_kept(number: str, name: str) -> None:
+    out = run(CallTracker(), arrival(number, name))
+    arrived = out[0]
+    assert isinstance(arrived, CallArrived)
+    assert arrived.caller_number == "+86" + number
+    assert arrived.caller_name == name
+
+
+def test_caller_number_never_logged_in_full(caplog: object) -> None:
+    import logging
+
+    import pytest
+
+    assert isinstance(caplog, pytest.LogCaptureFixture)
+    with caplog.at_level(logging.DEBUG, logger="acd.tracker"):
+        run(CallTracker(), [*arrival("13812345678"), hangup()])
+    assert caplog.records, "the arrival is logged"
+    assert "13812345678" not in caplog.text and "+8613812345678" not in caplog.text
