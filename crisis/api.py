@@ -1,0 +1,330 @@
+"""HTTP endpoints of the crisis package (/api/crisis/...).
+
+Reading an escalation writes an access-log row. Handling endpoints are for the
+police liaison, local sites (their own cases) and supervisors; others get 403.
+Refused state changes answer 409 with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy import select
+
+from callcenter.auth import Principal, Role
+from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.phone import mask
+from crisis import commands, store
+from crisis.commands import Command, Forbidden, NotFound
+from crisis.escalation import Policy, TransitionRefused
+from crisis.events import EscalationChanged
+from crisis.intake import IntakeConfig, evaluate, intake_config
+from crisis.models import Escalation
+from crisis.report import month_report
+from crisis.schemas import (
+    CheckpointIn,
+    CloseIn,
+    EscalationOut,
+    EvaluateRequest,
+    EvaluateResponse,
+    FindingOut,
+    FiredRuleOut,
+    OwnerIn,
+    PlanOut,
+    ReportOut,
+    RuleSetIn,
+    RuleSetOut,
+    StepOut,
+)
+from crisis.settings import CrisisSettings
+
+router = APIRouter(prefix="/api/crisis", tags=["crisis"])
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@cache
+def _default_config() -> IntakeConfig:
+    """Used when the composition root did not put a CrisisService in ``runtime.extras``."""
+    return intake_config(CrisisSettings())
+
+
+def _config(runtime: RuntimeDep) -> IntakeConfig:
+    service = runtime.extras.get("crisis")
+    config: IntakeConfig = service.intake_config if service else _default_config()
+    return config
+
+
+def _policy(runtime: RuntimeDep) -> Policy:
+    return _config(runtime).policy
+
+
+def _supervisor(principal: Principal) -> None:
+    if principal.role is not Role.SUPERVISOR:
+        raise HTTPException(403, "supervisors only")
+
+
+@router.post("/evaluate", response_model=EvaluateResponse)
+async def dry_run(
+    body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep
+) -> EvaluateResponse:
+    verdict = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
+    plan = verdict.plan
+    return EvaluateResponse(
+        ruleset_version=verdict.version,
+        fired=[
+            FiredRuleOut(
+                name=rule.name,
+                priority=rule.priority,
+                condition=rule.condition,
+                findings=[FindingOut(field=f.field, detail=f.detail) for f in rule.findings],
+                actions=[action.kind for action in rule.actions],
+            )
+            for rule in verdict.fired
+        ],
+        plan=PlanOut(
+            escalates=plan.escalates,
+            police_webhook=plan.police_webhook,
+            police_conference=plan.police_conference,
+            local=plan.local,
+            owner=plan.owner,
+            supervisor_alert=plan.supervisor_alert,
+            flag_reason=plan.flag_reason,
+        ),
+    )
+
+
+@router.get("/escalations", response_model=list[EscalationOut])
+async def list_escalations(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+) -> list[EscalationOut]:
+    if principal.role not in commands.CRISIS_ROLES:
+        raise HTTPException(403, "crisis records are for police, sites and supervisors")
+    query = select(Escalation).order_by(Escalation.raised_at.desc()).limit(200)
+    if open_only:
+        query = query.where(Escalation.stage != "closed")
+    if principal.role is Role.SITE:
+        query = query.where(Escalation.site_id == principal.site_id)
+    rows = list((await session.scalars(query)).all())
+    now = runtime.clock.now()
+    for row in rows:
+        store.log_access(
+            session,
+            user=principal.user,
+            role=principal.role.value,
+            at=now,
+            what="list escalations",
+            escalation_id=row.id,
+        )
+    return [_out(row, principal) for row in rows]
+
+
+@router.get("/escalations/{escalation_id}", response_model=EscalationOut)
+async def read_escalation(
+    escalation_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+) -> EscalationOut:
+    row = await _load(session, escalation_id, principal)
+    store.log_access(
+        session,
+        user=principal.user,
+        role=principal.role.value,
+        at=runtime.clock.now(),
+        what="read escalation",
+        escalation_id=row.id,
+    )
+    out = _out(row, principal)
+    out.steps = [
+        StepOut(at=s.at, step=s.step, actor=s.actor, role=s.role, detail=s.detail)
+        for s in await store.steps_of(session, row.id)
+    ]
+    return out
+
+
+@router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut)
+async def acknowledge(
+    escalation_id: int,
+    body: CheckpointIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> EscalationOut:
+    return await _command(
+        escalation_id, Command.ACKNOWLEDGE, body.note, None, session, runtime, principal
+    )
+
+
+@router.post("/escalations/{escalation_id}/reached", response_model=EscalationOut)
+async def reached(
+    escalation_id: int,
+    body: CheckpointIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> EscalationOut:
+    return await _command(
+        escalation_id, Command.REACHED, body.note, None, session, runtime, principal
+    )
+
+
+@router.post("/escalations/{escalation_id}/follow-ups/{which}", response_model=EscalationOut)
+async def follow_up(
+    escalation_id: int,
+    which: Literal["24h", "72h"],
+    body: CheckpointIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> EscalationOut:
+    command = Command.FOLLOW_UP_24H if which == "24h" else Command.FOLLOW_UP_72H
+    return await _command(escalation_id, command, body.note, None, session, runtime, principal)
+
+
+@router.post("/escalations/{escalation_id}/close", response_model=EscalationOut)
+async def close(
+    escalation_id: int,
+    body: CloseIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> EscalationOut:
+    return await _command(
+        escalation_id, Command.CLOSE, body.note, body.override_reason, session, runtime, principal
+    )
+
+
+@router.put("/escalations/{escalation_id}/owner", response_model=EscalationOut)
+async def reassign_owner(
+    escalation_id: int,
+    body: OwnerIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+) -> EscalationOut:
+    _supervisor(principal)
+    row = await _load(session, escalation_id, principal)
+    store.add_step(
+        session,
+        row.id,
+        runtime.clock.now(),
+        "owner_assigned",
+        actor=principal.user,
+        role=principal.role.value,
+        detail=f"{row.owner} → {body.owner}",
+    )
+    row.owner = body.owner
+    return _out(row, principal)
+
+
+@router.get("/report", response_model=ReportOut)
+async def report(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    month: Annotated[str, Query(pattern=MONTH.pattern)],
+) -> ReportOut:
+    _supervisor(principal)
+    result = await month_report(session, month, runtime.settings.zone)
+    return ReportOut(**result.__dict__)
+
+
+@router.get("/rules", response_model=RuleSetOut)
+async def active_rules(session: SessionDep, runtime: RuntimeDep) -> RuleSetOut:
+    ruleset = await store.active_ruleset(session, _config(runtime).bundled)
+    return RuleSetOut(version=ruleset.version, rules=ruleset.rules.model_dump(mode="json"))
+
+
+@router.put("/rules", response_model=RuleSetOut)
+async def store_rules(
+    body: RuleSetIn, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+) -> RuleSetOut:
+    _supervisor(principal)
+    ruleset = await store.store_ruleset(
+        session, body.rules, body.label, principal.user, runtime.clock.now()
+    )
+    return RuleSetOut(version=ruleset.version, rules=ruleset.rules.model_dump(mode="json"))
+
+
+@router.get("/flagged", response_model=dict[str, str])
+async def flagged(session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
+    _supervisor(principal)
+    return await store.flagged_numbers(session)
+
+
+async def _load(session: SessionDep, escalation_id: int, principal: Principal) -> Escalation:
+    try:
+        return await commands.load(session, escalation_id, principal)
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+async def _command(
+    escalation_id: int,
+    command: Command,
+    note: str,
+    override: str | None,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Principal,
+) -> EscalationOut:
+    try:
+        row = await commands.apply(
+            session,
+            escalation_id,
+            command,
+            principal,
+            runtime.clock.now(),
+            _policy(runtime),
+            note=note,
+            override_reason=override,
+        )
+    except Forbidden as exc:
+        raise HTTPException(403, str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except TransitionRefused as exc:
+        raise HTTPException(409, exc.reason) from exc
+    runtime.bus.publish(
+        EscalationChanged(
+            call_id=row.call_id, escalation_id=row.id, stage=row.stage, actor=principal.user
+        )
+    )
+    return _out(row, principal)
+
+
+def _out(row: Escalation, principal: Principal) -> EscalationOut:
+    number = row.caller_number if principal.sees_full_numbers else mask(row.caller_number)
+    return EscalationOut(
+        id=row.id,
+        call_id=row.call_id,
+        order_id=row.order_id,
+        caller_number=number,
+        region=row.region,
+        location=row.location,
+        site_id=row.site_id,
+        stage=row.stage,
+        owner=row.owner,
+        police=row.police,
+        local=row.local,
+        conference=row.conference,
+        ruleset_version=row.ruleset_version,
+        fired_rules=json.loads(row.fired_rules),
+        raised_at=row.raised_at,
+        ack_due_at=row.ack_due_at,
+        notified_at=row.notified_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        reached_at=row.reached_at,
+        follow_up_24h_at=row.follow_up_24h_at,
+        follow_up_72h_at=row.follow_up_72h_at,
+        closed_at=row.closed_at,
+        close_override_reason=row.close_override_reason,
+        renotified=row.renotified,
+    )

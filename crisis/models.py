@@ -1,0 +1,126 @@
+"""Crisis tables: escalations and their audit steps, the notification outbox, flagged
+numbers, caller contacts (for repeated-call rules), rule-set overrides, the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class Escalation(Base):
+    """One crisis case per call: who fired it, where it stands, who follows it through."""
+
+    __tablename__ = "crisis_escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int | None]
+    caller_number: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str | None] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(String(500))
+    site_id: Mapped[int | None]
+    stage: Mapped[str] = mapped_column(String(16))
+    ruleset_version: Mapped[str] = mapped_column(String(100))
+    fired_rules: Mapped[str] = mapped_column(Text)  # JSON: rules, findings, version per round
+    owner: Mapped[str] = mapped_column(String(64))
+    police: Mapped[bool] = mapped_column(default=False)
+    local: Mapped[bool] = mapped_column(default=False)
+    conference: Mapped[bool] = mapped_column(default=False)
+    raised_at: Mapped[datetime]
+    ack_due_at: Mapped[datetime]
+    next_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    notified_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    reached_at: Mapped[datetime | None]
+    follow_up_24h_at: Mapped[datetime | None]
+    follow_up_72h_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    close_override_reason: Mapped[str | None] = mapped_column(Text)
+    renotified: Mapped[int] = mapped_column(default=0)
+    overdue_alerted: Mapped[str] = mapped_column(String(64), default="")  # comma-separated
+
+    __table_args__ = (Index("ix_crisis_escalations_raised_at", "raised_at"),)
+
+
+class EscalationStep(Base):
+    """The audit trail: every step of an escalation, timestamped, with who did it."""
+
+    __tablename__ = "crisis_escalation_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("crisis_escalations.id"), index=True)
+    at: Mapped[datetime]
+    step: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxMessage(Base):
+    """A notification to send; the worker retries it with backoff until delivered."""
+
+    __tablename__ = "crisis_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("crisis_escalations.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(16))  # police | local
+    url: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON body that is signed
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_crisis_outbox_due", "delivered_at", "next_attempt_at"),)
+
+
+class FlaggedNumber(Base):
+    __tablename__ = "crisis_flagged_numbers"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    flagged_at: Mapped[datetime]
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("crisis_escalations.id"))
+
+
+class CallerContact(Base):
+    """One row per call from a number, for "repeated calls in a short time"."""
+
+    __tablename__ = "crisis_caller_contacts"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_crisis_caller_contacts_number_at", "number", "at"),)
+
+
+class RuleSetOverride(Base):
+    """A rule set stored by a supervisor; the newest one is active."""
+
+    __tablename__ = "crisis_rule_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON of the validated rule set
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class AccessLog(Base):
+    """Every read of a crisis record: who, when, what."""
+
+    __tablename__ = "crisis_access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    escalation_id: Mapped[int | None] = mapped_column(index=True)
+    what: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,75 @@
+"""The monthly crisis report: cases, police hand-offs, local referrals, people helped,
+median time to notify. The arithmetic is pure; ``month_report`` only reads rows."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crisis.models import Escalation
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    raised_at: datetime
+    notified_at: datetime | None
+    police: bool
+    local: bool
+    reached: bool
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: str
+    crisis_cases: int
+    police_handoffs: int
+    local_referrals: int
+    people_helped: int  # responders reached the person
+    median_seconds_to_notify: float | None
+
+
+def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """``"2026-11"`` in the hotline's zone → [start, end) in UTC."""
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def summarise(month: str, cases: list[CaseFacts]) -> MonthReport:
+    delays = [
+        (case.notified_at - case.raised_at).total_seconds()
+        for case in cases
+        if case.notified_at is not None
+    ]
+    return MonthReport(
+        month=month,
+        crisis_cases=len(cases),
+        police_handoffs=sum(case.police for case in cases),
+        local_referrals=sum(case.local for case in cases),
+        people_helped=sum(case.reached for case in cases),
+        median_seconds_to_notify=statistics.median(delays) if delays else None,
+    )
+
+
+async def month_report(session: AsyncSession, month: str, zone: ZoneInfo) -> MonthReport:
+    start, end = month_bounds(month, zone)
+    rows = await session.execute(
+        select(
+            Escalation.raised_at,
+            Escalation.notified_at,
+            Escalation.police,
+            Escalation.local,
+            Escalation.reached_at,
+        ).where(Escalation.raised_at >= start, Escalation.raised_at < end)
+    )
+    cases = [
+        CaseFacts(raised, notified, police, local, reached is not None)
+        for raised, notified, police, local, reached in rows.all()
+    ]
+    return summarise(month, cases)

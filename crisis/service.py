@@ -1,0 +1,182 @@
+"""The crisis shell the composition root wires: bus subscriber, workers, flagged numbers.
+
+``on_event`` evaluates every work-order change (and remembers call arrivals for
+the repeated-call rule); ``run_workers`` runs the outbox sender and the deadline
+watcher until cancelled. A new hand-off wakes the sender at once, so a case
+reaches "notified" as soon as the receiver answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from acd.conference import ConferenceLink, WarmConference
+from acd.events import CallArrived
+from callcenter.bus import DomainEvent, EventBus
+from callcenter.clock import Clock
+from callcenter.db import transaction
+from callcenter.phone import mask, normalise
+from crisis import store
+from crisis.deadlines import check_deadlines
+from crisis.draft import CaseDraft, draft_from_work_order
+from crisis.escalation import mark_notified
+from crisis.events import AlertReason, CrisisAlert
+from crisis.intake import IntakeResult, intake, intake_config
+from crisis.models import Escalation
+from crisis.outbox import OutboxSender
+from crisis.settings import CrisisSettings
+from workorders.events import WorkOrderUpdated
+
+log = logging.getLogger(__name__)
+
+
+class CrisisService:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        clock: Clock,
+        settings: object = None,
+        ami: ConferenceLink | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        crisis = settings if isinstance(settings, CrisisSettings) else CrisisSettings()
+        self.settings = crisis
+        self._sessions = sessions
+        self._bus = bus
+        self._clock = clock
+        url = webhook_url or crisis.webhook_url
+        secret = webhook_secret or crisis.webhook_secret or ""
+        if url and not secret:
+            log.warning("crisis webhook configured without a secret; signatures are worthless")
+        self.intake_config = intake_config(crisis, webhook_url=url)
+        self.policy = self.intake_config.policy
+        self.outbox = OutboxSender(
+            sessions=sessions,
+            clock=clock,
+            secret=secret,
+            policy=self.policy,
+            retry_base=crisis.retry_base_seconds,
+            retry_max=crisis.retry_max_seconds,
+            timeout=crisis.webhook_timeout,
+        )
+        self.conference = (
+            WarmConference(
+                ami,
+                liaison_number=crisis.police_liaison_number,
+                caller_id=crisis.hotline_caller_id,
+            )
+            if ami is not None and crisis.police_liaison_number
+            else None
+        )
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def on_event(self, event: DomainEvent) -> None:
+        if self.conference is not None:
+            self.conference.track(event)
+        match event:
+            case WorkOrderUpdated():
+                await self.submit(draft_from_work_order(event))
+            case CallArrived(caller_number=number) if event.call_id:
+                async with transaction(self._sessions) as session:
+                    await store.record_contact(session, event.call_id, normalise(number), event.at)
+
+    async def submit(self, draft: CaseDraft) -> IntakeResult:
+        """Evaluate a case and act on it: escalation rows, outbox, bus events, conference."""
+        now = self._clock.now()
+        async with transaction(self._sessions) as session:
+            result = await intake(session, draft, now, self.intake_config)
+        for event in result.events:
+            self._bus.publish(event)
+        if result.queued:
+            self._wake.set()
+        if result.conference_room and result.escalation_id is not None:
+            self._spawn(self._place_conference(result.escalation_id, draft, result.conference_room))
+        if result.verdict.fired:
+            log.info(
+                "crisis rules %s fired for %s",
+                result.verdict.fired_names,
+                mask(draft.caller_number),
+            )
+        return result
+
+    async def run_workers(self) -> None:
+        try:
+            await asyncio.gather(self._outbox_loop(), self._deadline_loop())
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.outbox.aclose()
+
+    async def deliver_due(self) -> None:
+        """One pass of the outbox sender (the worker loop calls it; tests may too)."""
+        for event in await self.outbox.send_due():
+            self._bus.publish(event)
+
+    async def check_deadlines(self) -> None:
+        for event in await check_deadlines(self._sessions, self._clock.now(), self.policy):
+            self._bus.publish(event)
+        self._wake.set()  # re-notifications are new outbox rows
+
+    async def flagged_numbers(self) -> dict[str, str]:
+        async with transaction(self._sessions) as session:
+            return await store.flagged_numbers(session)
+
+    async def _outbox_loop(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("crisis outbox pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+            self._wake.clear()
+
+    async def _deadline_loop(self) -> None:
+        while True:
+            try:
+                await self.check_deadlines()
+            except Exception:
+                log.exception("crisis deadline pass failed")
+            await asyncio.sleep(self.settings.worker_poll_seconds)
+
+    async def _place_conference(self, escalation_id: int, draft: CaseDraft, room: str) -> None:
+        assert self.conference is not None
+        outcome = await self.conference.place(draft.call_id, room)
+        now = self._clock.now()
+        async with transaction(self._sessions) as session:
+            row = await session.get(Escalation, escalation_id)
+            assert row is not None
+            step = "conference_placed" if outcome.placed else "conference_failed"
+            store.add_step(session, row.id, now, step, detail=outcome.detail)
+            if outcome.placed:
+                before = row.stage
+                store.store_state(row, mark_notified(store.state_of(row), now), self.policy)
+                if row.stage != before:
+                    store.add_step(session, row.id, now, "notified", detail="police on the line")
+            else:
+                row.conference = False  # a later change may try again
+        if not outcome.placed:
+            self._bus.publish(
+                CrisisAlert(
+                    call_id=draft.call_id,
+                    reason=AlertReason.CONFERENCE_FAILED,
+                    escalation_id=escalation_id,
+                    caller=mask(draft.caller_number),
+                    message=f"warm conference with the police not placed: {outcome.detail}",
+                )
+            )
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

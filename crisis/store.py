@@ -1,0 +1,180 @@
+"""Reading and writing crisis rows: state ↔ row, audit steps, facts for the rules,
+flags, contacts, rule-set overrides and the access log. No decisions live here."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crisis.conditions import Facts
+from crisis.draft import CaseDraft
+from crisis.escalation import EscalationState, Policy, Stage, next_deadline
+from crisis.lexicon import Lexicon
+from crisis.models import (
+    AccessLog,
+    CallerContact,
+    Escalation,
+    EscalationStep,
+    FlaggedNumber,
+    RuleSetOverride,
+)
+from crisis.ruleset import RuleSet, VersionedRuleSet
+
+CONTACT_LOOKBACK = timedelta(days=1)
+HISTORY_LOOKBACK = timedelta(days=365)
+
+
+def state_of(row: Escalation) -> EscalationState:
+    return EscalationState(
+        stage=Stage(row.stage),
+        raised_at=row.raised_at,
+        ack_due_at=row.ack_due_at,
+        notified_at=row.notified_at,
+        acknowledged_at=row.acknowledged_at,
+        reached_at=row.reached_at,
+        follow_up_24h_at=row.follow_up_24h_at,
+        follow_up_72h_at=row.follow_up_72h_at,
+        closed_at=row.closed_at,
+        renotified=row.renotified,
+        overdue_alerted=frozenset(Stage(s) for s in row.overdue_alerted.split(",") if s),
+    )
+
+
+def store_state(row: Escalation, state: EscalationState, policy: Policy) -> None:
+    row.stage = state.stage.value
+    row.ack_due_at = state.ack_due_at
+    row.notified_at = state.notified_at
+    row.acknowledged_at = state.acknowledged_at
+    row.reached_at = state.reached_at
+    row.follow_up_24h_at = state.follow_up_24h_at
+    row.follow_up_72h_at = state.follow_up_72h_at
+    row.closed_at = state.closed_at
+    row.renotified = state.renotified
+    row.overdue_alerted = ",".join(sorted(s.value for s in state.overdue_alerted))
+    row.next_deadline_at = next_deadline(state, policy)
+
+
+def add_step(
+    session: AsyncSession,
+    escalation_id: int,
+    at: datetime,
+    step: str,
+    *,
+    actor: str = "system",
+    role: str = "system",
+    detail: str = "",
+) -> None:
+    session.add(
+        EscalationStep(
+            escalation_id=escalation_id, at=at, step=step, actor=actor, role=role, detail=detail
+        )
+    )
+
+
+async def steps_of(session: AsyncSession, escalation_id: int) -> list[EscalationStep]:
+    query = (
+        select(EscalationStep)
+        .where(EscalationStep.escalation_id == escalation_id)
+        .order_by(EscalationStep.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def record_contact(session: AsyncSession, call_id: str, number: str, at: datetime) -> None:
+    if number and await session.get(CallerContact, call_id) is None:
+        session.add(CallerContact(call_id=call_id, number=number, at=at))
+        await session.flush()
+
+
+async def facts_for(
+    session: AsyncSession, draft: CaseDraft, now: datetime, lexicon: Lexicon
+) -> Facts:
+    number = draft.caller_number
+    calls: tuple[datetime, ...] = ()
+    escalations: tuple[datetime, ...] = ()
+    flagged = False
+    if number:
+        contacts = await session.scalars(
+            select(CallerContact.at).where(
+                CallerContact.number == number, CallerContact.at >= now - CONTACT_LOOKBACK
+            )
+        )
+        calls = tuple(contacts.all())
+        earlier = await session.scalars(
+            select(Escalation.raised_at).where(
+                Escalation.caller_number == number,
+                Escalation.call_id != draft.call_id,
+                Escalation.raised_at >= now - HISTORY_LOOKBACK,
+            )
+        )
+        escalations = tuple(earlier.all())
+        flagged = await session.get(FlaggedNumber, number) is not None
+    return Facts(
+        draft=draft,
+        now=now,
+        lexicon=lexicon,
+        calls_from_number=calls,
+        escalations_for_number=escalations,
+        number_flagged=flagged,
+    )
+
+
+async def flag_number(
+    session: AsyncSession, number: str, reason: str, at: datetime, escalation_id: int | None
+) -> bool:
+    """Flag (or re-flag with a new reason); True when the flag is new or its reason changed."""
+    row = await session.get(FlaggedNumber, number)
+    if row is None:
+        session.add(
+            FlaggedNumber(number=number, reason=reason, flagged_at=at, escalation_id=escalation_id)
+        )
+        return True
+    if row.reason == reason:
+        return False
+    row.reason, row.flagged_at = reason, at
+    row.escalation_id = escalation_id or row.escalation_id
+    return True
+
+
+async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
+    rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.reason))
+    return {number: reason for number, reason in rows.all()}
+
+
+async def active_ruleset(session: AsyncSession, fallback: VersionedRuleSet) -> VersionedRuleSet:
+    query = select(RuleSetOverride).order_by(RuleSetOverride.id.desc()).limit(1)
+    row = (await session.scalars(query)).first()
+    if row is None:
+        return fallback
+    return VersionedRuleSet(row.version, RuleSet.model_validate_json(row.body))
+
+
+async def store_ruleset(
+    session: AsyncSession, rules: RuleSet, label: str, by: str, at: datetime
+) -> VersionedRuleSet:
+    version = f"{label}@{rules.digest()}"
+    existing = (
+        await session.scalars(select(RuleSetOverride).where(RuleSetOverride.version == version))
+    ).first()
+    if existing is not None:  # storing the same set again makes it the newest
+        await session.delete(existing)
+        await session.flush()
+    body = json.dumps(rules.model_dump(mode="json"), ensure_ascii=False)
+    session.add(RuleSetOverride(version=version, body=body, created_at=at, created_by=by))
+    await session.flush()
+    return VersionedRuleSet(version, rules)
+
+
+def log_access(
+    session: AsyncSession,
+    *,
+    user: str,
+    role: str,
+    at: datetime,
+    what: str,
+    escalation_id: int | None = None,
+) -> None:
+    session.add(AccessLog(user=user, role=role, at=at, what=what, escalation_id=escalation_id))
