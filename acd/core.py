@@ -401,7 +401,7 @@ class AcdCore:
             at=instant(now),
             seat=seat.seat,
             agent_id=seat.agent_id,
-            kind=kind,
+            alert=kind,
             message=message,
             timestamp=now,
         )

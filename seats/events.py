@@ -50,7 +50,7 @@ class AgentAlert(DomainEvent):
 
     seat: str
     agent_id: str | None
-    kind: AlertKind
+    alert: AlertKind
     message: str
     timestamp: float
 
