@@ -1,0 +1,192 @@
+"""``PbxSimulator``: the public face of the simulated Asterisk that tests, demo and benches drive.
+
+It wires the PBX core, the dialplan, the AMI actions and the TCP listener, and
+offers traffic (calls, seat and callee behaviour), observation (actions seen,
+channels, bridges, call records) and faults (drops, stalls, slow replies,
+garbage, torn frames, restarts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from acd.simulator.actions import Actions
+from acd.simulator.channels import Behaviour, CallRecordView, ChannelView, Endpoint
+from acd.simulator.dialplan import Dialplan
+from acd.simulator.pbx import Pbx
+from acd.simulator.server import AmiServer
+
+if TYPE_CHECKING:
+    from acd.simulator.scenario import Scenario
+
+Span = float | tuple[float, float]
+
+
+def _span(value: Span) -> tuple[float, float]:
+    return (value, value) if isinstance(value, int | float) else (value[0], value[1])
+
+
+class PbxSimulator:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        username: str = "acd",
+        secret: str = "acd-secret",
+        system_name: str = "sim",
+        seats: Iterable[str] = (),
+        callback_seat: str = "8099",
+        time_scale: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.time_scale = time_scale
+        self.callback_seat = callback_seat
+        self.pbx = Pbx(system_name=system_name, time_scale=time_scale, rng=self.rng)
+        self.dialplan = Dialplan(self.pbx)
+        self._actions = Actions(self.pbx, self.dialplan)
+        self.server = AmiServer(
+            host=host,
+            port=port,
+            username=username,
+            secret=secret,
+            time_scale=time_scale,
+            rng=self.rng,
+            dispatch=self._actions.dispatch,
+        )
+        self.pbx.listeners.append(self.server.broadcast)
+        for seat in [*seats, callback_seat]:
+            self.pbx.seats.setdefault(seat, Endpoint())
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Close the listener and every session; calls are not hung up, just forgotten."""
+        await self.server.stop()
+        self.pbx.shutdown()
+
+    async def restart(self, *, keep_calls: bool = True, downtime: float = 0.0) -> None:
+        """Like an Asterisk restart (calls lost) or a network blip (calls carry on)."""
+        if not keep_calls:
+            self.pbx.emit("Shutdown", "system", [("Shutdown", "Cleanly"), ("Restart", "True")])
+        await self.server.stop()
+        if not keep_calls:
+            self.pbx.crash()
+        await asyncio.sleep(downtime * self.time_scale)
+        await self.server.start()
+
+    # -- traffic ---------------------------------------------------------------------------
+
+    def place_call(
+        self,
+        number: str,
+        *,
+        name: str = "",
+        ivr_choice: str | None = "1",
+        patience: float | None = None,
+        talk_time: float = 20.0,
+    ) -> str:
+        """A caller dials 12355; returns the call id (the inbound channel's Linkedid)."""
+        return self.dialplan.place_call(number, name, ivr_choice, patience, talk_time)
+
+    def hangup_call(self, call_id: str, cause: int = 16) -> None:
+        """The caller hangs up (a BYE from the trunk)."""
+        for ch in list(self.pbx.channels.values()):
+            if ch.uniqueid == call_id or ch.name == call_id:
+                self.pbx.hangup(ch, cause, "remote")
+                return
+
+    def configure_seat(
+        self,
+        seat: str,
+        *,
+        behaviour: Behaviour = "answer",
+        answer_delay: Span = 1.0,
+        registered: bool = True,
+    ) -> None:
+        endpoint = self.pbx.seats.setdefault(seat, Endpoint())
+        was_registered = endpoint.registered
+        endpoint.behaviour = behaviour
+        endpoint.answer_delay = _span(answer_delay)
+        endpoint.registered = registered
+        if was_registered != registered:
+            self.pbx.emit(
+                "ContactStatus",
+                "system",
+                [
+                    ("URI", f"sip:{seat}@10.0.0.10:5060"),
+                    ("ContactStatus", "Reachable" if registered else "Unreachable"),
+                    ("AOR", seat),
+                    ("EndpointName", seat),
+                    ("RoundtripUsec", "1200" if registered else "0"),
+                ],
+            )
+            self.pbx.update_device(f"PJSIP/{seat}")
+
+    def configure_callee(
+        self,
+        number: str,
+        *,
+        behaviour: Behaviour = "answer",
+        answer_delay: Span = 2.0,
+        talk_time: Span = 10.0,
+    ) -> None:
+        self.pbx.callees[number] = Endpoint(
+            behaviour=behaviour, answer_delay=_span(answer_delay), talk_time=_span(talk_time)
+        )
+
+    async def run_scenario(self, scenario: Scenario) -> None:
+        from acd.simulator.scenario import run_scenario
+
+        await run_scenario(self, scenario)
+
+    # -- observation -----------------------------------------------------------------------
+
+    @property
+    def actions(self) -> list[dict[str, str]]:
+        return self.server.actions
+
+    def channels(self) -> list[ChannelView]:
+        return [ChannelView.of(c) for c in self.pbx.channels.values()]
+
+    def bridged_with(self, channel_or_call: str) -> set[str]:
+        """The other channels in the bridge of a channel (by name or Uniqueid) or of a call."""
+        ch = self.pbx.find(channel_or_call)
+        if ch is None:
+            return set()
+        if ch.bridge is None:
+            return set()
+        return {c.name for c in ch.bridge.members if c is not ch}
+
+    @property
+    def calls(self) -> dict[str, CallRecordView]:
+        return {k: CallRecordView.of(r) for k, r in self.pbx.calls.items()}
+
+    # -- faults ----------------------------------------------------------------------------
+
+    async def drop_connections(self) -> None:
+        await self.server.drop_connections()
+
+    def stall(self, on: bool) -> None:
+        self.server.faults.stall(on)
+
+    def delay_replies(self, seconds: float) -> None:
+        self.server.faults.reply_delay = seconds
+
+    async def send_garbage(self, data: bytes) -> None:
+        for session in list(self.server.sessions):
+            session.send_raw(data)
+
+    def split_frames(self, on: bool) -> None:
+        self.server.faults.split = on
