@@ -87,6 +87,7 @@ class _Call:
     live: set[str] = field(default_factory=set)
     ended_at: datetime | None = None
     estimated: bool = False
+    absorbed: bool = False  # the root joined another call (a pickup) before dialling anyone
 
     @property
     def caller_side(self) -> tuple[str, str]:
@@ -148,6 +149,10 @@ class CallRecorder:
             owner = self._owner.pop(_text(event, "Channel"), None)
             if owner is not None and owner is not call:
                 self._hangup(owner, _text(event, "Channel"), now)
+        elif name == "BridgeEnter" and call is not None:
+            owner = self._owner.get(_text(event, "Channel"))
+            if owner is not None and owner is not call and owner.root == _text(event, "Channel"):
+                owner.absorbed = True
         if name == "DialBegin":
             call = call or self._calls.get(_text(event, "DestLinkedid"))
             if call is not None:
@@ -168,7 +173,8 @@ class CallRecorder:
                 call.ended_at, call.estimated = now, True
 
     def records(self) -> list[CallRecord]:
-        return [self._record(self._calls[call_id]) for call_id in self._order]
+        calls = (self._calls[call_id] for call_id in self._order)
+        return [self._record(call) for call in calls if _is_a_call(call)]
 
     def take_finished(self) -> list[CallRecord]:
         """Records of the calls that are over, forgotten from here on (bounded memory)."""
@@ -176,7 +182,7 @@ class CallRecorder:
         self._order = [cid for cid in self._order if self._calls[cid].ended_at is None]
         self._calls = {cid: self._calls[cid] for cid in self._order}
         self._owner = {ch: c for ch, c in self._owner.items() if c.ended_at is None}
-        return [self._record(call) for call in done]
+        return [self._record(call) for call in done if _is_a_call(call)]
 
     # -- events ------------------------------------------------------------------------------
 
@@ -265,6 +271,11 @@ class CallRecorder:
             ended_at=call.ended_at,
             estimated=call.estimated,
         )
+
+
+def _is_a_call(call: _Call) -> bool:
+    """A phone that picked up someone else's ringing call is part of that call, not a call."""
+    return not (call.absorbed and not call.primary)
 
 
 def _outcome(dials: list[_Dial], ended: bool) -> tuple[CallOutcome | None, datetime | None]:

@@ -98,8 +98,10 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
 
     def _complete(self, action: Any, message: AmiEvent) -> None:
         reply = Message(message)
-        if not action.responses and message.text("Response") in _ERRORS:
-            # With as_list panoramisk would wait for items that never come.
+        first = not action.responses
+        if first and (message.text("Response") in _ERRORS or not _opens_list(message, action)):
+            # panoramisk would wait for list items that never come: after an error
+            # reply with as_list, and for QueueAdd's "Added interface to queue" (#54).
             done = True
             if not action.future.done():
                 action.future.set_result(reply)
@@ -128,6 +130,15 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
             if not action.future.done():
                 action.future.set_exception(AmiNotConnected("connection lost before the reply"))
         self.responses.clear()
+
+
+def _opens_list(message: AmiEvent, action: Any) -> bool:
+    """Whether a first reply starts a list (EventList: start, "... will follow")."""
+    if action.as_list is not None:
+        return bool(action.as_list)
+    return message.text("EventList").lower() == "start" or (
+        "will follow" in message.text("Message").lower()
+    )
 
 
 def _flatten(pairs: list[tuple[str, Any]]) -> list[tuple[str, str]]:

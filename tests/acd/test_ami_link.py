@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,37 @@ async def test_send_when_not_logged_in_fails_fast(server: FakeAmi) -> None:
     task = ami.send_nowait({"Action": "Ping"})
     with pytest.raises(AmiNotConnected):
         await task
+
+
+PANORAMISK = Path(__file__).resolve().parents[3] / "shared" / "data" / "ami" / "panoramisk"
+
+
+def fixture_replies(name: str, action_id: str) -> bytes:
+    """The server side of a panoramisk fixture (LF framing kept), with our ActionID."""
+    text = (PANORAMISK / name).read_text()
+    frames = [f for f in text.split("\n\n") if f.strip()]
+    replies = [f.strip("\n") for f in frames if f.lstrip().startswith(("Response:", "Event:"))]
+    body = "\n\n".join(replies) + "\n\n"
+    return body.replace("action/transaction_uid/1/1", action_id).encode()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "action", "items", "last"),
+    [
+        ("queue_status.yaml", "QueueStatus", 8, "QueueStatusComplete"),
+        ("pjsip_show_endpoint.yaml", "PJSIPShowEndpoint", 6, "EndpointDetailComplete"),
+        ("ping.yaml", "Ping", 0, ""),
+        # panoramisk 1.4 never resolves this one (issue #54)
+        ("queue_add.yaml", "QueueAdd", 0, ""),
+    ],
+)
+async def test_recorded_reply_framing(
+    server: FakeAmi, link: AmiLink, fixture: str, action: str, items: int, last: str
+) -> None:
+    server.on_action = lambda sent: [fixture_replies(fixture, str(sent["ActionID"]))]
+    result = await link.send({"Action": action})
+    assert result.ok
+    assert len(result.items) == items
+    if last:
+        assert result.items[-1].name == last
+    assert link.events.empty()  # list items belong to the reply, not to the event queue
