@@ -11,7 +11,6 @@ background task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -75,17 +74,6 @@ class AcdService:
     def on_ami_event(self, listener: AmiEventHandler) -> None:
         """Let another shell (the callback dialer, conferences) see every AMI event, in order."""
         self._ami_listeners.append(listener)
-
-    async def resync(self, link: AmiLink) -> None:
-        """After every (re)login: rebuild calls and seats from what Asterisk has now."""
-        reply = await link.send({"Action": "CoreShowChannels"}, as_list=True)
-        channels = [item for item in _list_items(reply) if item.get("Event") == "CoreShowChannel"]
-        self._dispatch(self.tracker.resync(channels, self._wall()))
-        with contextlib.suppress(Exception):  # Asterisk < 16 has no PJSIPShowContacts
-            contacts = await link.send({"Action": "PJSIPShowContacts"}, as_list=True)
-            for item in _list_items(contacts):
-                if item.get("Event") == "ContactList":
-                    self._dispatch(self.tracker.feed(item, self._wall()))
 
     # -- the hot path --------------------------------------------------------
     async def _consume(self) -> None:
@@ -188,9 +176,3 @@ def _with_agent(event: CallConnected, agent: str | None) -> CallConnected:
     from dataclasses import replace
 
     return replace(event, agent=agent)
-
-
-def _list_items(reply: Any) -> list[Mapping[str, Any]]:
-    if isinstance(reply, list):
-        return [item for item in reply if isinstance(item, Mapping)]
-    return []

@@ -58,9 +58,7 @@ def demo(
             console.print(f"  work orders   {stack.url}/api/workorders")
             console.print(f"  health        {stack.url}/api/health")
             console.print("Ctrl-C stops it.")
-            assert stack.server is not None
-            while not stack.server.should_exit:
-                await asyncio.sleep(0.5)
+            await stack.serve_until_stopped()
 
     try:
         asyncio.run(run())
@@ -83,7 +81,9 @@ def serve() -> None:
     async def run() -> None:
         async with System(settings) as system:
             config = uvicorn.Config(
-                create_app(system.runtime), host=settings.http_host, port=settings.http_port,
+                create_app(system.runtime),
+                host=settings.http_host,
+                port=settings.http_port,
                 lifespan="off",
             )
             await uvicorn.Server(config).serve()

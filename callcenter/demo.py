@@ -113,12 +113,18 @@ class DemoStack:
             )
         )
         self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
-        while not self.server.started:
+        while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
             await asyncio.sleep(0.01)
         self.http_port = self.server.servers[0].sockets[0].getsockname()[1]
         self._tasks.append(
             asyncio.create_task(self.simulator.run_scenario(scenario), name="traffic")
         )
+
+    async def serve_until_stopped(self) -> None:
+        """Wait until the HTTP server exits (Ctrl-C)."""
+        for task in self._tasks:
+            if task.get_name() == "http":
+                await task
 
     async def _seed_agents(self) -> None:
         assert self.system is not None
@@ -153,4 +159,4 @@ class DemoStack:
 def _ensure_folder(database_url: str) -> None:
     prefix = "sqlite+aiosqlite:///"
     if database_url.startswith(prefix):
-        Path(database_url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)

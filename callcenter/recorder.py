@@ -75,8 +75,11 @@ class Recorder:
             case CallConnected():
                 await records.record_connected(session, event)
                 await workorders.mark_answered(
-                    session, call_id=event.call_id or "", seat=event.seat,
-                    agent=event.agent, at=event.at,
+                    session,
+                    call_id=event.call_id or "",
+                    seat=event.seat,
+                    agent=event.agent,
+                    at=event.at,
                 )
             case CallMissed():
                 await records.record_missed(session, event)

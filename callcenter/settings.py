@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 DEFAULT_SEATS = [str(n) for n in range(8001, 8021)]
 

@@ -31,16 +31,6 @@ log = logging.getLogger(__name__)
 NUMBER_FIELDS = ("caller_number", "number")
 
 
-def routing_policy(settings: Settings) -> RoutingPolicy:
-    return RoutingPolicy(
-        ring_timeout=settings.ring_timeout,
-        max_wait=settings.max_wait,
-        max_queue=settings.max_queue,
-        wrapup_seconds=settings.wrapup_seconds,
-        wrapup_high_risk_seconds=settings.wrapup_high_risk_seconds,
-    )
-
-
 class System:
     def __init__(
         self,
@@ -96,15 +86,12 @@ class System:
     def _build_acd(self) -> None:
         settings = self.settings
         core = AcdCore(
-            routing_policy(settings),
+            RoutingPolicy.from_settings(settings),
             seats=settings.seat_extensions,
             normal_seats=settings.normal_seats,
             callback_seat=settings.callback_seat,
         )
-        tracker = CallTracker(
-            hotline_numbers={settings.hotline_number},
-            seats=set(settings.seat_extensions) | {settings.callback_seat},
-        )
+        tracker = CallTracker(dnis={settings.hotline_number})
         config = AmiConfig(
             host=settings.ami_host,
             port=settings.ami_port,
@@ -113,17 +100,16 @@ class System:
             action_timeout=settings.ami_action_timeout,
             ping_interval=settings.ami_ping_interval,
         )
-        self.link = AmiLink(config, on_login=self._on_login)
+        self.link = AmiLink(config)  # it resyncs itself after every login, in event order
         self.acd = AcdService(
-            core=core, tracker=tracker, link=self.link,
-            bus=self.runtime.bus, live=self.runtime.live,
+            core=core,
+            tracker=tracker,
+            link=self.link,
+            bus=self.runtime.bus,
+            live=self.runtime.live,
         )
         self.runtime.acd = self.acd
         self.runtime.ami = self.link
-
-    async def _on_login(self, link: AmiLink) -> None:
-        if self.acd is not None:
-            await self.acd.resync(link)
 
     def _campaign(self) -> str | None:
         if self.acd is None or not self.acd.core.surge.on:

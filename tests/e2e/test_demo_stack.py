@@ -21,11 +21,16 @@ async def _answered_calls(client: httpx.AsyncClient, wanted: int, within: float)
 
 
 async def _all_orders(client: httpx.AsyncClient) -> list[dict[str, Any]]:
-    response = await client.get("/api/workorders", params={"page": 1, "size": 500})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
-    return items
+    items: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        response = await client.get("/api/workorders", params={"page": page, "size": 100})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items.extend(body["items"])
+        if len(items) >= body["total"] or not body["items"]:
+            return items
+        page += 1
 
 
 async def test_calls_are_answered_and_each_has_exactly_one_work_order(
@@ -44,7 +49,7 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         orders = await _all_orders(client)
         per_call: dict[str, int] = {}
         for order in orders:
-            for call_id in order.get("call_ids") or [order["call_id"]]:
+            for call_id in set(order.get("calls") or []) | {order["call_id"]}:
                 per_call[call_id] = per_call.get(call_id, 0) + 1
         assert {c["call_id"] for c in calls} <= set(per_call), "a call without a work order"
         assert all(count == 1 for count in per_call.values())
