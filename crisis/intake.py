@@ -38,6 +38,7 @@ class IntakeConfig:
     bundled: VersionedRuleSet
     webhook_url: str | None
     default_owner: str
+    conference: bool = False  # a warm conference can be placed (AMI and liaison number set)
 
 
 def intake_config(settings: CrisisSettings, *, webhook_url: str | None = None) -> IntakeConfig:
@@ -104,10 +105,14 @@ async def intake(
         if new_rules and not opened:
             _record_round(row, verdict)
             store.add_step(session, row.id, now, "rules_fired", detail=", ".join(new_rules))
+        newly_police = plan.police and not row.police
         result.queued = _hand_off(session, row, draft, verdict, now, config)
         if plan.police_conference and not row.conference:
-            row.conference = True
-            result.conference_room = f"77{row.id}"
+            if config.conference:
+                row.conference = True
+                result.conference_room = f"77{row.id}"
+            elif newly_police:
+                store.add_step(session, row.id, now, "conference_unavailable")
     if plan.flag_reason and draft.caller_number:
         escalation_id = row.id if row is not None else None
         if await store.flag_number(

@@ -86,6 +86,7 @@ class FlaggedNumber(Base):
     number: Mapped[str] = mapped_column(String(32), primary_key=True)
     reason: Mapped[str] = mapped_column(String(500))
     flagged_at: Mapped[datetime]
+    first_flagged_at: Mapped[datetime]  # "history" means flagged before the current call
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("crisis_escalations.id"))
 
 

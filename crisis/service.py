@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -76,6 +77,7 @@ class CrisisService:
             if ami is not None and crisis.police_liaison_number
             else None
         )
+        self.intake_config = replace(self.intake_config, conference=self.conference is not None)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 

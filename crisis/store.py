@@ -111,7 +111,10 @@ async def facts_for(
             )
         )
         escalations = tuple(earlier.all())
-        flagged = await session.get(FlaggedNumber, number) is not None
+        flag = await session.get(FlaggedNumber, number)
+        this_call = await session.get(CallerContact, draft.call_id)
+        call_start = this_call.at if this_call is not None else now
+        flagged = flag is not None and flag.first_flagged_at < call_start
     return Facts(
         draft=draft,
         now=now,
@@ -129,7 +132,13 @@ async def flag_number(
     row = await session.get(FlaggedNumber, number)
     if row is None:
         session.add(
-            FlaggedNumber(number=number, reason=reason, flagged_at=at, escalation_id=escalation_id)
+            FlaggedNumber(
+                number=number,
+                reason=reason,
+                flagged_at=at,
+                first_flagged_at=at,
+                escalation_id=escalation_id,
+            )
         )
         return True
     if row.reason == reason:

@@ -1,0 +1,248 @@
+"""The crisis HTTP API: dry run, roles, checkpoints, access log, report, rule overrides."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from callcenter.bus import EventBus
+from callcenter.clock import FakeClock
+from callcenter.db import transaction
+from callcenter.runtime import Runtime
+from callcenter.settings import Settings
+from crisis.api import router
+from crisis.draft import CaseDraft
+from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
+from crisis.service import CrisisService
+
+SUPERVISOR = {"X-User": "sup-zhao", "X-Role": "supervisor"}
+POLICE = {"X-User": "liaison-1", "X-Role": "police"}
+AGENT = {"X-User": "agent-wang", "X-Role": "agent"}
+SITE_2 = {"X-User": "site-xihu", "X-Role": "site", "X-Site": "2"}
+SITE_1 = {"X-User": "site-hz", "X-Role": "site", "X-Site": "1"}
+IMMINENT = {
+    "call_id": "call-1",
+    "caller_number": "+8613800000001",
+    "risk_level": "imminent",
+    "agent": "agent-wang",
+    "region": "西湖区",
+    "summary": "说想跳楼",
+}
+
+
+@pytest.fixture
+async def api(
+    db_engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    bus: EventBus,
+    clock: FakeClock,
+    crisis: CrisisService,
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.include_router(router)
+    runtime = Runtime(
+        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
+    )
+    runtime.extras["crisis"] = crisis
+    app.state.runtime = runtime
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
+        yield client
+
+
+async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
+    async with transaction(sessions) as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def raised(crisis: CrisisService, **fields: Any) -> int:
+    result = await crisis.submit(CaseDraft(**(IMMINENT | fields)))
+    assert result.escalation_id is not None
+    return result.escalation_id
+
+
+async def test_a_dry_run_explains_and_leaves_nothing_behind(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    reply = await api.post("/api/crisis/evaluate", json={"draft": IMMINENT}, headers=AGENT)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["ruleset_version"].startswith("default@")
+    first = body["fired"][0]
+    assert first["name"] == "imminent-risk"
+    assert first["findings"] == [{"field": "risk_level", "detail": "imminent ge imminent"}]
+    assert body["plan"]["police_webhook"] and body["plan"]["owner"] == "agent-wang"
+    words = next(rule for rule in body["fired"] if rule["name"] == "suicide-or-self-harm-words")
+    assert words["findings"] == [{"field": "summary", "detail": "keyword '跳楼' (suicide)"}]
+    for model in (Escalation, OutboxMessage, CallerContact):
+        assert await count(sessions, model) == 0
+
+
+async def test_an_invalid_draft_is_refused_field_by_field(api: httpx.AsyncClient) -> None:
+    bad = IMMINENT | {"risk_level": "extreme", "caller_age": -3}
+    reply = await api.post("/api/crisis/evaluate", json={"draft": bad}, headers=AGENT)
+    assert reply.status_code == 422
+    fields = {tuple(error["loc"][-2:]) for error in reply.json()["detail"]}
+    assert {("draft", "risk_level"), ("draft", "caller_age")} <= fields
+
+
+async def test_the_whole_case_through_the_api_with_every_step_audited(
+    api: httpx.AsyncClient, crisis: CrisisService, clock: FakeClock
+) -> None:
+    case = await raised(crisis)
+    base = f"/api/crisis/escalations/{case}"
+    assert (await api.post(f"{base}/acknowledge", json={}, headers=POLICE)).json()[
+        "stage"
+    ] == "acknowledged"
+    clock.advance(1800)
+    assert (
+        await api.post(f"{base}/reached", json={"note": "民警已到场"}, headers=POLICE)
+    ).status_code == 200
+    clock.advance(24 * 3600)
+    assert (await api.post(f"{base}/follow-ups/24h", json={}, headers=SITE_2)).status_code == 200
+    clock.advance(48 * 3600)
+    assert (await api.post(f"{base}/follow-ups/72h", json={}, headers=SITE_2)).status_code == 200
+    closed = await api.post(f"{base}/close", json={"note": "稳定"}, headers=SUPERVISOR)
+    assert closed.status_code == 200 and closed.json()["stage"] == "closed"
+    detail = (await api.get(base, headers=SUPERVISOR)).json()
+    steps = [(s["step"], s["actor"]) for s in detail["steps"]]
+    assert steps[-5:] == [
+        ("acknowledged", "liaison-1"),
+        ("reached", "liaison-1"),
+        ("follow_up_24h", "site-xihu"),
+        ("follow_up_72h", "site-xihu"),
+        ("closed", "sup-zhao"),
+    ]
+    assert detail["fired_rules"][0]["rules"][0]["findings"][0]["field"] == "risk_level"
+
+
+async def test_out_of_order_steps_answer_409_with_the_reason(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    base = f"/api/crisis/escalations/{await raised(crisis)}"
+    reply = await api.post(f"{base}/reached", json={}, headers=POLICE)
+    assert reply.status_code == 409 and "acknowledged" in reply.json()["detail"]
+    reply = await api.post(f"{base}/close", json={}, headers=SUPERVISOR)
+    assert reply.status_code == 409 and "reached" in reply.json()["detail"]
+    reply = await api.post(f"{base}/follow-ups/48h", json={}, headers=POLICE)
+    assert reply.status_code == 422
+
+
+async def test_only_a_supervisor_closes_early_and_must_give_a_reason(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    base = f"/api/crisis/escalations/{await raised(crisis)}"
+    override = {"override_reason": "caller safe with family, confirmed by police"}
+    assert (await api.post(f"{base}/close", json=override, headers=POLICE)).status_code == 403
+    assert (
+        await api.post(f"{base}/close", json={"override_reason": ""}, headers=SUPERVISOR)
+    ).status_code == 422
+    reply = await api.post(f"{base}/close", json=override, headers=SUPERVISOR)
+    assert reply.status_code == 200
+    assert reply.json()["close_override_reason"] == override["override_reason"]
+
+
+async def test_other_roles_and_other_sites_are_refused(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    base = f"/api/crisis/escalations/{await raised(crisis)}"
+    assert (await api.post(f"{base}/acknowledge", json={}, headers=AGENT)).status_code == 403
+    assert (await api.get(base, headers=AGENT)).status_code == 403
+    assert (await api.get(base, headers=SITE_1)).status_code == 403
+    assert (await api.get("/api/crisis/escalations", headers=AGENT)).status_code == 403
+    assert (await api.get("/api/crisis/report?month=2026-11", headers=POLICE)).status_code == 403
+    site_view = (await api.get(base, headers=SITE_2)).json()
+    assert site_view["caller_number"] == "+86138******01"
+    assert (await api.get(base, headers=POLICE)).json()["caller_number"] == "+8613800000001"
+    assert (await api.get("/api/crisis/escalations/999", headers=POLICE)).status_code == 404
+
+
+async def test_every_read_is_access_logged(
+    api: httpx.AsyncClient, crisis: CrisisService, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await raised(crisis)
+    await api.get(f"/api/crisis/escalations/{case}", headers=POLICE)
+    listed = await api.get("/api/crisis/escalations", headers=SITE_2)
+    assert [row["id"] for row in listed.json()] == [case]
+    assert (await api.get("/api/crisis/escalations", headers=SITE_1)).json() == []
+    async with transaction(sessions) as session:
+        rows = (await session.scalars(select(AccessLog).order_by(AccessLog.id))).all()
+        seen = [(row.user, row.role, row.what, row.escalation_id) for row in rows]
+    assert seen == [
+        ("liaison-1", "police", "read escalation", case),
+        ("site-xihu", "site", "list escalations", case),
+    ]
+
+
+async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
+    api: httpx.AsyncClient, crisis: CrisisService, clock: FakeClock
+) -> None:
+    for n, delay in enumerate((4, 10, 30)):
+        await raised(crisis, call_id=f"call-{n}")
+        clock.advance(delay)
+        await crisis.deliver_due()
+    await raised(crisis, call_id="call-local", risk_level="high", summary="")
+    reply = await api.get("/api/crisis/report", params={"month": "2026-11"}, headers=SUPERVISOR)
+    assert reply.json() == {
+        "month": "2026-11",
+        "crisis_cases": 4,
+        "police_handoffs": 3,
+        "local_referrals": 4,
+        "people_helped": 0,
+        "median_seconds_to_notify": 10.0,
+    }
+    empty = await api.get("/api/crisis/report", params={"month": "2026-12"}, headers=SUPERVISOR)
+    assert empty.json()["crisis_cases"] == 0 and empty.json()["median_seconds_to_notify"] is None
+    bad = await api.get("/api/crisis/report", params={"month": "2026-13"}, headers=SUPERVISOR)
+    assert bad.status_code == 422
+
+
+async def test_a_stored_rule_set_is_used_and_its_version_recorded(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    rules = {
+        "name": "strict",
+        "rules": [
+            {
+                "name": "any-medium",
+                "priority": 10,
+                "when": {"kind": "compare", "field": "risk_level", "op": "ge", "value": "medium"},
+                "actions": [
+                    {"kind": "local_notification"},
+                    {"kind": "assign_owner", "owner": "duty-li"},
+                ],
+            }
+        ],
+    }
+    bad = {
+        "rules": {
+            "rules": [
+                {
+                    **rules["rules"][0],
+                    "when": {"kind": "compare", "field": "mood", "op": "eq", "value": 1},
+                }
+            ]
+        }
+    }
+    reply = await api.put("/api/crisis/rules", json=bad, headers=SUPERVISOR)
+    assert reply.status_code == 422
+    assert any("field" in error["loc"] for error in reply.json()["detail"])
+    assert (
+        await api.put("/api/crisis/rules", json={"rules": rules}, headers=POLICE)
+    ).status_code == 403
+    stored = await api.put(
+        "/api/crisis/rules", json={"label": "strict", "rules": rules}, headers=SUPERVISOR
+    )
+    version = stored.json()["version"]
+    assert version.startswith("strict@")
+    assert (await api.get("/api/crisis/rules")).json()["version"] == version
+    case = await raised(crisis, risk_level="medium")
+    detail = (await api.get(f"/api/crisis/escalations/{case}", headers=SUPERVISOR)).json()
+    assert detail["ruleset_version"] == version and detail["owner"] == "duty-li"
+    assert not detail["police"] and detail["local"]
