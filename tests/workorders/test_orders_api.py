@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import DomainEvent
 from callcenter.clock import FakeClock
+from callcenter.runtime import Runtime
 from tests.workorders.conftest import AGENT, OPS, SUPERVISOR, arrive, site_user
 from workorders.events import WorkOrderSubmitted, WorkOrderUpdated
 
@@ -210,7 +211,7 @@ async def test_merging_keeps_both_histories_and_moves_the_calls(
 async def test_screen_pop_shows_the_callers_history(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
-    runtime: object,
+    runtime: Runtime,
 ) -> None:
     earlier = await arrive(sessions, "call-1", CALLER, T0 - timedelta(days=3))
     await client.patch(
@@ -224,7 +225,7 @@ async def test_screen_pop_shows_the_callers_history(
     async def callbacks(session: AsyncSession, number: str) -> list[dict[str, object]]:
         return [{"number": number, "missed_at": "2026-11-27T10:00:00Z"}]
 
-    runtime.extras["pending_callbacks"] = callbacks  # type: ignore[attr-defined]
+    runtime.extras["pending_callbacks"] = callbacks
     context = (await client.get(f"/api/workorders/{current.id}/context", headers=AGENT)).json()
     assert context["order"]["id"] == current.id
     assert [p["id"] for p in context["previous_orders"]] == [earlier.id]

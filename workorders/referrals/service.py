@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.bus import EventBus
@@ -156,30 +157,30 @@ async def step_referral(
 
 async def find_overdue(session: AsyncSession, now: datetime) -> list[Overdue]:
     """Referrals past a deadline at ``now`` that were not yet reminded for that deadline."""
-    reminded = exists().where(
-        ReferralReminder.referral_id == Referral.id,
-        or_(
-            and_(
-                ReferralReminder.deadline == Deadline.ACCEPT.value,
-                ReferralReminder.due_at == Referral.accept_due_at,
-            ),
-            and_(
-                ReferralReminder.deadline == Deadline.OUTCOME.value,
-                ReferralReminder.due_at == Referral.outcome_due_at,
-            ),
-        ),
-    )
+
+    def reminded(deadline: Deadline, due: Any) -> ColumnElement[bool]:
+        return exists().where(
+            ReferralReminder.referral_id == Referral.id,
+            ReferralReminder.deadline == deadline.value,
+            ReferralReminder.due_at == due,
+        )
+
     late = or_(
-        and_(Referral.status == ReferralStatus.SENT.value, Referral.accept_due_at < now),
+        and_(
+            Referral.status == ReferralStatus.SENT.value,
+            Referral.accept_due_at < now,
+            ~reminded(Deadline.ACCEPT, Referral.accept_due_at),
+        ),
         and_(
             Referral.status.in_([ReferralStatus.ACCEPTED.value, ReferralStatus.IN_FOLLOW_UP.value]),
             Referral.outcome_due_at < now,
+            ~reminded(Deadline.OUTCOME, Referral.outcome_due_at),
         ),
     )
     rows = await session.execute(
         select(Referral, Site)
         .join(Site, Site.id == Referral.site_id)
-        .where(late, ~reminded)
+        .where(late)
         .order_by(Referral.id)
     )
     found: list[Overdue] = []

@@ -107,10 +107,11 @@ class CallFact:
 
 @dataclass(frozen=True)
 class CallbackFact:
-    """A missed call and when (if ever) the caller was reached on the callback."""
+    """A missed call: when the hotline first dialled back (if ever) and whether it got through."""
 
     missed_at: datetime
-    reached_at: datetime | None
+    called_back_at: datetime | None
+    reached: bool = False
     call_id: str | None = None
 
 
@@ -127,6 +128,7 @@ class Figures:
     talk_seconds_total: float = 0.0
     talks_measured: int = 0
     missed_calls: int = 0
+    callbacks_made: int = 0
     callbacks_reached: int = 0
     callback_delay_total: float = 0.0
     orders: int = 0
@@ -159,7 +161,8 @@ class Figures:
 
     @property
     def avg_callback_delay_seconds(self) -> float | None:
-        return _mean(self.callback_delay_total, self.callbacks_reached)
+        """How long after the miss the first callback attempt was dialled."""
+        return _mean(self.callback_delay_total, self.callbacks_made)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -188,9 +191,12 @@ def add_call(figures: Figures, call: CallFact) -> None:
 
 
 def add_callback(figures: Figures, callback: CallbackFact) -> None:
-    if callback.reached_at is not None:
+    if callback.called_back_at is not None:
+        figures.callbacks_made += 1
+        delay = (callback.called_back_at - callback.missed_at).total_seconds()
+        figures.callback_delay_total += delay
+    if callback.reached:
         figures.callbacks_reached += 1
-        figures.callback_delay_total += (callback.reached_at - callback.missed_at).total_seconds()
 
 
 def ordered(figures: Iterable[Figures], keys: Sequence[str] = ()) -> list[Figures]:

@@ -26,6 +26,7 @@ FIGURES: list[tuple[str, Getter]] = [
     ("avg_wait_seconds", lambda f: f.avg_wait_seconds),
     ("avg_talk_seconds", lambda f: f.avg_talk_seconds),
     ("missed_calls", lambda f: f.missed_calls),
+    ("callbacks_made", lambda f: f.callbacks_made),
     ("callbacks_reached", lambda f: f.callbacks_reached),
     ("avg_callback_delay_seconds", lambda f: f.avg_callback_delay_seconds),
     ("orders", lambda f: f.orders),
