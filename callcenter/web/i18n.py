@@ -1,0 +1,146 @@
+"""The pages' labels in Chinese (the default) and English, handed to the browser as JSON."""
+
+from __future__ import annotations
+
+import json
+
+DEFAULT_LANGUAGE = "zh"
+
+# key → (Chinese, English)
+LABELS: dict[str, tuple[str, str]] = {
+    "app.title": ("12355 青少年服务热线", "12355 youth hotline"),
+    "wallboard.title": ("值班大屏", "Wallboard"),
+    "desk.title": ("坐席工作台", "Agent desk"),
+    "lang.toggle": ("English", "中文"),
+    "live.connected": ("实时", "live"),
+    "live.offline": ("已断开，重连中…", "offline, reconnecting…"),
+    "sound.enable": ("开启提示音", "Enable sound"),
+    "sound.on": ("提示音已开启", "Sound on"),
+    # seats
+    "seats.title": ("坐席", "Seats"),
+    "seat.state.offline": ("离线", "offline"),
+    "seat.state.available": ("空闲", "available"),
+    "seat.state.ringing": ("振铃", "ringing"),
+    "seat.state.on_call": ("通话中", "on call"),
+    "seat.state.wrap_up": ("话后整理", "wrap-up"),
+    "seat.state.paused": ("小休", "paused"),
+    "seat.state.unreachable": ("不可达", "unreachable"),
+    "seat.closed": ("未开放", "closed"),
+    "seat.callback": ("回拨专席", "callback seat"),
+    "seat.no_agent": ("无人", "no agent"),
+    "seat.force_pause": ("强制小休", "Force pause"),
+    "seat.force_logout": ("强制签出", "Force logout"),
+    "seat.listen": ("监听", "Listen"),
+    "seat.whisper": ("耳语", "Whisper"),
+    "supervisor.phone": ("班长分机", "Supervisor phone"),
+    # queue
+    "queue.title": ("排队", "Queue"),
+    "queue.empty": ("无人排队", "Nobody waiting"),
+    "queue.position": ("序号", "#"),
+    "queue.number": ("来电号码", "Caller"),
+    "queue.wait": ("等待", "Waiting"),
+    "queue.priority": ("优先级", "Priority"),
+    "queue.skill": ("技能", "Skill"),
+    "queue.why": ("分配说明", "Routing"),
+    # KPIs
+    "kpi.title": ("今日指标", "Today"),
+    "kpi.offered": ("呼入", "Offered"),
+    "kpi.answered": ("接通", "Answered"),
+    "kpi.abandoned": ("放弃", "Abandoned"),
+    "kpi.answer_rate": ("接通率", "Answer rate"),
+    "kpi.service_level": ("服务水平", "Service level"),
+    "kpi.average_wait": ("平均等待", "Average wait"),
+    "kpi.callbacks_pending": ("待回拨", "Callbacks pending"),
+    "kpi.callbacks_done": ("已回拨", "Callbacks done"),
+    # alerts
+    "alerts.title": ("预警与督办", "Alerts"),
+    "alerts.none": ("暂无预警", "No alerts"),
+    "alerts.crisis": ("危机预警", "Crisis"),
+    "alerts.referral": ("转介超时", "Referral overdue"),
+    "alerts.agent": ("坐席提醒", "Agent"),
+    "alerts.escalation": ("危机处置", "Escalation"),
+    # surge
+    "surge.title": ("应急扩容", "Surge"),
+    "surge.on": ("开启扩容", "Open surge seats"),
+    "surge.off": ("关闭扩容", "Close surge seats"),
+    "surge.reason": ("事由 / 专项", "Reason / campaign"),
+    "surge.active": ("扩容中", "Surge on"),
+    # desk
+    "desk.agent": ("工号", "Agent"),
+    "desk.seat": ("座席号", "Seat"),
+    "desk.login": ("签入", "Log in"),
+    "desk.logout": ("签出", "Log out"),
+    "desk.pause": ("小休", "Pause"),
+    "desk.resume": ("恢复", "Resume"),
+    "desk.state": ("状态", "State"),
+    "desk.since": ("持续", "For"),
+    "desk.not_logged_in": ("未签入", "Not logged in"),
+    "pause.break": ("休息", "break"),
+    "pause.meal": ("用餐", "meal"),
+    "pause.training": ("培训", "training"),
+    "pause.debrief": ("督导", "debrief"),
+    "pop.title": ("来电弹屏", "Screen pop"),
+    "pop.waiting": ("等待来电…", "Waiting for a call…"),
+    "pop.order": ("工单", "Work order"),
+    "pop.caller": ("来电号码", "Caller"),
+    "pop.history": ("历史来电", "Earlier calls"),
+    "pop.no_history": ("首次来电", "First call"),
+    "pop.last_risk": ("上次风险", "Last risk"),
+    "pop.referrals": ("未结转介", "Open referrals"),
+    "pop.callbacks": ("待回拨", "Pending callbacks"),
+    "form.title": ("工单填写", "Work order"),
+    "form.category": ("类别", "Category"),
+    "form.subcategory": ("子类", "Subcategory"),
+    "form.age_group": ("年龄段", "Age group"),
+    "form.gender": ("性别", "Gender"),
+    "form.identity": ("身份", "Identity"),
+    "form.city": ("地市", "City"),
+    "form.county": ("区县", "County"),
+    "form.summary": ("来电摘要", "Summary"),
+    "form.risk": ("风险等级", "Risk"),
+    "form.save": ("保存", "Save"),
+    "form.submit": ("提交并结束整理", "Submit and end wrap-up"),
+    "form.saved": ("已保存", "Saved"),
+    "form.submitted": ("已提交", "Submitted"),
+    "risk.none": ("无", "none"),
+    "risk.low": ("低", "low"),
+    "risk.medium": ("中", "medium"),
+    "risk.high": ("高", "high"),
+    "risk.imminent": ("紧急", "imminent"),
+    "age.under_12": ("12岁以下", "under 12"),
+    "age.12_14": ("12-14岁", "12-14"),
+    "age.15_17": ("15-17岁", "15-17"),
+    "age.18_24": ("18-24岁", "18-24"),
+    "age.25_plus": ("25岁以上", "25+"),
+    "age.unknown": ("不详", "unknown"),
+    "gender.female": ("女", "female"),
+    "gender.male": ("男", "male"),
+    "gender.other": ("其他", "other"),
+    "gender.unknown": ("不详", "unknown"),
+    "identity.student": ("学生", "student"),
+    "identity.parent": ("家长", "parent"),
+    "identity.worker": ("在职", "worker"),
+    "identity.other": ("其他", "other"),
+    "referral.title": ("转介", "Referral"),
+    "referral.site": ("转介机构", "Local site"),
+    "referral.note": ("转介说明", "Note"),
+    "referral.send": ("发起转介", "Refer"),
+    "referral.sent": ("已转介", "Referred"),
+    "crisis.button": ("危机干预", "Crisis"),
+    "crisis.confirm": ("确认启动危机处置流程？", "Start the crisis escalation?"),
+    "crisis.started": ("已启动危机处置", "Crisis escalation started"),
+    "crisis.unavailable": ("危机处置接口暂不可用", "Crisis escalation is not available"),
+    "error": ("操作失败", "Failed"),
+    "none": ("—", "—"),
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    index = 1 if language == "en" else 0
+    return {key: pair[index] for key, pair in LABELS.items()}
+
+
+def labels_json() -> str:
+    """Both languages for the page: ``{"zh": {...}, "en": {...}}``, safe inside <script>."""
+    text = json.dumps({"zh": labels("zh"), "en": labels("en")}, ensure_ascii=False)
+    return text.replace("</", "<\\/")

@@ -1,0 +1,88 @@
+"""Fixtures for the web tests: an API process (uvicorn on a free port) over chosen live state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from callcenter.app import create_app
+from callcenter.bus import EventBus
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.live import LiveState, MemoryLive
+from callcenter.runtime import Runtime
+from callcenter.settings import Settings
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+
+@asynccontextmanager
+async def serving(runtime: Runtime) -> AsyncIterator[str]:
+    """Run the app over ``runtime`` like one API worker; yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+ApiWorker = Callable[[LiveState], AbstractAsyncContextManager[tuple[str, Runtime]]]
+
+
+@pytest.fixture
+def api_worker(tmp_path: Path) -> ApiWorker:
+    """Start an API worker (no ACD) over the given live state."""
+
+    @asynccontextmanager
+    async def start(live: LiveState) -> AsyncIterator[tuple[str, Runtime]]:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}")
+        engine = make_engine(settings.database_url)
+        runtime = Runtime(
+            settings=settings,
+            bus=EventBus(),
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            live=live,
+        )
+        try:
+            async with serving(runtime) as url:
+                yield url, runtime
+        finally:
+            await engine.dispose()
+
+    return start
+
+
+@pytest.fixture
+async def memory_worker(api_worker: ApiWorker) -> AsyncIterator[tuple[str, Runtime]]:
+    async with api_worker(MemoryLive()) as started:
+        yield started
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def ws_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://", 1) + "/api/live"
+
+
+Json = dict[str, Any]
