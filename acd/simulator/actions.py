@@ -87,6 +87,8 @@ class Actions:
             return _reply("Error", msg, "Redirect failed")
 
         def move() -> None:
+            for c, _, _ in moves:  # mark all first: moving one must not hang up the other
+                c.redirecting = True
             for c, _, _ in moves:
                 self.pbx.pull_out(c)
             for (c, _, _), program in zip(moves, programs, strict=True):
@@ -160,6 +162,7 @@ class Actions:
             return _reply("Error", msg, f"Channel2 does not exist: {two}")
 
         def bridge() -> None:
+            first.redirecting = second.redirecting = True
             for c in (first, second):
                 self.pbx.pull_out(c)
                 c.redirecting = False
