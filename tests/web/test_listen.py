@@ -77,7 +77,9 @@ async def test_agents_may_not_listen_and_bad_payloads_name_the_field(
     url, _ = memory_worker
     async with httpx.AsyncClient(base_url=url) as client:
         forbidden = await client.post(
-            "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "8090"}, headers=AGENT
+            "/api/supervisor/listen",
+            json={"seat": "8001", "supervisor_phone": "8090"},
+            headers=AGENT,
         )
         invalid = await client.post(
             "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "80 90; Hangup"}

@@ -67,7 +67,12 @@ async def test_domain_events_arrive_without_the_free_text_summary(
     async with websockets.connect(ws_url(url)) as socket:
         await _receive(socket)
         await runtime.live.broadcast(
-            {"kind": "WorkOrderUpdated", "order_id": 7, "summary": "孩子说不想活了", "risk_level": "high"}
+            {
+                "kind": "WorkOrderUpdated",
+                "order_id": 7,
+                "summary": "孩子说不想活了",
+                "risk_level": "high",
+            }
         )
         message = await _receive_kind(socket, "WorkOrderUpdated")
     assert message["order_id"] == 7 and message["risk_level"] == "high"

@@ -40,7 +40,9 @@ def test_pages_load_only_assets_that_ship_in_the_package(page: str) -> None:
         assert (STATIC / asset).is_file(), asset
 
 
-async def test_static_assets_are_served_with_their_types(memory_worker: tuple[str, Runtime]) -> None:
+async def test_static_assets_are_served_with_their_types(
+    memory_worker: tuple[str, Runtime],
+) -> None:
     url, _ = memory_worker
     async with httpx.AsyncClient(base_url=url) as client:
         script = await client.get("/static/common.js")
