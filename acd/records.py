@@ -45,7 +45,7 @@ async def record_connected(session: AsyncSession, event: CallConnected) -> None:
         call.answered_at = event.at
         call.seat = event.seat
         call.agent = event.agent
-        call.outcome = "connected"
+        call.outcome = "answered"
 
 
 async def record_missed(session: AsyncSession, event: CallMissed) -> None:

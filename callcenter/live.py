@@ -94,7 +94,7 @@ class RedisLive:
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.unsubscribe()
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def ping(self) -> bool:
         try:

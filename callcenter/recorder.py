@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import records
-from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
-from callcenter.bus import DomainEvent
+from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting, SeatRinging
+from callcenter.bus import DomainEvent, EventBus
 from callcenter.phone import mask
+from callcenter.settings import Settings
 from seats.history import record_seat_change
 from workorders import service as workorders
 
@@ -29,11 +31,15 @@ class Recorder:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        settings: Settings,
         *,
         campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
     ) -> None:
         self._sessions = sessions
+        self._bus = bus
+        self._settings = settings
         self._campaign = campaign
         self._max_pause = max_pause
         self.failures = 0
@@ -68,6 +74,9 @@ class Recorder:
                     caller_number=event.caller_number,
                     at=event.at,
                     tags=[campaign] if campaign else [],
+                    zone=self._settings.zone,
+                    hotline=self._settings.hotline_id,
+                    bus=self._bus,
                 )
                 log.info("work order %s for %s", order.number, mask(event.caller_number))
             case CallWaiting():
@@ -80,7 +89,19 @@ class Recorder:
                     seat=event.seat,
                     agent=event.agent,
                     at=event.at,
+                    bus=self._bus,
                 )
+            case SeatRinging():
+                ringing = await workorders.order_for_call(session, event.call_id or "")
+                if ringing is not None:  # the desk fetches the full context by role
+                    self._bus.publish(
+                        ScreenPop(
+                            call_id=event.call_id,
+                            seat=event.seat,
+                            order_id=ringing.id,
+                            order_number=ringing.number,
+                        )
+                    )
             case CallMissed():
                 await records.record_missed(session, event)
             case CallEnded():
@@ -89,6 +110,15 @@ class Recorder:
                 await record_seat_change(session, event)
             case _:
                 pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreenPop(DomainEvent):
+    """A seat rings: its desk shows this work order with the caller's history."""
+
+    seat: str
+    order_id: int
+    order_number: str
 
 
 def describe(recorder: Recorder) -> dict[str, Any]:

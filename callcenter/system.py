@@ -22,6 +22,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.live import make_live
 from callcenter.migrations import upgrade_to_head
 from callcenter.phone import mask
+from callcenter.reactions import connect_acd_reactions
 from callcenter.recorder import Recorder
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
@@ -72,7 +73,9 @@ class System:
         runtime = self.runtime
         if self.migrate:
             await upgrade_to_head(runtime.engine)
-        self.recorder = Recorder(runtime.sessions, campaign=self._campaign)
+        self.recorder = Recorder(
+            runtime.sessions, runtime.bus, self.settings, campaign=self._campaign
+        )
         runtime.bus.subscribe("recorder", self.recorder)
         runtime.bus.subscribe("live", self._fan_out)
         runtime.extras["recorder"] = self.recorder
@@ -110,6 +113,7 @@ class System:
         )
         self.runtime.acd = self.acd
         self.runtime.ami = self.link
+        connect_acd_reactions(self.runtime.bus, self.acd)
 
     def _campaign(self) -> str | None:
         if self.acd is None or not self.acd.core.surge.on:
