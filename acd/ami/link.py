@@ -50,6 +50,9 @@ class AmiLink:
         self._overflow: deque[AmiEvent] = deque()
         self._drainer: asyncio.Task[None] | None = None
         self._paused: AmiProtocol | None = None
+        # While a resync snapshot is being listed, newer events wait behind it.
+        self._resync_id = ""
+        self._held: list[AmiEvent] | None = None
         self._since: datetime | None = None
         self._sessions = 0
         self._last_error: str | None = None
@@ -58,6 +61,7 @@ class AmiLink:
         self._auth_failures = 0
         self._ping_timeouts = 0
         self._garbage_frames = 0
+        self._resync_count = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -295,17 +299,34 @@ class AmiLink:
                 log.exception("AMI on_login hook failed")
 
     async def _resync(self) -> None:
-        channels = await self.send({"Action": "CoreShowChannels"}, as_list=True)
+        """List what is up and queue it as a ResyncSnapshot at its place in the stream.
+
+        Events received after the listing began are newer than the snapshot: they
+        are held back and queued after it, so the tracker never sees a stale
+        snapshot overrule a newer event.
+        """
+        self._resync_count += 1
+        self._resync_id = f"resync/{id(self):x}/{self._resync_count}"
         try:
-            contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
-        except AmiActionError:
-            contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
-        snapshot = ResyncSnapshot(
-            channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
-            contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
-            received_at=datetime.now(UTC),
-        )
-        self._enqueue(snapshot)
+            channels = await self.send(
+                {"Action": "CoreShowChannels", "ActionID": self._resync_id}, as_list=True
+            )
+            try:
+                contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
+            except AmiActionError:
+                contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
+            self._enqueue(
+                ResyncSnapshot(
+                    channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
+                    contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
+                    received_at=datetime.now(UTC),
+                )
+            )
+        finally:
+            self._resync_id = ""
+            held, self._held = self._held, None
+            for event in held or ():
+                self._enqueue(event)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -316,7 +337,10 @@ class AmiLink:
 
     def on_event(self, event: AmiEvent) -> None:
         self._events_in += 1
-        self._enqueue(event)
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            self._enqueue(event)
         if event.name == "Shutdown":
             log.warning("Asterisk at %s is shutting down", self._where)
             protocol = self._protocol
@@ -325,6 +349,10 @@ class AmiLink:
 
     def on_garbage(self) -> None:
         self._garbage_frames += 1
+
+    def on_first_reply(self, action_id: str) -> None:
+        if action_id == self._resync_id and self._held is None:
+            self._held = []
 
     def on_connection_lost(self, protocol: AmiProtocol, exc: Exception | None) -> None:
         if exc is not None:

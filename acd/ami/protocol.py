@@ -34,6 +34,8 @@ class LinkSink(Protocol):
 
     def on_garbage(self) -> None: ...
 
+    def on_first_reply(self, action_id: str) -> None: ...
+
     def on_connection_lost(self, protocol: AmiProtocol, exc: Exception | None) -> None: ...
 
 
@@ -99,6 +101,8 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     def _complete(self, action: Any, message: AmiEvent) -> None:
         reply = Message(message)
         first = not action.responses
+        if first:
+            self.sink.on_first_reply(action.id)
         if first and (message.text("Response") in _ERRORS or not _opens_list(message, action)):
             # panoramisk would wait for list items that never come: after an error
             # reply with as_list, and for QueueAdd's "Added interface to queue" (#54).

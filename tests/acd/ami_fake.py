@@ -39,6 +39,7 @@ class FakeAmi:
     channels: list[dict[str, str]] = field(default_factory=list)
     contacts: list[dict[str, str]] = field(default_factory=list)
     answer_pings: bool = True
+    interleave: bytes = b""  # sent inside the CoreShowChannels listing, after its start
     host: str = "127.0.0.1"
     port: int = 0
     login_times: list[float] = field(default_factory=list)
@@ -134,7 +135,9 @@ class FakeAmi:
             if self.answer_pings:
                 writer.write(frame({"Response": "Success", "ActionID": aid, "Ping": "Pong"}))
         elif name == "coreshowchannels":
-            writer.write(list_reply(aid, "CoreShowChannel", self.channels, "Channels"))
+            listing = list_reply(aid, "CoreShowChannel", self.channels, "Channels")
+            start = listing.index(b"\r\n\r\n") + 4
+            writer.write(listing[:start] + self.interleave + listing[start:])
         elif name == "pjsipshowcontacts":
             writer.write(list_reply(aid, "ContactList", self.contacts, "Contacts"))
         elif self.on_action is not None:

@@ -184,3 +184,22 @@ async def test_recorded_reply_framing(
     if last:
         assert result.items[-1].name == last
     assert link.events.empty()  # list items belong to the reply, not to the event queue
+
+
+async def test_events_newer_than_the_snapshot_are_queued_after_it(server: FakeAmi) -> None:
+    newer = {
+        "Event": "Newchannel",
+        "Channel": "PJSIP/trunk-00000001",
+        "Uniqueid": "pbx-1.1",
+        "Linkedid": "pbx-1.1",
+        "Context": "from-pstn",
+        "Exten": "12355",
+        "CallerIDNum": "13800000001",
+    }
+    server.interleave = frame(newer)  # arrives while the (older) listing is under way
+    link = AmiLink(config(server))
+    await link.start()
+    await link.wait_logged_in(5)
+    names = [(await next_event(link, n)).name for n in ("ResyncSnapshot", "Newchannel")]
+    assert names == ["ResyncSnapshot", "Newchannel"]
+    await link.close()
