@@ -309,12 +309,22 @@ class Dialplan:
             await ch.bridge_exit
         self.pbx.hangup(ch, 16)
 
+    def spy(self, spyer: Channel, prefix: str) -> None:
+        """ChanSpy(PJSIP/8001,q): listen to the seat's live channel, if it has one."""
+        for spyee in list(self.pbx.channels.values()):
+            if spyee is not spyer and spyee.name.startswith(f"{prefix}-"):
+                body = [*spyer.snapshot("Spyer"), *spyee.snapshot("Spyee")]
+                self.pbx.emit("ChanSpyStart", "call", body)
+                return
+
     async def application(self, ch: Channel, app: str, data: str) -> None:
         """An originated leg that runs one application instead of a dialplan extension."""
         ch.application, ch.app_data = app, data
         if app.lower() == "confbridge":
             await self.conference(ch, data.split(",")[0])
             return
+        if app.lower() == "chanspy":
+            self.spy(ch, data.split(",")[0])
         seconds = float(data) if app.lower() == "wait" and data.isdigit() else MOH_LIMIT
         await self.pbx.sleep(seconds)
         self.pbx.hangup(ch, 16)

@@ -61,6 +61,7 @@ class Session:
     challenge: str = ""
     outbox: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: bool = False
 
     def send(self, headers: Headers) -> None:
         self.outbox.put_nowait(encode(headers))
@@ -72,6 +73,11 @@ class Session:
         return self.authenticated and klass in self.event_mask
 
     def close(self) -> None:
+        self.outbox.put_nowait(None)
+
+    def finish(self) -> None:
+        """Send what is queued, then close the connection."""
+        self.closing = True
         self.outbox.put_nowait(None)
 
     def abort(self) -> None:
@@ -107,10 +113,16 @@ class AmiServer:
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    async def stop(self) -> None:
+    async def stop(self, *, flush: bool = False) -> None:
+        """Stop listening and end every session; ``flush`` first sends what is queued."""
         if self._server is not None:
             self._server.close()
             self._server = None
+        if flush:
+            for session in list(self.sessions):
+                session.finish()
+            if self._tasks:
+                await asyncio.wait(list(self._tasks), timeout=1.0)
         await self.drop_connections()
 
     async def drop_connections(self) -> None:
@@ -175,6 +187,8 @@ class AmiServer:
                 data = await session.outbox.get()
                 if data is None:
                     await session.writer.drain()
+                    if session.closing:
+                        session.writer.close()
                     return
                 await self._flowing(session)
                 for chunk in self.faults.chunks(data):

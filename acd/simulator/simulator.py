@@ -80,7 +80,7 @@ class PbxSimulator:
         """Like an Asterisk restart (calls lost) or a network blip (calls carry on)."""
         if not keep_calls:
             self.pbx.emit("Shutdown", "system", [("Shutdown", "Cleanly"), ("Restart", "True")])
-        await self.server.stop()
+        await self.server.stop(flush=not keep_calls)
         if not keep_calls:
             self.pbx.crash()
         await asyncio.sleep(downtime * self.time_scale)

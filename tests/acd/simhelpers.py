@@ -65,7 +65,7 @@ class RawAmi:
         raw, self._pending = self._pending.split(b"\r\n\r\n", 1)
         self.seen_raw.append(raw)
         msg: Msg = {}
-        for line in raw.decode("utf-8").split("\r\n"):
+        for line in raw.decode("utf-8", errors="replace").split("\r\n"):
             key, _, value = line.partition(": ")
             msg[key] = f"{msg[key]},{value}" if key in msg else value
         self.seen.append(msg)
@@ -111,6 +111,15 @@ class RawAmi:
             out.append(msg)
             if msg.get("EventList") == "Complete":
                 return out
+
+    async def until_closed(self, within: float = 2.0) -> None:
+        """Read whatever is still queued until the server closes the connection."""
+        async with asyncio.timeout(within):
+            try:
+                while True:
+                    await self.message(within)
+            except (EOFError, ConnectionError):
+                return
 
     def close(self) -> None:
         self.writer.close()

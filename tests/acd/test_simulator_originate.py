@@ -130,9 +130,7 @@ async def test_police_line_joins_caller_and_agent_in_a_conference() -> None:
         call_id = sim.place_call("13800000001", talk_time=60)
         waiting = await ami.event("UserEvent", UserEvent="CallWaiting")
         caller = waiting["WaitChannel"]
-        ami.send(
-            Action="Redirect", Channel=caller, Context="acd-seat", Exten="8001", Priority="1"
-        )
+        ami.send(Action="Redirect", Channel=caller, Context="acd-seat", Exten="8001", Priority="1")
         seat_leg = (await ami.event("DialEnd", DialStatus="ANSWER"))["DestChannel"]
         await ami.event("BridgeEnter", Channel=caller)
         ami.send(
