@@ -87,13 +87,18 @@ class Pbx:
             ch.task.cancel()
         ch.task = self.spawn(coro)
 
-    def shutdown(self) -> None:
-        """Forget every timer and program without a word on the wire (the process died)."""
+    def shutdown(self) -> list[asyncio.Task[Any]]:
+        """Forget every timer and program without a word on the wire (the process died).
+
+        Returns the cancelled programs, for the caller to await.
+        """
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        return tasks
 
     def crash(self) -> None:
         """Every channel vanishes without an event, as when Asterisk restarts."""

@@ -74,7 +74,7 @@ class PbxSimulator:
     async def stop(self) -> None:
         """Close the listener and every session; calls are not hung up, just forgotten."""
         await self.server.stop()
-        self.pbx.shutdown()
+        await asyncio.gather(*self.pbx.shutdown(), return_exceptions=True)
 
     async def restart(self, *, keep_calls: bool = True, downtime: float = 0.0) -> None:
         """Like an Asterisk restart (calls lost) or a network blip (calls carry on)."""

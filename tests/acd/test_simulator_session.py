@@ -51,6 +51,7 @@ async def test_wrong_secret_waits_then_fails_and_closes() -> None:
         assert loop.time() - started >= 0.04  # 1 s of simulated time
         assert (reply["Response"], reply["Message"]) == ("Error", "Authentication failed")
         assert await ami.reader.read() == b""
+        ami.close()
 
 
 async def test_second_login_is_already_authenticated() -> None:
