@@ -34,11 +34,11 @@ class CallOut(BaseModel):
 async def queue(runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
     """The waiting callers, in routing order, each with why it is (still) waiting."""
     snapshot = await runtime.live.get_snapshot("queue") or {"at": None, "waiting": []}
+    waiting = [dict(entry) for entry in snapshot["waiting"]]  # never edit the shared snapshot
     if not principal.sees_full_numbers:
-        for entry in snapshot["waiting"]:
-            if "number" in entry:
-                entry["number"] = mask(entry["number"])
-    return dict(snapshot)
+        for entry in waiting:
+            entry["number"] = mask(str(entry.get("number", "")))
+    return {"at": snapshot["at"], "waiting": waiting}
 
 
 @router.get("/calls")
@@ -54,7 +54,8 @@ async def calls(
     return [
         CallOut(
             call_id=row.call_id,
-            caller_number=row.caller_number if principal.sees_full_numbers
+            caller_number=row.caller_number
+            if principal.sees_full_numbers
             else mask(row.caller_number),
             skill=row.skill,
             arrived_at=row.arrived_at,

@@ -40,8 +40,10 @@ class System:
         clock: Clock | None = None,
         with_acd: bool = True,
         migrate: bool = True,
+        policy: RoutingPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self.policy = policy or RoutingPolicy.from_settings(settings)
         self.with_acd = with_acd
         self.migrate = migrate
         engine = make_engine(settings.database_url)
@@ -89,7 +91,7 @@ class System:
     def _build_acd(self) -> None:
         settings = self.settings
         core = AcdCore(
-            RoutingPolicy.from_settings(settings),
+            self.policy,
             seats=settings.seat_extensions,
             normal_seats=settings.normal_seats,
             callback_seat=settings.callback_seat,
