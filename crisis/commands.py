@@ -44,10 +44,13 @@ def may_see(principal: Principal, row: Escalation) -> bool:
     return principal.role is not Role.SITE or principal.site_id == row.site_id
 
 
-async def load(session: AsyncSession, escalation_id: int, principal: Principal) -> Escalation:
+async def load(
+    session: AsyncSession, escalation_id: int, principal: Principal, *, lock: bool = False
+) -> Escalation:
     if principal.role not in CRISIS_ROLES:
         raise Forbidden(f"role {principal.role.value} may not handle crisis escalations")
-    row = await session.get(Escalation, escalation_id, with_for_update=True)
+    # commands lock the row so two people acting at once are applied one after the other
+    row = await session.get(Escalation, escalation_id, with_for_update=lock)
     if row is None:
         raise NotFound(f"no escalation {escalation_id}")
     if not may_see(principal, row):
@@ -66,7 +69,7 @@ async def apply(
     note: str = "",
     override_reason: str | None = None,
 ) -> Escalation:
-    row = await load(session, escalation_id, principal)
+    row = await load(session, escalation_id, principal, lock=True)
     state = store.state_of(row)
     match command:
         case Command.ACKNOWLEDGE:

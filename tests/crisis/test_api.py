@@ -206,7 +206,7 @@ async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
 async def test_a_stored_rule_set_is_used_and_its_version_recorded(
     api: httpx.AsyncClient, crisis: CrisisService
 ) -> None:
-    rules = {
+    rules: dict[str, Any] = {
         "name": "strict",
         "rules": [
             {

@@ -89,6 +89,7 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
 
     row = await escalation(sessions)
     assert row.stage == "notified"
+    assert row.notified_at == clock.now()
     assert (row.notified_at - row.raised_at).total_seconds() == 3
     assert await steps(sessions) == [
         "raised",
