@@ -203,7 +203,8 @@ def _next(seat: Seat, trigger: Trigger, now: float) -> Seat:
             SeatState.WRAP_UP,
         ):
             return replace(seat, state=SeatState.PAUSED, since=now, pause_reason=reason,
-                           wrapup_until=None, pending_pause=None)  # fmt: skip
+                           call_id=None, wrapup_until=None, pending_pause=None,
+                           high_risk_call=False)  # fmt: skip
         case Pause(reason=reason) if state is SeatState.ON_CALL:
             return replace(seat, pending_pause=reason)
         case Resume() if state is SeatState.PAUSED:

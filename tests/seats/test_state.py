@@ -115,6 +115,11 @@ def test_pause_during_a_call_waits_until_the_work_is_done() -> None:
     assert (seat.state, seat.pause_reason) == (SeatState.PAUSED, "meal")
 
 
+def test_pausing_in_wrap_up_ends_the_wrap_up_and_lets_go_of_the_call() -> None:
+    seat = run(on_call(), (CallFinished(70.0, False, 3), 10.0), (Pause("break"), 20.0))
+    assert (seat.state, seat.call_id, seat.wrapup_until) == (SeatState.PAUSED, None, None)
+
+
 def test_resume_cancels_a_pending_pause() -> None:
     seat = run(on_call(), (Pause("meal"), 5.0), (Resume(), 6.0))
     seat = run(seat, (CallFinished(10.0, False, 3), 10.0))
