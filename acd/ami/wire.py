@@ -50,8 +50,21 @@ class Framer:
 
 def parse_frame(frame: str, received_at: datetime) -> AmiEvent | None:
     """Headers of one frame; ``None`` for a frame with neither Event nor Response."""
+    lines = frame.split("\n")
+    try:  # the common frame: every line "Key: Value", no key repeated
+        headers = AmiEvent(dict([line.split(": ", 1) for line in lines]), received_at)
+        if len(headers) != len(lines):
+            headers = _parse_slowly(lines, received_at)
+    except ValueError:
+        headers = _parse_slowly(lines, received_at)
+    if "Event" in headers or "Response" in headers:
+        return headers
+    return None
+
+
+def _parse_slowly(lines: list[str], received_at: datetime) -> AmiEvent:
     headers = AmiEvent(received_at=received_at)
-    for line in frame.split("\n"):
+    for line in lines:
         key, sep, value = line.partition(": ")
         if not sep:
             if line.endswith(":"):  # "Key:" with an empty value and no space
@@ -65,9 +78,7 @@ def parse_frame(frame: str, received_at: datetime) -> AmiEvent | None:
             old.append(value)
         else:
             headers[key] = [old, value]
-    if "Event" in headers or "Response" in headers:
-        return headers
-    return None
+    return headers
 
 
 def encode_message(headers: Mapping[str, HeaderValue] | Sequence[tuple[str, str]]) -> bytes:
