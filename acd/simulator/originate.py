@@ -147,6 +147,11 @@ class Originator:
         self.pbx.emit("OriginateResponse", "call", body)
 
     def _continue(self, leg: _Leg, ch: Channel) -> None:
+        target = leg.target
+        if target is not None and target.endpoint is not None and not target.seat:
+            # An outside party (police line, callee) ends the call when done talking.
+            talk = self.pbx.rng.uniform(*target.endpoint.talk_time)
+            self.pbx.later(talk, lambda: self.pbx.hangup(ch, 16, "remote"))
         if leg.app:
             self.pbx.run_program(ch, self.dialplan.application(ch, leg.app, leg.data))
             return

@@ -29,6 +29,7 @@ EventListener = Callable[[str, Headers], None]  # (class, whole event headers)
 HangupHow = Literal["remote", "soft", "dialplan"]
 
 BUSY_REPLY_DELAY = 0.1  # a far end answers 486 Busy Here within about this long
+LONE_HANGUP = 1.0  # the last one left in a conference hangs up after this long
 
 
 def _dial_status_for(cause: int) -> str:
@@ -332,6 +333,10 @@ class Pbx:
             self.emit("BridgeDestroy", "call", bridge.snapshot())
             if remaining.role is Role.DIALLED and not remaining.redirecting:
                 self.hangup(remaining, 16, "soft")
+        elif bridge.kind == "conference" and len(bridge.members) == 1:
+            # Whoever is left alone in a conference hangs up soon after.
+            alone = bridge.members[0]
+            self.later(LONE_HANGUP, lambda: self._hang_up_if_alone(alone, bridge))
         elif not bridge.members:
             if bridge.kind == "conference":
                 self.conferences.pop(bridge.name, None)
@@ -339,6 +344,10 @@ class Pbx:
                     "ConfbridgeEnd", "call", [("Conference", bridge.name), *bridge.snapshot()]
                 )
             self.emit("BridgeDestroy", "call", bridge.snapshot())
+
+    def _hang_up_if_alone(self, ch: Channel, bridge: Bridge) -> None:
+        if ch.bridge is bridge and bridge.members == [ch]:
+            self.hangup(ch, 16, "remote")
 
     def pull_out(self, ch: Channel) -> None:
         """Take a channel out of whatever it does now (hold, a Dial, a bridge) for a Redirect."""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acd.simulator.faults import split_at_random
+from acd.simulator.faults import Faults, split_at_random
 from acd.simulator.wire import ActionParser
 from tests.acd.simhelpers import RawAmi, client, running_sim
 
@@ -19,6 +19,24 @@ def test_splitting_keeps_every_byte_in_order(data: bytes, seed: int) -> None:
     pieces = split_at_random(data, random.Random(seed))
     assert b"".join(pieces) == data
     assert all(pieces)
+
+
+def test_torn_frames_cut_inside_multibyte_characters() -> None:
+    data = "ACDCallerName: 小明同学\r\n\r\n".encode()
+    faults = Faults(random.Random(0))
+    assert faults.chunks(data) == [data]
+    faults.split = True
+
+    def cut_inside(piece: bytes) -> bool:
+        try:
+            piece.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+    torn = [faults.chunks(data) for _ in range(20)]
+    assert all(b"".join(pieces) == data for pieces in torn)
+    assert any(cut_inside(p) for pieces in torn for p in pieces)
 
 
 _HEADER_TEXT = (

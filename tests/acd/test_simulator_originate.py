@@ -166,3 +166,42 @@ async def test_police_line_joins_caller_and_agent_in_a_conference() -> None:
         sim.hangup_call(call_id)
         await ami.event("ConfbridgeLeave", Channel=caller)
         assert sim.bridged_with(seat_leg) == {police}
+
+
+async def test_local_channel_originate_into_a_conference_by_context() -> None:
+    async with running_sim() as sim, client(sim) as ami:
+        sim.configure_callee("110", answer_delay=0.5, talk_time=3)
+        ami.send(
+            Action="Originate",
+            Channel="Local/110@police-out",
+            Context="acd-conference",
+            Exten="7",
+            Priority="1",
+            Async="true",
+            ChannelId="police-7",
+            ActionID="o",
+        )
+        response = await ami.event("OriginateResponse", ActionID="o")
+        assert response["Channel"].startswith("Local/110@police-out-")
+        assert response["Channel"].endswith(";1")
+        assert (response["Context"], response["Exten"]) == ("acd-conference", "7")
+        join = await ami.event("ConfbridgeJoin", Conference="7")
+        assert join["Uniqueid"] == "police-7"
+        hangup = await ami.event("Hangup", Uniqueid="police-7")  # after its talk time
+        assert hangup["Cause"] == "16"
+        await ami.saw("ConfbridgeEnd", Conference="7")
+
+
+async def test_the_last_one_left_in_a_conference_hangs_up() -> None:
+    async with running_sim() as sim, client(sim) as ami:
+        one = sim.place_call("13800000001")
+        two = sim.place_call("13800000002")
+        for _ in range(2):
+            channel = (await ami.event("UserEvent", UserEvent="CallWaiting"))["WaitChannel"]
+            ami.send(Action="Redirect", Channel=channel, Context="acd-conference", Exten="9",
+                     Priority="1")  # fmt: skip
+        await ami.event("ConfbridgeJoin", Conference="9")
+        await ami.event("ConfbridgeJoin", Conference="9")
+        sim.hangup_call(one)
+        await ami.event("Hangup", Uniqueid=two)
+        assert sim.calls[two].ended is not None
