@@ -3,8 +3,8 @@
 The reconnect loop is ours (panoramisk's Manager never stores its retry handle,
 so close() cannot stop it, and it retries a refused login every 2 s forever).
 Every action has a timeout and is never re-sent after a reconnect: its caller
-gets AmiNotConnected and decides. Events go to one bounded queue in wire order;
-when it is full the socket stops being read until the consumer catches up.
+gets AmiNotConnected and decides. Events go to one bounded queue in wire order
+(acd.ami.delivery: backpressure instead of loss).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from acd.ami.backoff import Backoff
+from acd.ami.delivery import EventDelivery
 from acd.ami.messages import (
     AmiActionError,
     AmiAuthError,
@@ -39,7 +39,8 @@ LoginHook = Callable[["AmiLink"], Awaitable[None]]
 class AmiLink:
     def __init__(self, config: AmiConfig, *, on_login: LoginHook | None = None) -> None:
         self.config = config
-        self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(maxsize=config.queue_size)
+        self._delivery = EventDelivery(config.queue_size)
+        self.events: asyncio.Queue[AmiEvent] = self._delivery.queue
         self._on_login = on_login
         self._backoff = Backoff(config.backoff_initial, config.backoff_max)
         self._protocol: AmiProtocol | None = None
@@ -47,17 +48,11 @@ class AmiLink:
         self._logged_in = asyncio.Event()
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._overflow: deque[AmiEvent] = deque()
-        self._drainer: asyncio.Task[None] | None = None
-        self._paused: AmiProtocol | None = None
-        # While a resync snapshot is being listed, newer events wait behind it.
         self._resync_id = ""
-        self._held: list[AmiEvent] | None = None
         self._since: datetime | None = None
         self._sessions = 0
         self._last_error: str | None = None
         self._events_in = 0
-        self._backpressure_pauses = 0
         self._auth_failures = 0
         self._ping_timeouts = 0
         self._garbage_frames = 0
@@ -79,12 +74,13 @@ class AmiLink:
     async def close(self) -> None:
         self._closing = True
         self._logged_in.clear()
-        pending = [t for t in (self._runner, self._drainer, *self._tasks) if t is not None]
+        pending = [t for t in (self._runner, *self._tasks) if t is not None]
         for task in pending:
             task.cancel()
         if self._protocol is not None:
             self._protocol.close()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self._delivery.close()
         self._runner = None
 
     @property
@@ -98,8 +94,8 @@ class AmiLink:
             last_error=self._last_error,
             events_in=self._events_in,
             queue_depth=self.events.qsize(),
-            backpressure_pauses=self._backpressure_pauses,
-            overflow_depth=len(self._overflow),
+            backpressure_pauses=self._delivery.pauses,
+            overflow_depth=self._delivery.overflow_depth,
             auth_failures=self._auth_failures,
             ping_timeouts=self._ping_timeouts,
             garbage_frames=self._garbage_frames,
@@ -269,13 +265,13 @@ class AmiLink:
                 await asyncio.wait_for(asyncio.shield(protocol.lost), self.config.ping_interval)
             if protocol.lost.done():
                 raise AmiNotConnected("connection closed by the server")
-            if self._paused is protocol:
+            if self._delivery.is_paused(protocol):
                 continue  # replies cannot be read while the consumer is behind
             try:
                 await self._request(protocol, {"Action": "Ping"}, False, self.config.ping_timeout)
             except AmiTimeout:
                 self._ping_timeouts += 1
-                if self._paused is protocol:
+                if self._delivery.is_paused(protocol):
                     continue
                 raise AmiTimeout(
                     f"no Pong within {self.config.ping_timeout}s (half-open connection)"
@@ -307,6 +303,7 @@ class AmiLink:
         """
         self._resync_count += 1
         self._resync_id = f"resync/{id(self):x}/{self._resync_count}"
+        snapshot = None
         try:
             channels = await self.send(
                 {"Action": "CoreShowChannels", "ActionID": self._resync_id}, as_list=True
@@ -315,18 +312,14 @@ class AmiLink:
                 contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
             except AmiActionError:
                 contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
-            self._enqueue(
-                ResyncSnapshot(
-                    channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
-                    contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
-                    received_at=datetime.now(UTC),
-                )
+            snapshot = ResyncSnapshot(
+                channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
+                contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
+                received_at=datetime.now(UTC),
             )
         finally:
             self._resync_id = ""
-            held, self._held = self._held, None
-            for event in held or ():
-                self._enqueue(event)
+            self._delivery.release(snapshot, self._protocol)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -337,10 +330,7 @@ class AmiLink:
 
     def on_event(self, event: AmiEvent) -> None:
         self._events_in += 1
-        if self._held is not None:
-            self._held.append(event)
-        else:
-            self._enqueue(event)
+        self._delivery.put(event, self._protocol)
         if event.name == "Shutdown":
             log.warning("Asterisk at %s is shutting down", self._where)
             protocol = self._protocol
@@ -351,38 +341,12 @@ class AmiLink:
         self._garbage_frames += 1
 
     def on_first_reply(self, action_id: str) -> None:
-        if action_id == self._resync_id and self._held is None:
-            self._held = []
+        if action_id == self._resync_id:
+            self._delivery.hold()
 
     def on_connection_lost(self, protocol: AmiProtocol, exc: Exception | None) -> None:
         if exc is not None:
             self._last_error = f"{type(exc).__name__}: {exc}"
-
-    # -- backpressure ------------------------------------------------------------------------
-
-    def _enqueue(self, event: AmiEvent) -> None:
-        if not self._overflow:
-            try:
-                self.events.put_nowait(event)
-                return
-            except asyncio.QueueFull:
-                pass
-        self._overflow.append(event)
-        protocol = self._protocol
-        if protocol is not None and self._paused is not protocol and not protocol.closed:
-            protocol.transport.pause_reading()
-            self._paused = protocol
-            self._backpressure_pauses += 1
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain_overflow())
-
-    async def _drain_overflow(self) -> None:
-        while self._overflow:
-            await self.events.put(self._overflow[0])
-            self._overflow.popleft()
-        paused, self._paused = self._paused, None
-        if paused is not None and not paused.closed:
-            paused.transport.resume_reading()
 
 
 def _submit(protocol: AmiProtocol, action: Mapping[str, Any], as_list: bool | None) -> Any:

@@ -203,3 +203,17 @@ async def test_events_newer_than_the_snapshot_are_queued_after_it(server: FakeAm
     names = [(await next_event(link, n)).name for n in ("ResyncSnapshot", "Newchannel")]
     assert names == ["ResyncSnapshot", "Newchannel"]
     await link.close()
+
+
+async def test_an_action_in_flight_fails_on_a_drop_and_is_never_resent(
+    server: FakeAmi, link: AmiLink
+) -> None:
+    server.on_action = lambda action: []  # Asterisk never answers before the drop
+    pending = asyncio.create_task(link.send({"Action": "Redirect", "Channel": "PJSIP/trunk-1"}))
+    await asyncio.sleep(0.1)
+    await server.drop()
+    with pytest.raises(AmiNotConnected):
+        await pending
+    await server.wait_client()
+    await next_event(link, "ResyncSnapshot")
+    assert [a["Action"] for a in server.actions].count("Redirect") == 1
