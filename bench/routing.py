@@ -1,0 +1,182 @@
+"""Routing decision latency: how long from "a seat is free" to "connect this caller there".
+
+Each measurement is a function returning a ``Measurement``; ``main`` runs them all,
+prints p50/p99 and exits non-zero if any p99 misses its budget. The core half runs
+the pure ``AcdCore`` with 20 seats and 1,000 waiting callers; an end-to-end half
+(over TCP, through the AMI shell) can be added to ``MEASUREMENTS``.
+
+    .venv/bin/python bench/routing.py [--samples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from acd.commands import Command, ConnectToSeat
+from acd.core import AcdCore
+from acd.events import CallConnected, CallEnded, CallWaiting, SeatRinging, Skill
+from acd.policy import CallerPriority, RoutingPolicy
+from seats.agents import Agent
+
+SEATS = [str(n) for n in range(8001, 8021)]
+WAITING = 1_000
+CORE_BUDGET_P99 = 0.001  # seconds
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    seconds: list[float]
+    budget_p99: float
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p99(self) -> float:
+        return statistics.quantiles(self.seconds, n=100)[98]
+
+    def report(self) -> bool:
+        ok = self.p99 <= self.budget_p99
+        print(
+            f"{self.name}: n={len(self.seconds)} p50={self.p50 * 1e6:.1f} µs "
+            f"p99={self.p99 * 1e6:.1f} µs max={max(self.seconds) * 1e6:.1f} µs "
+            f"budget p99 {self.budget_p99 * 1e6:.0f} µs {'ok' if ok else 'MISSED'}"
+        )
+        return ok
+
+
+class BusyHotline:
+    """20 agents on calls and 1,000 callers waiting, with a realistic mix of skills."""
+
+    def __init__(self, policy: RoutingPolicy, rng: random.Random) -> None:
+        self.core = AcdCore(policy, seats=SEATS, normal_seats=8)
+        self.rng = rng
+        self.now = 1_800_000_000.0
+        self.serial = 0
+        self.core.set_surge(True, "bench", self.now)
+        skill_sets = [
+            frozenset(),
+            frozenset({Skill.PSYCHOLOGICAL}),
+            frozenset({Skill.LEGAL}),
+            frozenset({Skill.PSYCHOLOGICAL, Skill.CRISIS}),
+        ]
+        for n, seat in enumerate(SEATS):
+            agent = Agent(f"agent{n}", f"Agent {n}", skill_sets[n % len(skill_sets)])
+            self.core.login(agent, seat, self.now)
+        for n in range(50):
+            self.core.set_caller_priority(self._number(n), CallerPriority.CALLBACK)
+        self.on_call: dict[str, str] = {}  # seat → call
+        self.connected = 0
+        for _ in range(len(SEATS) + WAITING):
+            self.arrive()
+
+    def _number(self, n: int) -> str:
+        return f"+86138{n:08d}"
+
+    def arrive(self) -> None:
+        self.serial += 1
+        self.now += 0.01
+        skill = self.rng.choices(
+            [Skill.GENERAL, Skill.PSYCHOLOGICAL, Skill.LEGAL, Skill.CRISIS], [60, 25, 12, 3]
+        )[0]
+        event = CallWaiting(
+            call_id=f"call-{self.serial}",
+            caller_number=self._number(self.rng.randrange(10_000)),
+            skill=skill,
+            wait_channel=f"PJSIP/trunk-{self.serial:08x}",
+        )
+        self.answer(self.core.handle(event, self.now))
+
+    def answer(self, commands: list[Command]) -> None:
+        for command in commands:
+            if isinstance(command, ConnectToSeat):
+                self.core.handle(SeatRinging(call_id=command.call_id, seat=command.seat), self.now)
+                self.core.handle(
+                    CallConnected(call_id=command.call_id, seat=command.seat), self.now
+                )
+                self.on_call[command.seat] = command.call_id
+                self.connected += 1
+
+    def hang_up_one(self) -> tuple[str, list[Command]]:
+        """A random talking caller hangs up; returns the seat and what the core said."""
+        self.now += 0.01
+        seat = self.rng.choice(sorted(self.on_call))
+        call_id = self.on_call.pop(seat)
+        return seat, self.core.handle(CallEnded(call_id=call_id, connected=True), self.now)
+
+
+def _timed(
+    name: str, policy: RoutingPolicy, samples: int, free_seat: Callable[[BusyHotline], float]
+) -> Measurement:
+    hotline = BusyHotline(policy, random.Random(12355))
+    seconds = []
+    gc.collect()
+    gc.freeze()
+    routed = 0
+    for _ in range(samples):
+        before = hotline.connected
+        seconds.append(free_seat(hotline))
+        for _ in range(hotline.connected - before):  # keep 1,000 waiting
+            routed += 1
+            hotline.arrive()
+    gc.unfreeze()
+    if routed < samples * 0.9:
+        raise SystemExit(f"{name}: only {routed} of {samples} freed seats took a caller")
+    return Measurement(name, seconds, CORE_BUDGET_P99)
+
+
+def core_call_end(samples: int) -> Measurement:
+    """handle(CallEnded) with no wrap-up: the freed seat is offered the next caller."""
+
+    def free_seat(hotline: BusyHotline) -> float:
+        hotline.now += 0.01
+        seat = hotline.rng.choice(sorted(hotline.on_call))
+        event = CallEnded(call_id=hotline.on_call.pop(seat), connected=True)
+        start = time.perf_counter()
+        commands = hotline.core.handle(event, hotline.now)
+        elapsed = time.perf_counter() - start
+        hotline.answer(commands)
+        return elapsed
+
+    policy = RoutingPolicy(max_wait=1e9, max_queue=10 * WAITING, wrapup_seconds=0)
+    return _timed("core: CallEnded → ConnectToSeat", policy, samples, free_seat)
+
+
+def core_wrapup_done(samples: int) -> Measurement:
+    """wrapup_done after a call: the agent is ready and the next caller rings."""
+
+    def free_seat(hotline: BusyHotline) -> float:
+        seat, _ = hotline.hang_up_one()
+        start = time.perf_counter()
+        commands = hotline.core.wrapup_done(seat, hotline.now)
+        elapsed = time.perf_counter() - start
+        hotline.answer(commands)
+        return elapsed
+
+    policy = RoutingPolicy(max_wait=1e9, max_queue=10 * WAITING)
+    return _timed("core: wrapup_done → ConnectToSeat", policy, samples, free_seat)
+
+
+MEASUREMENTS: list[Callable[[int], Measurement]] = [core_call_end, core_wrapup_done]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--samples", type=int, default=3_000)
+    args = parser.parse_args(argv)
+    print(f"{len(SEATS)} seats, {WAITING} callers waiting")
+    results = [measure(args.samples) for measure in MEASUREMENTS]
+    return 0 if all([result.report() for result in results]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
