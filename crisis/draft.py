@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from callcenter.phone import normalise
 from workorders.events import WorkOrderUpdated
@@ -43,6 +43,11 @@ class CaseDraft(BaseModel):
     location: str | None = Field(default=None, max_length=500)  # where the person is now
     immediate_danger: bool = False  # the caller said they are in danger right now
 
+    @field_validator("caller_number")
+    @classmethod
+    def _stored_form(cls, value: str) -> str:
+        return normalise(value)
+
 
 _RANGE = re.compile(r"(\d+)\s*[-~–至到]\s*(\d+)")
 _UNDER = re.compile(r"(?:under|below|<|小于|不满|未满)\s*_?(\d+)", re.IGNORECASE)
@@ -72,7 +77,7 @@ def draft_from_work_order(event: WorkOrderUpdated, *, notes: str = "") -> CaseDr
     return CaseDraft(
         call_id=event.call_id or f"order-{event.order_id}",
         order_id=event.order_id,
-        caller_number=normalise(event.caller_number),
+        caller_number=event.caller_number,
         risk_level=risk,
         summary=event.summary,
         notes=notes,

@@ -91,7 +91,9 @@ async def intake(
     row = (
         await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
     ).first()
-    new_rules = _new_rules(row, verdict)
+    new_rules = await store.newly_fired(
+        session, draft.call_id, verdict.fired_names, verdict.version, now
+    )
     opened = row is None and plan.escalates
     if row is None and plan.escalates:
         row = await _open(session, draft, verdict, now, config)
@@ -215,13 +217,6 @@ def _enqueue(
             next_attempt_at=now,
         )
     )
-
-
-def _new_rules(row: Escalation | None, verdict: Verdict) -> list[str]:
-    if row is None:
-        return list(verdict.fired_names)
-    seen = {rule["name"] for round_ in json.loads(row.fired_rules) for rule in round_["rules"]}
-    return [name for name in verdict.fired_names if name not in seen]
 
 
 def _record_round(row: Escalation, verdict: Verdict) -> None:

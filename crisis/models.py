@@ -1,5 +1,6 @@
 """Crisis tables: escalations and their audit steps, the notification outbox, flagged
-numbers, caller contacts (for repeated-call rules), rule-set overrides, the access log."""
+numbers, caller contacts (for repeated-call rules), the rules fired per call, rule-set
+overrides, the access log."""
 
 from __future__ import annotations
 
@@ -100,6 +101,17 @@ class CallerContact(Base):
     at: Mapped[datetime]
 
     __table_args__ = (Index("ix_crisis_caller_contacts_number_at", "number", "at"),)
+
+
+class CaseAssessment(Base):
+    """The rules that have fired so far for a call, so a rule alerts once per call."""
+
+    __tablename__ = "crisis_assessments"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fired: Mapped[str] = mapped_column(Text, default="")  # comma-separated rule names
+    ruleset_version: Mapped[str] = mapped_column(String(100))
+    assessed_at: Mapped[datetime]
 
 
 class RuleSetOverride(Base):

@@ -16,6 +16,7 @@ from crisis.lexicon import Lexicon
 from crisis.models import (
     AccessLog,
     CallerContact,
+    CaseAssessment,
     Escalation,
     EscalationStep,
     FlaggedNumber,
@@ -123,6 +124,22 @@ async def facts_for(
         escalations_for_number=escalations,
         number_flagged=flagged,
     )
+
+
+async def newly_fired(
+    session: AsyncSession, call_id: str, fired: tuple[str, ...], version: str, at: datetime
+) -> list[str]:
+    """The rules that fire for this call for the first time (and remember them)."""
+    row = await session.get(CaseAssessment, call_id)
+    if row is None:
+        row = CaseAssessment(call_id=call_id, fired="", ruleset_version=version, assessed_at=at)
+        session.add(row)
+    seen = set(filter(None, row.fired.split(",")))
+    new = [name for name in fired if name not in seen]
+    if new:
+        row.fired = ",".join(sorted(seen | set(new)))
+    row.ruleset_version, row.assessed_at = version, at
+    return new
 
 
 async def flag_number(

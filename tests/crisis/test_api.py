@@ -246,3 +246,30 @@ async def test_a_stored_rule_set_is_used_and_its_version_recorded(
     detail = (await api.get(f"/api/crisis/escalations/{case}", headers=SUPERVISOR)).json()
     assert detail["ruleset_version"] == version and detail["owner"] == "duty-li"
     assert not detail["police"] and detail["local"]
+
+
+async def test_a_supervisor_names_another_follow_up_owner(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    base = f"/api/crisis/escalations/{await raised(crisis)}"
+    body = {"owner": "counsellor-chen"}
+    assert (await api.put(f"{base}/owner", json=body, headers=POLICE)).status_code == 403
+    assert (await api.put(f"{base}/owner", json=body, headers=SUPERVISOR)).json()["owner"] == (
+        "counsellor-chen"
+    )
+    steps = (await api.get(base, headers=SUPERVISOR)).json()["steps"]
+    assert steps[-1]["step"] == "owner_assigned"
+    assert steps[-1]["detail"] == "agent-wang → counsellor-chen"
+
+
+async def test_a_dry_run_normalises_the_number_before_looking_at_its_history(
+    api: httpx.AsyncClient, crisis: CrisisService
+) -> None:
+    for n in range(3):
+        await crisis.submit(CaseDraft(call_id=f"earlier-{n}", caller_number="138 0000 0001"))
+    draft = {"call_id": "now", "caller_number": "13800000001"}
+    reply = await api.post("/api/crisis/evaluate", json={"draft": draft}, headers=AGENT)
+    assert [rule["name"] for rule in reply.json()["fired"]] == [
+        "high-risk-history",
+        "repeated-calls",
+    ][1:]

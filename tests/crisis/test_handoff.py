@@ -244,6 +244,8 @@ async def test_repeated_calls_flag_the_number_without_an_escalation(
     result = await crisis.submit(draft(call_id="c2"))
     assert result.verdict.fired_names == ("repeated-calls",) and result.escalation_id is None
     assert await crisis.flagged_numbers() == {NUMBER: "repeated calls"}
+    await crisis.submit(draft(call_id="c2", summary="情绪平稳"))  # the agent edits the order
     assert len(alerts(published, AlertReason.RULES_FIRED)) == 1
+    assert len([e for e in published if isinstance(e, CallerFlagged)]) == 1
     async with transaction(sessions) as session:
         assert (await session.scalars(select(Escalation))).first() is None
