@@ -154,12 +154,8 @@
     if (!desk.order) return;
     const done = await run((async () => {
       await save();
+      // The ACD ends this seat's wrap-up when it sees the order submitted.
       await api("POST", `/api/workorders/${desk.order.id}/submit`);
-      const seat = mySeat();
-      if (seat && seat.state === "wrap_up") {
-        // Submitting ends wrap-up; if the ACD already ended it this is a harmless 409.
-        await api("POST", "/api/agents/wrapup-done", { agent: agentId() }).catch(() => null);
-      }
       return true;
     })(), t("form.submitted"));
     if (done) {

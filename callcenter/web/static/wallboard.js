@@ -3,9 +3,8 @@
 
 (() => {
   const { t, api, el, duration, toast } = CC;
-  const board = { seats: [], waiting: [], queueAt: 0, alerts: [], surge: null, kpis: null };
+  const board = { seats: [], waiting: [], queueAt: 0, surge: null, kpis: null };
   const NORMAL_SEATS = 8;
-  let audio = null;
 
   // -- live messages ----------------------------------------------------------------------
   function onMessage(message) {
@@ -23,17 +22,15 @@
         renderSurge();
         break;
       case "CrisisAlert":
-        addAlert("crisis", message.message, message.caller);
-        beep();
+        WallboardAlerts.push("crisis", message.message, message.caller);
+        WallboardAlerts.beep();
+        reloadAlertsSoon();
         break;
-      case "EscalationChanged":
-        addAlert("escalation", `#${message.escalation_id} → ${message.stage}`, message.actor);
-        break;
-      case "ReferralOverdue":
-        addAlert("referral", `${message.site_name} (${message.deadline})`, `#${message.order_id}`);
+      case "EscalationChanged": case "ReferralOverdue":
+        reloadAlertsSoon();
         break;
       case "AgentAlert":
-        addAlert("agent", message.message, message.seat);
+        WallboardAlerts.push("agent", message.message, message.seat);
         break;
       case "CallEnded": case "CallConnected": case "CallMissed": case "CallArrived":
       case "CallbackCreated": case "CallbackAttemptEnded": case "CallbackExhausted":
@@ -155,6 +152,12 @@
     )));
   }
 
+  let alertsTimer = null;
+  function reloadAlertsSoon() {
+    if (alertsTimer) return;
+    alertsTimer = setTimeout(() => { alertsTimer = null; WallboardAlerts.reload(); }, 500);
+  }
+
   // -- KPIs ---------------------------------------------------------------------------------
   let kpiTimer = null;
   function refreshKpisSoon() {
@@ -188,50 +191,6 @@
         el("dt", { text: t(`kpi.${key}`) }), el("dd", { text: value }))));
   }
 
-  // -- alerts -------------------------------------------------------------------------------
-  function addAlert(kind, message, subject) {
-    board.alerts.unshift({ kind, message, subject, at: new Date() });
-    board.alerts = board.alerts.slice(0, 30);
-    renderAlerts();
-  }
-
-  function renderAlerts() {
-    const list = document.getElementById("alerts");
-    if (!board.alerts.length) {
-      list.replaceChildren(el("li", { class: "muted", text: t("alerts.none") }));
-      return;
-    }
-    list.replaceChildren(...board.alerts.map((a) => el("li", { class: `alert ${a.kind}` },
-      el("span", { class: "badge", text: t(`alerts.${a.kind}`) }),
-      el("time", { text: a.at.toLocaleTimeString() }),
-      el("span", { text: ` ${a.subject || ""} ${a.message}` }))));
-  }
-
-  // A short two-tone beep from WebAudio: no audio files to ship.
-  function beep() {
-    window.ccBeeps = (window.ccBeeps || 0) + 1;
-    if (!audio) return;
-    const start = audio.currentTime;
-    [880, 660].forEach((frequency, i) => {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.2, start + i * 0.2);
-      gain.gain.exponentialRampToValueAtTime(0.001, start + i * 0.2 + 0.18);
-      osc.connect(gain).connect(audio.destination);
-      osc.start(start + i * 0.2);
-      osc.stop(start + i * 0.2 + 0.2);
-    });
-  }
-
-  function enableSound() {
-    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-    audio.resume();
-    const button = document.getElementById("sound-toggle");
-    button.dataset.i18n = "sound.on";
-    button.textContent = t("sound.on");
-  }
-
   // -- ticking clocks -----------------------------------------------------------------------
   function tick() {
     const now = CC.serverNow();
@@ -246,14 +205,17 @@
   }
 
   CC.init();
-  CC.onLanguage(() => { renderSeats(); renderQueue(); renderKpis(); renderAlerts(); });
+  CC.onLanguage(() => { renderSeats(); renderQueue(); renderKpis(); WallboardAlerts.render(); });
   document.getElementById("surge-on").addEventListener("click", () => setSurge(true));
   document.getElementById("surge-off").addEventListener("click", () => setSurge(false));
-  document.getElementById("sound-toggle").addEventListener("click", enableSound);
+  document.getElementById("sound-toggle").addEventListener("click", WallboardAlerts.enableSound);
   document.getElementById("supervisor-phone").value = localStorage.getItem("cc.supervisor_phone") || "";
-  renderAlerts();
+  WallboardAlerts.render();
+  WallboardAlerts.reload();
   loadKpis();
+  tick();
   setInterval(tick, 1000);
   setInterval(loadKpis, 30000);
+  setInterval(WallboardAlerts.reload, 30000);
   CC.connect(onMessage, onStatus);
 })();

@@ -1,0 +1,89 @@
+"""The agent desk in a real browser against the demo stack: log in, answer, screen pop, submit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from playwright.async_api import expect
+
+from tests.web.browser import chromium, demo, open_page
+
+# One caller, 3 s in (scaled ×0.05): after the agent has logged in, since with nobody
+# logged in a caller goes straight to overflow. The seat answers at once, talks 3 s.
+ONE_CALLER = {
+    "seats": [{"ext": "8001-8020", "answer_delay": 1}],
+    "callers": {
+        "arrivals": [
+            {"at": 60, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
+        ]
+    },
+}
+
+
+async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_order(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path, ONE_CALLER) as stack, chromium() as browser:
+        page = await open_page(browser, stack.url + "/desk?agent=a01", errors)
+        await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
+        await page.select_option("#seat", "8001")
+        await page.click("#login")
+
+        # The waiting caller is routed the moment the seat is free; the desk pops the order.
+        await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=8000)
+        await expect(page.locator("#pop .facts")).to_contain_text("+8613812345678")
+        await expect(page.locator("#pop")).to_contain_text("首次来电")
+        await expect(page.locator("#submit")).to_be_enabled()
+
+        form = page.locator("#order")
+        await form.locator("select[name=category]").select_option("psychological")
+        await form.locator("select[name=subcategory]").select_option("study_pressure")
+        await form.locator("select[name=age_group]").select_option("15_17")
+        await form.locator("select[name=gender]").select_option("female")
+        await form.locator("select[name=identity]").select_option("student")
+        await form.locator("select[name=city]").select_option("郑州市")
+        await form.locator("select[name=risk_level]").select_option("low")
+        await form.locator("textarea[name=summary]").fill("考试前焦虑，睡不好，已做放松练习。")
+        await page.screenshot(path=artifacts / "desk-pop.png", full_page=True)
+
+        # The call ends, the seat goes to wrap-up; submitting the order ends it.
+        await expect(page.locator("#my-state")).to_have_attribute(
+            "data-state", "wrap_up", timeout=8000
+        )
+        await page.click("#submit")
+        await expect(page.locator("#my-state")).to_have_attribute(
+            "data-state", "available", timeout=2000
+        )
+        await expect(page.locator("#submit")).to_be_disabled()
+        await page.screenshot(path=artifacts / "desk-submitted.png", full_page=True)
+
+        async with httpx.AsyncClient(base_url=stack.url) as client:
+            orders = (await client.get("/api/workorders")).json()["items"]
+    [order] = orders
+    assert order["agent"] == "a01" and order["seat"] == "8001"
+    assert order["submitted_at"] is not None
+    assert order["category"] == "psychological" and order["subcategory"] == "study_pressure"
+    assert order["summary"] == "考试前焦虑，睡不好，已做放松练习。"
+    assert (order["age_group"], order["gender"], order["risk_level"]) == ("15_17", "female", "low")
+    assert errors == []
+
+
+async def test_agent_pauses_with_a_reason_and_resumes(tmp_path: Path) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path) as stack, chromium() as browser:
+        page = await open_page(browser, stack.url + "/desk?agent=a02", errors)
+        await page.select_option("#seat", "8003")
+        await page.click("#login")
+        state = page.locator("#my-state")
+        await expect(state).to_have_attribute("data-state", "available", timeout=2000)
+        await page.select_option("#pause-reason", "training")
+        await page.click("#pause")
+        await expect(state).to_have_attribute("data-state", "paused", timeout=1000)
+        await expect(page.locator("#my-reason")).to_have_text("培训")
+        await page.click("#resume")
+        await expect(state).to_have_attribute("data-state", "available", timeout=1000)
+        await page.click("#logout")
+        await expect(state).to_have_text("未签入", timeout=1000)
+    assert errors == []

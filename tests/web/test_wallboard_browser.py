@@ -1,0 +1,93 @@
+"""The wallboard in a real browser against the demo stack: seats, actions, surge, alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from playwright.async_api import Dialog, expect
+
+from tests.web.browser import chromium, demo, open_page
+
+
+def _answer(text: str | None) -> Callable[[Dialog], Awaitable[None]]:
+    async def handle(dialog: Dialog) -> None:
+        await (dialog.accept(text) if text is not None else dialog.accept())
+
+    return handle
+
+
+async def test_seat_changes_appear_on_the_wallboard_within_a_second(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path) as stack, chromium() as browser:
+        page = await open_page(browser, stack.url + "/wallboard", errors)
+        seat = page.locator('.seat[data-seat="8002"]')
+        await expect(seat).to_have_attribute("data-state", "offline", timeout=5000)
+        await expect(page.locator("#live-status")).to_have_class("live on")
+
+        async with httpx.AsyncClient(base_url=stack.url) as client:
+            response = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
+            assert response.status_code == 200, response.text
+        await expect(seat).to_have_attribute("data-state", "available", timeout=1000)
+        await expect(seat).to_contain_text("李老师")
+        await expect(seat).to_contain_text("空闲")  # Chinese by default
+
+        page.once("dialog", _answer("meal"))
+        await seat.get_by_role("button", name="强制小休").click()
+        await expect(seat).to_have_attribute("data-state", "paused", timeout=1000)
+        await expect(seat.locator(".reason")).to_have_text("用餐")
+        await page.screenshot(path=artifacts / "wallboard.png", full_page=True)
+
+        page.once("dialog", _answer(None))
+        await seat.get_by_role("button", name="强制签出").click()
+        await expect(seat).to_have_attribute("data-state", "offline", timeout=1000)
+        await expect(seat).to_contain_text("无人")
+    assert errors == []
+
+
+async def test_surge_switch_opens_seats_9_to_20_and_closes_them(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path) as stack, chromium() as browser:
+        page = await open_page(browser, stack.url + "/wallboard", errors)
+        await expect(page.locator('.seat[data-seat="8009"]')).to_have_attribute(
+            "data-state", "closed", timeout=5000
+        )
+        await page.fill("#surge-reason", "防汛")
+        await page.click("#surge-on")
+        for n in range(9, 21):
+            await expect(page.locator(f'.seat[data-seat="80{n:02d}"]')).not_to_have_attribute(
+                "data-state", "closed", timeout=1000
+            )
+        await expect(page.locator("#open-seats")).to_have_text("20 / 20")
+        await expect(page.locator("#surge-state")).to_have_text("扩容中")
+        await page.screenshot(path=artifacts / "wallboard-surge.png", full_page=True)
+
+        await page.click("#lang-toggle")  # English labels on demand
+        await expect(page.locator("#surge-state")).to_have_text("Surge on")
+        await page.click("#surge-off")
+        await expect(page.locator('.seat[data-seat="8020"]')).to_have_attribute(
+            "data-state", "closed", timeout=1000
+        )
+        await expect(page.locator("#open-seats")).to_have_text("8 / 20")
+    assert errors == []
+
+
+async def test_a_crisis_alert_shows_and_beeps(tmp_path: Path) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path) as stack, chromium() as browser:
+        page = await open_page(browser, stack.url + "/wallboard", errors)
+        await expect(page.locator("#live-status")).to_have_class("live on", timeout=5000)
+        assert stack.system is not None
+        await stack.system.runtime.live.broadcast(
+            {"kind": "CrisisAlert", "message": "规则触发：自伤风险", "caller": "+86138******01"}
+        )
+        alert = page.locator("#alerts .alert.crisis")
+        await expect(alert).to_contain_text("规则触发：自伤风险", timeout=1000)
+        await expect(alert).to_contain_text("危机预警")
+        assert await page.evaluate("window.ccBeeps") == 1
+    assert errors == []
