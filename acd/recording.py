@@ -130,10 +130,13 @@ def _text(event: Event, key: str) -> str:
 
 
 class CallRecorder:
-    def __init__(self, inbound_contexts: Collection[str] = ("from-pstn",)) -> None:
+    def __init__(
+        self, inbound_contexts: Collection[str] = ("from-pstn",), *, keep_finished: int = 10_000
+    ) -> None:
         self._inbound_contexts = frozenset(inbound_contexts)
-        self._calls: dict[str, _Call] = {}
-        self._order: list[str] = []
+        self._keep_finished = keep_finished
+        self._calls: dict[str, _Call] = {}  # in order of arrival
+        self._finished = 0
         # Bridging propagates the oldest Linkedid to every channel in the bridge, so a
         # channel's Hangup may carry another call's Linkedid: remember where it began.
         self._owner: dict[str, _Call] = {}
@@ -171,18 +174,31 @@ class CallRecorder:
         for call in self._calls.values():
             if call.ended_at is None and call.call_id not in live_linkedids:
                 call.ended_at, call.estimated = now, True
+                self._finished += 1
+        self._trim()
 
     def records(self) -> list[CallRecord]:
-        calls = (self._calls[call_id] for call_id in self._order)
-        return [self._record(call) for call in calls if _is_a_call(call)]
+        return [self._record(call) for call in self._calls.values() if _is_a_call(call)]
 
     def take_finished(self) -> list[CallRecord]:
         """Records of the calls that are over, forgotten from here on (bounded memory)."""
-        done = [self._calls[cid] for cid in self._order if self._calls[cid].ended_at is not None]
-        self._order = [cid for cid in self._order if self._calls[cid].ended_at is None]
-        self._calls = {cid: self._calls[cid] for cid in self._order}
-        self._owner = {ch: c for ch, c in self._owner.items() if c.ended_at is None}
+        done = [call for call in self._calls.values() if call.ended_at is not None]
+        self._forget(done)
         return [self._record(call) for call in done if _is_a_call(call)]
+
+    def _trim(self) -> None:
+        """Keep at most ``keep_finished`` finished calls when nobody takes them."""
+        if self._finished <= self._keep_finished + self._keep_finished // 10:
+            return
+        finished = (call for call in self._calls.values() if call.ended_at is not None)
+        excess = self._finished - self._keep_finished
+        self._forget([call for call, _ in zip(finished, range(excess), strict=False)])
+
+    def _forget(self, calls: list[_Call]) -> None:
+        for call in calls:
+            del self._calls[call.call_id]
+        self._finished -= len(calls)
+        self._owner = {ch: c for ch, c in self._owner.items() if c.call_id in self._calls}
 
     # -- events ------------------------------------------------------------------------------
 
@@ -194,7 +210,6 @@ class CallRecorder:
             call.inbound = _text(event, "Context") in self._inbound_contexts
             call.callee_fallback = _phone(_text(event, "Exten"))
             self._calls[linkedid] = call
-            self._order.append(linkedid)
         if call is not None:
             call.live.add(channel)
             self._owner[channel] = call
@@ -233,6 +248,8 @@ class CallRecorder:
         call.live.discard(channel)
         if not call.live and call.ended_at is None:
             call.ended_at = now
+            self._finished += 1
+            self._trim()
 
     # -- deriving the record -----------------------------------------------------------------
 

@@ -211,13 +211,21 @@ class AmiLink:
                 if self._auth_failures == 1:
                     log.error("%s; retrying with backoff up to %.0fs", exc, self.config.backoff_max)
             except (OSError, AmiTimeout, AmiNotConnected, AmiActionError) as exc:
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("AMI link to %s down: %s", self._where, self._last_error)
+                self._down(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # a bug must not end the reconnect loop for good
+                log.exception("AMI session to %s failed unexpectedly", self._where)
+                self._down(f"{type(exc).__name__}: {exc}")
             if self._closing:
                 break
             delay = self._backoff.next_delay()
             log.debug("AMI reconnect to %s in %.2fs", self._where, delay)
             await asyncio.sleep(delay)
+
+    def _down(self, error: str) -> None:
+        # One warning per kind of failure, not one per retry of a long outage.
+        level = logging.DEBUG if error == self._last_error else logging.WARNING
+        log.log(level, "AMI link to %s down: %s", self._where, error)
+        self._last_error = error
 
     async def _session(self) -> None:
         loop = asyncio.get_running_loop()
@@ -229,7 +237,6 @@ class AmiLink:
         try:
             await self._login(protocol)
             self._auth_failures = 0
-            self._backoff.reset()
             self._sessions += 1
             self._since = datetime.now(UTC)
             self._logged_in.set()
@@ -288,6 +295,7 @@ class AmiLink:
             if protocol is not None:
                 protocol.close()  # events were lost and not recovered: start over
             return
+        self._backoff.reset()  # only a link that could also resync counts as healthy
         if self._on_login is not None:
             try:
                 await self._on_login(self)

@@ -44,7 +44,6 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
         self.sink = sink
         self.framer = Framer()
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.paused = False
 
     version: str | None
 

@@ -239,3 +239,17 @@ def test_caller_number_never_logged_in_full(caplog: object) -> None:
         run(CallTracker(), [*arrival("13812345678"), hangup()])
     assert caplog.records, "the arrival is logged"
     assert "13812345678" not in caplog.text and "+8613812345678" not in caplog.text
+
+
+def test_finished_records_are_bounded_when_nobody_takes_them() -> None:
+    from acd.recording import CallRecorder
+
+    recorder = CallRecorder(keep_finished=5)
+    for n in range(20):
+        uid = f"pbx-{n}.0"
+        base = {"Channel": f"PJSIP/trunk-{n:08x}", "Uniqueid": uid, "Linkedid": uid}
+        recorder.feed({"Event": "Newchannel", **base, "CallerIDNum": f"1380000{n:04d}"}, T0)
+        recorder.feed({"Event": "Hangup", **base, "Cause": "16"}, T0)
+    kept = recorder.records()
+    assert [r.call_id for r in kept] == [f"pbx-{n}.0" for n in range(15, 20)]
+    assert all(r.outcome is CallOutcome.CANCELLED for r in kept)
