@@ -25,12 +25,13 @@ from acd.events import (
     SeatReachability,
     SeatRinging,
 )
+from acd.explain import WaitExplainer
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import CallRecord, WaitingQueue, plan_routes, why_waiting
-from acd.views import QueueEntryView, SeatView
+from acd.routing import CallRecord, WaitingQueue, plan_routes
+from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
 from callcenter.bus import DomainEvent
 from seats.agents import Agent
-from seats.events import AgentAlert, AlertKind, SurgeChanged, instant
+from seats.events import SurgeChanged, instant
 from seats.state import (
     Answer,
     CallFinished,
@@ -49,6 +50,7 @@ from seats.state import (
     SeatState,
     Trigger,
     WrapupEnded,
+    pause_alert,
     transition,
 )
 from seats.surge import SurgeState, open_seats
@@ -123,40 +125,25 @@ class AcdCore:
         elsewhere = self.seat_of_agent(agent.agent_id)
         if elsewhere is not None:
             raise SeatError(f"agent {agent.agent_id} is already logged in at seat {elsewhere}")
-        out: list[Command] = []
-        self._apply(seat, Login(agent), now, out)
-        return self._finish(now, out)
+        return self._seat_command(seat, Login(agent), now)
 
     def logout(self, seat: str, now: float, *, forced_by: str | None = None) -> list[Command]:
-        self._known(seat)
-        out: list[Command] = []
         reason = "forced_logout" if forced_by else "logout"
-        self._apply(seat, Logout(reason, forced_by), now, out)
-        self._closing.discard(seat)
-        return self._finish(now, out)
+        return self._seat_command(seat, Logout(reason, forced_by), now)
 
     def pause(
         self, seat: str, reason: PauseReason | str, now: float, *, forced_by: str | None = None
     ) -> list[Command]:
-        self._known(seat)
         text = str(reason).strip()
         if not text:
             raise SeatError("a pause needs a reason", 422)
-        out: list[Command] = []
-        self._apply(seat, Pause(text, forced_by), now, out)
-        return self._finish(now, out)
+        return self._seat_command(seat, Pause(text, forced_by), now)
 
     def resume(self, seat: str, now: float) -> list[Command]:
-        self._known(seat)
-        out: list[Command] = []
-        self._apply(seat, Resume(), now, out)
-        return self._finish(now, out)
+        return self._seat_command(seat, Resume(), now)
 
     def wrapup_done(self, seat: str, now: float) -> list[Command]:
-        self._known(seat)
-        out: list[Command] = []
-        self._apply(seat, WrapupEnded("wrapup_done"), now, out)
-        return self._finish(now, out)
+        return self._seat_command(seat, WrapupEnded("wrapup_done"), now)
 
     def set_surge(self, on: bool, reason: str, now: float) -> list[Command]:
         if on and not reason.strip():
@@ -173,14 +160,10 @@ class AcdCore:
             if seat not in self._open and self._seats[seat].logged_in:
                 self._closing.add(seat)
                 self._close_if_idle(seat, now, out)
-        event = SurgeChanged(
-            at=instant(now),
-            on=on,
-            reason=self.surge.reason or reason,
-            open_seats=len(self._open),
-            timestamp=now,
-        )
-        out.append(Publish(event))
+        campaign = self.surge.reason or reason
+        changed = SurgeChanged(at=instant(now), on=on, reason=campaign, open_seats=len(self._open),
+                               timestamp=now)  # fmt: skip
+        out.append(Publish(changed))
         return self._finish(now, out)
 
     def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
@@ -201,7 +184,10 @@ class AcdCore:
             return
         for seat in self._seats.values():
             if seat.call_id == call_id and seat.state is SeatState.WRAP_UP:
-                self._raise_wrapup_for_high_risk(seat)
+                until = seat.since + self.policy.wrapup_high_risk_seconds
+                noted = HighRiskNoted(until, self.policy.debrief_after_high_risk)
+                self._seats[seat.seat], _ = transition(seat, noted, seat.since)
+                self._deadlines.add(until, DeadlineKind.WRAP_UP, seat.seat)
 
     def seat_of_agent(self, agent_id: str) -> str | None:
         for seat in self._seats.values():
@@ -211,27 +197,34 @@ class AcdCore:
 
     # -- read models ---------------------------------------------------------------
     def seats_view(self, now: float) -> list[SeatView]:
-        return [self._seat_view(seat) for seat in self._seats.values()]
+        return [
+            seat_view(seat, open=name in self._open, callback=name == self.callback_seat)
+            for name, seat in self._seats.items()
+        ]
 
     def queue_view(self, now: float) -> list[QueueEntryView]:
-        views = []
-        for position, call in enumerate(self._queue, start=1):
-            views.append(self._queue_entry(call, position, now))
+        explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
+        views = [
+            queue_entry(call, now, position, explainer.explain(call, position - 1, now))
+            for position, call in enumerate(self._queue, start=1)
+        ]
         for call in self._calls.values():
             if call.seat is not None and not call.connected:
-                views.append(self._queue_entry(call, None, now))
+                views.append(queue_entry(call, now, None, self._explain_routed(call)))
         return views
 
     def explain(self, call_id: str, now: float) -> str | None:
         call = self._calls.get(call_id)
         if call is None:
             return None
-        if call.connected:
-            return f"connected to {call.seat}: {call.explanation}"
         if call.seat is not None:
-            return f"ringing at {call.seat}: {call.explanation}"
-        position = self._queue.position(call_id) or 1
-        return why_waiting(call, self._seats.values(), self._open, position - 1, now, self.policy)
+            return self._explain_routed(call)
+        explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
+        return explainer.explain(call, (self._queue.position(call_id) or 1) - 1, now)
+
+    def _explain_routed(self, call: CallRecord) -> str:
+        where = "connected to" if call.connected else "ringing at"
+        return f"{where} {call.seat}: {call.explanation}"
 
     # -- internals: calls ----------------------------------------------------------
     def _on_waiting(self, event: CallWaiting, now: float, out: list[Command]) -> None:
@@ -373,7 +366,8 @@ class AcdCore:
             and after.pause_reason != before.pause_reason
             and after.pause_reason in (PauseReason.NO_ANSWER, PauseReason.DEBRIEF)
         ):
-            out.append(Publish(self._alert(after, now)))
+            alert = pause_alert(after, self.policy.debrief_after_high_risk, now)
+            out.append(Publish(alert))
         if name in self._closing:
             self._close_if_idle(name, now, out)
 
@@ -385,36 +379,15 @@ class AcdCore:
         if seat.logged_in:
             self._apply(name, Logout("surge_off"), now, out)
 
-    def _alert(self, seat: Seat, now: float) -> AgentAlert:
-        if seat.pause_reason == PauseReason.NO_ANSWER:
-            kind = AlertKind.NO_ANSWER_PAUSE
-            message = (
-                f"seat {seat.seat} did not answer {seat.no_answers} calls in a row and was paused"
-            )
-        else:
-            kind = AlertKind.DEBRIEF_DUE
-            message = (
-                f"agent at seat {seat.seat} took {self.policy.debrief_after_high_risk} "
-                "high-risk calls in a row and is paused for a debrief"
-            )
-        return AgentAlert(
-            at=instant(now),
-            seat=seat.seat,
-            agent_id=seat.agent_id,
-            alert=kind,
-            message=message,
-            timestamp=now,
-        )
-
-    def _raise_wrapup_for_high_risk(self, seat: Seat) -> None:
-        until = seat.since + self.policy.wrapup_high_risk_seconds
-        noted = HighRiskNoted(until, self.policy.debrief_after_high_risk)
-        self._seats[seat.seat], _ = transition(seat, noted, seat.since)
-        self._deadlines.add(until, DeadlineKind.WRAP_UP, seat.seat)
-
     def _known(self, seat: str) -> None:
         if seat not in self._seats:
             raise SeatError(f"unknown seat {seat}", 404)
+
+    def _seat_command(self, seat: str, trigger: Trigger, now: float) -> list[Command]:
+        self._known(seat)
+        out: list[Command] = []
+        self._apply(seat, trigger, now, out)
+        return self._finish(now, out)
 
     # -- internals: time -----------------------------------------------------------
     def _fire_due(self, now: float, out: list[Command]) -> None:
@@ -452,32 +425,3 @@ class AcdCore:
         if wake is not None:
             out.append(WakeAt(wake))
         return out
-
-    def _seat_view(self, seat: Seat) -> SeatView:
-        return SeatView(
-            seat=seat.seat,
-            state=seat.state.value,
-            agent=seat.agent_id,
-            agent_name=seat.agent.name if seat.agent else None,
-            skills=tuple(sorted(seat.agent.skills)) if seat.agent else (),
-            since=seat.since,
-            pause_reason=seat.pause_reason,
-            pending_pause=seat.pending_pause,
-            reachable=seat.reachable,
-            open=seat.seat == self.callback_seat or seat.seat in self._open,
-            callback=seat.seat == self.callback_seat,
-            call_id=seat.call_id,
-            wrapup_until=seat.wrapup_until,
-        )
-
-    def _queue_entry(self, call: CallRecord, position: int | None, now: float) -> QueueEntryView:
-        return QueueEntryView(
-            call_id=call.call_id,
-            number=call.number,
-            skill=call.skill.value,
-            priority=call.priority.value if call.priority else None,
-            waited=call.waited(now),
-            position=position,
-            ringing_at=call.seat,
-            explanation=self.explain(call.call_id, now) or "",
-        )

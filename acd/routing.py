@@ -1,7 +1,7 @@
-"""Queue order, seat choice and the plain-language reasons for both.
+"""Queue order and seat choice, with the plain-language reason for each choice.
 
-Pure functions over the core's records: which waiting caller comes next, which
-free seat takes them, and why a caller is still waiting.
+Pure functions over the core's records: which waiting caller comes next and which
+free seat takes them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from acd.events import Skill
 from acd.policy import CallerPriority, RoutingPolicy
 from seats.agents import serves
-from seats.state import Seat, SeatState
+from seats.state import Seat
 
 
 @dataclass
@@ -162,53 +162,3 @@ def _why_this_seat(call: CallRecord, need: Need, fitting: Sequence[Seat], now: f
     if call.skipped:
         notes.append(f"did not answer: {', '.join(sorted(call.skipped))}")
     return f"{text} ({'; '.join(notes)})" if notes else text
-
-
-def why_waiting(
-    call: CallRecord,
-    seats: Iterable[Seat],
-    open_seats: frozenset[str],
-    ahead: int,
-    now: float,
-    policy: RoutingPolicy,
-) -> str:
-    """Why ``call`` is not ringing anywhere yet, in words a supervisor can act on."""
-    need = need_of(call, now, policy)
-    wanted = f"with skill {need.label}" if need.skill is not Skill.GENERAL else "at all"
-    fitting = [
-        seat
-        for seat in seats
-        if seat.seat in open_seats and seat.agent and serves(seat.agent, need.skill)
-    ]
-    if not fitting:
-        text = f"no agent logged in {wanted}"
-    else:
-        counts: dict[str, int] = {}
-        skipped = []
-        for seat in fitting:
-            if seat.state is SeatState.AVAILABLE and seat.seat in call.skipped:
-                skipped.append(seat.seat)
-                continue
-            label = _state_label(seat)
-            counts[label] = counts.get(label, 0) + 1
-        text = f"no available agent {wanted}"
-        if counts:
-            text += "; " + ", ".join(
-                f"{n} seat{'s' if n != 1 else ''} {label}" for label, n in sorted(counts.items())
-            )
-        if skipped:
-            text += f"; did not answer this caller: {', '.join(sorted(skipped))}"
-    if call.crisis and need.skill is Skill.CRISIS:
-        widen_in = policy.crisis_widen_after - call.waited(now)
-        text += f"; widens to any agent in {widen_in:.0f} s"
-    if ahead:
-        text += f"; {ahead} caller{'s' if ahead != 1 else ''} ahead"
-    return text
-
-
-def _state_label(seat: Seat) -> str:
-    if seat.state is SeatState.AVAILABLE:
-        return "available (ahead callers first)"
-    if seat.state is SeatState.UNREACHABLE:
-        return "unreachable"
-    return seat.state.value.replace("_", " ")

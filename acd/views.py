@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from acd.routing import CallRecord
+from seats.state import Seat
+
 
 @dataclass(frozen=True)
 class SeatView:
@@ -32,3 +35,37 @@ class QueueEntryView:
     position: int | None  # 1 = next; None while ringing at a seat
     ringing_at: str | None
     explanation: str
+
+
+def seat_view(seat: Seat, *, open: bool, callback: bool) -> SeatView:
+    agent = seat.agent
+    return SeatView(
+        seat=seat.seat,
+        state=seat.state.value,
+        agent=agent.agent_id if agent else None,
+        agent_name=agent.name if agent else None,
+        skills=tuple(sorted(agent.skills)) if agent else (),
+        since=seat.since,
+        pause_reason=seat.pause_reason,
+        pending_pause=seat.pending_pause,
+        reachable=seat.reachable,
+        open=open or callback,
+        callback=callback,
+        call_id=seat.call_id,
+        wrapup_until=seat.wrapup_until,
+    )
+
+
+def queue_entry(
+    call: CallRecord, now: float, position: int | None, explanation: str
+) -> QueueEntryView:
+    return QueueEntryView(
+        call_id=call.call_id,
+        number=call.number,
+        skill=call.skill.value,
+        priority=call.priority.value if call.priority else None,
+        waited=call.waited(now),
+        position=position,
+        ringing_at=call.seat,
+        explanation=explanation,
+    )

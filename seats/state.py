@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from seats.agents import Agent
-from seats.events import SeatStateChanged, instant
+from seats.events import AgentAlert, AlertKind, SeatStateChanged, instant
 
 
 class SeatState(StrEnum):
@@ -353,4 +353,25 @@ def _refused(seat: Seat, action: str, why: str = "") -> SeatError:
     detail = f" ({why})" if why else ""
     return SeatError(
         f"seat {seat.seat} is {seat.state.value}: cannot {action}{detail}; allowed: {allowed}"
+    )
+
+
+def pause_alert(seat: Seat, debrief_after: int, now: float) -> AgentAlert:
+    """The supervisor's alert for an automatic pause (no answer, or a debrief due)."""
+    if seat.pause_reason == PauseReason.NO_ANSWER:
+        kind = AlertKind.NO_ANSWER_PAUSE
+        message = f"seat {seat.seat} did not answer {seat.no_answers} calls in a row and was paused"
+    else:
+        kind = AlertKind.DEBRIEF_DUE
+        message = (
+            f"agent at seat {seat.seat} took {debrief_after} high-risk calls in a row "
+            "and is paused for a debrief"
+        )
+    return AgentAlert(
+        at=instant(now),
+        seat=seat.seat,
+        agent_id=seat.agent_id,
+        alert=kind,
+        message=message,
+        timestamp=now,
     )

@@ -1,0 +1,56 @@
+"""Why a caller is still waiting, in words a supervisor can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from acd.events import Skill
+from acd.policy import RoutingPolicy
+from acd.routing import CallRecord, need_of
+from seats.agents import serves
+from seats.state import Seat, SeatState
+
+
+class WaitExplainer:
+    """Explains waits against one snapshot of the seats; build it once per queue view."""
+
+    def __init__(self, seats: Iterable[Seat], open_seats: frozenset[str], policy: RoutingPolicy):
+        self._policy = policy
+        staffed = [seat for seat in seats if seat.seat in open_seats and seat.agent]
+        self._fitting: dict[Skill, list[Seat]] = {}
+        self._busy: dict[Skill, dict[str, int]] = {}
+        for skill in Skill:
+            fitting = [seat for seat in staffed if seat.agent and serves(seat.agent, skill)]
+            counts: dict[str, int] = {}
+            for seat in fitting:
+                if seat.state is not SeatState.AVAILABLE:
+                    label = seat.state.value.replace("_", " ")
+                    counts[label] = counts.get(label, 0) + 1
+            self._fitting[skill], self._busy[skill] = fitting, counts
+
+    def explain(self, call: CallRecord, ahead: int, now: float) -> str:
+        need = need_of(call, now, self._policy)
+        wanted = f"with skill {need.label}" if need.skill is not Skill.GENERAL else "at all"
+        fitting = self._fitting[need.skill]
+        if not fitting:
+            text = f"no agent logged in {wanted}"
+        else:
+            counts = dict(self._busy[need.skill])
+            free = [seat.seat for seat in fitting if seat.state is SeatState.AVAILABLE]
+            skipped = sorted(seat for seat in free if seat in call.skipped)
+            if len(free) > len(skipped):  # only between a change and the next routing pass
+                counts["available"] = len(free) - len(skipped)
+            text = f"no available agent {wanted}"
+            if counts:
+                text += "; " + ", ".join(
+                    f"{n} seat{'s' if n != 1 else ''} {label}"
+                    for label, n in sorted(counts.items())
+                )
+            if skipped:
+                text += f"; did not answer this caller: {', '.join(skipped)}"
+        if call.crisis and need.skill is Skill.CRISIS:
+            widen_in = self._policy.crisis_widen_after - call.waited(now)
+            text += f"; widens to any agent in {widen_in:.0f} s"
+        if ahead:
+            text += f"; {ahead} caller{'s' if ahead != 1 else ''} ahead"
+        return text
