@@ -118,7 +118,7 @@ def pjsip_show_contacts(pbx: Pbx, msg: Message) -> list[Headers]:
                 ("UserAgent", "MicroSIP/3.21.3"),
                 ("ExpirationTime", str(int(time.time()) + 3600)),
                 ("OutboundProxy", ""),
-                ("Status", "Reachable" if endpoint.registered else "Unavailable"),
+                ("Status", "Reachable" if endpoint.registered else "Unreachable"),
                 ("RoundtripUsec", "1200" if endpoint.registered else "0"),
                 ("Aor", seat),
                 ("EndpointName", seat),

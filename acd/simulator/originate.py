@@ -11,7 +11,8 @@ import re
 import time
 
 from acd.simulator.channels import CallRecord, Channel, Role, State
-from acd.simulator.dialplan import Dialplan, DialTarget
+from acd.simulator.dialling import DialTarget
+from acd.simulator.dialplan import Dialplan
 from acd.simulator.pbx import Pbx
 from acd.simulator.server import ActionResult
 from acd.simulator.wire import Headers, Message, response

@@ -140,7 +140,7 @@ async def test_device_state_list_and_pjsip_contacts() -> None:
         assert contacts[0]["Message"].startswith("A listing of Contacts follows")
         rows = {m["Aor"]: m for m in contacts if m.get("Event") == "ContactList"}
         assert set(rows) == {"8001", "8002", "8099"}
-        assert rows["8001"]["Status"] == "Reachable" and rows["8002"]["Status"] == "Unavailable"
+        assert rows["8001"]["Status"] == "Reachable" and rows["8002"]["Status"] == "Unreachable"
         assert rows["8001"]["EndpointName"] == "8001" and rows["8001"]["Uri"].startswith(
             "sip:8001@"
         )
