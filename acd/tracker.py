@@ -118,7 +118,10 @@ class CallTracker:
             out.append(CallEnded(call_id=call_id, at=now, connected=call.connected, estimated=True))
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")
-            if uid != linkedid or linkedid in self._calls:
+            if uid != linkedid:
+                out += self._connected_meanwhile(channel, now)
+                continue
+            if linkedid in self._calls:
                 continue
             if _text(channel, "Context") not in HOTLINE_CONTEXTS:
                 continue
@@ -127,6 +130,16 @@ class CallTracker:
             out += self._reachability(contact, now)
         self.recorder.close_missing(live, now)
         return out
+
+    def _connected_meanwhile(self, channel: Event, now: datetime) -> list[DomainEvent]:
+        """A seat leg bridged with a call we still hold: it was answered during the outage."""
+        call = self._calls.get(_text(channel, "Linkedid"))
+        match = _SEAT_LEG.match(_text(channel, "Channel"))
+        if call is None or call.connected or match is None or not _text(channel, "BridgeId"):
+            return []
+        call.seat = match.group(1) or match.group(2)
+        call.answered = call.bridged = True
+        return self._connect(call, now)
 
     def records(self) -> list[CallRecord]:
         return self.recorder.records()

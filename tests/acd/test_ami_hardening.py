@@ -280,3 +280,28 @@ async def test_slow_consumer_gets_backpressure_and_every_event(fake: FakeAmi) ->
     assert status.backpressure_pauses >= 1 and status.overflow_depth == 0
     assert status.reconnects == 0, "a paused socket is not a half-open one"
     await link.close()
+
+
+async def test_seat_answering_during_an_outage_is_learnt_on_resync(
+    sim: PbxSimulator, desk: Desk
+) -> None:
+    from acd.events import CallConnected, CallWaiting
+
+    sim.configure_seat("8001", behaviour="answer", answer_delay=5.0)
+    call = sim.place_call("13800000007", patience=1000, talk_time=1000)
+    await desk.until(lambda: desk.of(CallWaiting, call))
+    wait_channel = next(e for e in desk.of(CallWaiting, call) if isinstance(e, CallWaiting))
+    await desk.link.send(
+        {
+            "Action": "Redirect",
+            "Channel": wait_channel.wait_channel,
+            "Context": "acd-seat",
+            "Exten": "8001",
+            "Priority": "1",
+        }
+    )
+    await sim.restart(keep_calls=True, downtime=30)  # the seat answers meanwhile
+    await desk.until(lambda: desk.of(CallConnected, call))
+    (connected,) = desk.of(CallConnected, call)
+    assert isinstance(connected, CallConnected) and connected.seat == "8001"
+    assert len(desk.of(CallArrived, call)) == 1 and desk.of(CallEnded, call) == []

@@ -253,3 +253,19 @@ def test_finished_records_are_bounded_when_nobody_takes_them() -> None:
     kept = recorder.records()
     assert [r.call_id for r in kept] == [f"pbx-{n}.0" for n in range(15, 20)]
     assert all(r.outcome is CallOutcome.CANCELLED for r in kept)
+
+
+def test_resync_learns_a_call_was_answered_during_the_outage() -> None:
+    tracker = CallTracker()
+    run(tracker, arrival())
+    snapshot = [
+        {**cs(TRUNK, CALL), "Context": "acd-seat", "BridgeId": "b-1"},
+        {**cs(SEAT_LEG, "pbx-1795911163.1"), "Context": "acd-seat", "BridgeId": "b-1"},
+    ]
+    out = tracker.resync(snapshot, T0 + timedelta(minutes=1))
+    assert len(out) == 1
+    connected = out[0]
+    assert isinstance(connected, CallConnected) and connected.seat == "8001"
+    assert tracker.resync(snapshot, T0 + timedelta(minutes=2)) == []
+    (ended,) = tracker.feed(hangup(), T0 + timedelta(minutes=3))
+    assert isinstance(ended, CallEnded) and ended.connected
