@@ -23,9 +23,10 @@ from crisis.commands import Command, Forbidden, NotFound
 from crisis.escalation import Policy, TransitionRefused
 from crisis.events import EscalationChanged
 from crisis.intake import IntakeConfig, evaluate, intake_config
-from crisis.models import Escalation
+from crisis.models import AccessLog, Escalation
 from crisis.report import month_report
 from crisis.schemas import (
+    AccessOut,
     CheckpointIn,
     CloseIn,
     EscalationOut,
@@ -144,6 +145,19 @@ async def read_escalation(
         for s in await store.steps_of(session, row.id)
     ]
     return out
+
+
+@router.get("/escalations/{escalation_id}/access-log", response_model=list[AccessOut])
+async def access_log(
+    escalation_id: int, session: SessionDep, principal: PrincipalDep
+) -> list[AccessOut]:
+    """Who read this case, and when (supervisors only)."""
+    _supervisor(principal)
+    await _load(session, escalation_id, principal)
+    rows = await session.scalars(
+        select(AccessLog).where(AccessLog.escalation_id == escalation_id).order_by(AccessLog.id)
+    )
+    return [AccessOut(at=r.at, user=r.user, role=r.role, what=r.what) for r in rows.all()]
 
 
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut)

@@ -113,3 +113,10 @@ class ReportOut(BaseModel):
     local_referrals: int
     people_helped: int
     median_seconds_to_notify: float | None
+
+
+class AccessOut(BaseModel):
+    at: datetime
+    user: str
+    role: str
+    what: str

@@ -178,6 +178,14 @@ async def test_every_read_is_access_logged(
         ("liaison-1", "police", "read escalation", case),
         ("site-xihu", "site", "list escalations", case),
     ]
+    log = (await api.get(f"/api/crisis/escalations/{case}/access-log", headers=SUPERVISOR)).json()
+    assert [(row["user"], row["what"]) for row in log] == [
+        ("liaison-1", "read escalation"),
+        ("site-xihu", "list escalations"),
+    ]
+    assert (
+        await api.get(f"/api/crisis/escalations/{case}/access-log", headers=POLICE)
+    ).status_code == 403
 
 
 async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
