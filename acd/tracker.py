@@ -97,11 +97,13 @@ class CallTracker:
             channels = getattr(event, "channels", ())
             contacts = getattr(event, "contacts", ())
             return self.resync(channels, now, contacts=contacts)
-        self.recorder.feed(event, now)
         handler = _HANDLERS.get(name)
-        if handler is None:
+        try:
+            self.recorder.feed(event, now)
+            return handler(self, event, now) if handler is not None else []
+        except Exception:  # one odd event must not stop the ACD's event loop
+            log.exception("call tracking failed on a %s event", name)
             return []
-        return handler(self, event, now)
 
     def resync(
         self, channels: Sequence[Event], now: datetime, *, contacts: Sequence[Event] = ()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -229,12 +231,9 @@ def test_caller_number_is_normalised_and_name_kept(number: str, name: str) -> No
     assert arrived.caller_name == name
 
 
-def test_caller_number_never_logged_in_full(caplog: object) -> None:
+def test_caller_number_never_logged_in_full(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    import pytest
-
-    assert isinstance(caplog, pytest.LogCaptureFixture)
     with caplog.at_level(logging.DEBUG, logger="acd.tracker"):
         run(CallTracker(), [*arrival("13812345678"), hangup()])
     assert caplog.records, "the arrival is logged"
@@ -269,3 +268,19 @@ def test_resync_learns_a_call_was_answered_during_the_outage() -> None:
     assert tracker.resync(snapshot, T0 + timedelta(minutes=2)) == []
     (ended,) = tracker.feed(hangup(), T0 + timedelta(minutes=3))
     assert isinstance(ended, CallEnded) and ended.connected
+
+
+def test_a_failure_on_one_event_does_not_stop_tracking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tracker = CallTracker()
+    real_feed = tracker.recorder.feed
+
+    def fragile(event: Mapping[str, str | list[str]], now: datetime) -> None:
+        if event.get("Event") == "UserEvent":
+            raise KeyError("surprise")
+        real_feed(event, now)
+
+    monkeypatch.setattr(tracker.recorder, "feed", fragile)
+    out = run(tracker, [*arrival(), *seat_answers(), hangup()])
+    assert [type(e) for e in out] == [CallArrived, SeatRinging, CallConnected, CallEnded]
