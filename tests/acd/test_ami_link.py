@@ -217,3 +217,8 @@ async def test_an_action_in_flight_fails_on_a_drop_and_is_never_resent(
     await server.wait_client()
     await next_event(link, "ResyncSnapshot")
     assert [a["Action"] for a in server.actions].count("Redirect") == 1
+
+
+def test_config_repr_never_shows_the_secret() -> None:
+    shown = repr(AmiConfig(host="pbx", port=5038, username="acd", secret="hunter2"))
+    assert "hunter2" not in shown and "acd" in shown and "pbx" in shown
