@@ -117,6 +117,7 @@ class CallTracker:
         live = {_text(c, "Linkedid") for c in channels}
         for call_id in [cid for cid in self._calls if cid not in live]:
             call = self._calls.pop(call_id)
+            out += self._announce(call, now, force=True)  # never an end without a start
             out.append(CallEnded(call_id=call_id, at=now, connected=call.connected, estimated=True))
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")

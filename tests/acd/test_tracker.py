@@ -284,3 +284,14 @@ def test_a_failure_on_one_event_does_not_stop_tracking(
     monkeypatch.setattr(tracker.recorder, "feed", fragile)
     out = run(tracker, [*arrival(), *seat_answers(), hangup()])
     assert [type(e) for e in out] == [CallArrived, SeatRinging, CallConnected, CallEnded]
+
+
+def test_a_call_lost_before_its_number_was_known_still_arrives_before_it_ends() -> None:
+    tracker = CallTracker()
+    unknown = {**arrival()[0], "CallerIDNum": "<unknown>"}  # a Local origin learns it later
+    assert tracker.feed(unknown, T0) == []
+    out = tracker.resync([], T0 + timedelta(seconds=30))
+    assert [type(e) for e in out] == [CallArrived, CallEnded]
+    arrived, ended = out
+    assert isinstance(arrived, CallArrived) and arrived.caller_number == ""
+    assert isinstance(ended, CallEnded) and ended.estimated
