@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.models import Call
-from workorders.lifecycle import CRISIS_RISKS, Status
 from workorders.models import WorkOrder, WorkOrderCall
 from workorders.referrals.models import Referral, ReferralReminder
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import (
-    UNCATEGORISED,
-    UNKNOWN_REGION,
     Bucket,
     CallFact,
     Figures,
     Grouping,
     add_call,
     add_callback,
-    bucket_of,
     ordered,
     span,
     time_buckets,
 )
+from workorders.stats.keys import RowKeys
+from workorders.stats.orders import add_orders
 
 
 @dataclass(frozen=True)
@@ -39,30 +36,6 @@ class StatsReport:
     grouping: Grouping
     rows: list[Figures]
     total: Figures
-
-
-@dataclass(frozen=True)
-class _Keys:
-    """How facts are put into rows: by time bucket, or by the order's region or category."""
-
-    buckets: Sequence[Bucket]
-    grouping: Grouping
-
-    def sql(self, moment: Any) -> ColumnElement[Any]:
-        if self.grouping is Grouping.REGION:
-            return func.coalesce(WorkOrder.city, UNKNOWN_REGION)
-        if self.grouping is Grouping.CATEGORY:
-            return func.coalesce(WorkOrder.category, UNCATEGORISED)
-        if len(self.buckets) == 1:
-            return literal(self.buckets[0].key)
-        return case(*[(moment < b.end, b.key) for b in self.buckets], else_=literal(None))
-
-    def of(self, moment: Any, city: str | None, category: str | None) -> str | None:
-        if self.grouping is Grouping.REGION:
-            return city or UNKNOWN_REGION
-        if self.grouping is Grouping.CATEGORY:
-            return category or UNCATEGORISED
-        return bucket_of(moment, self.buckets)
 
 
 async def compute_stats(
@@ -77,9 +50,9 @@ async def compute_stats(
     """Figures for each day/week/month (or region, or category) of ``first..last``, and in all."""
     period = span(first, last, zone)
     buckets = time_buckets(first, last, grouping, zone) if grouping.is_time else [period]
-    rows = await _figures(session, period, _Keys(buckets, grouping), callbacks)
+    rows = await _figures(session, period, RowKeys(buckets, grouping), callbacks)
     keys = [b.key for b in buckets] if grouping.is_time else []
-    whole = await _figures(session, period, _Keys([period], Grouping.DAY), callbacks)
+    whole = await _figures(session, period, RowKeys([period], Grouping.DAY), callbacks)
     return StatsReport(
         first,
         last,
@@ -90,14 +63,14 @@ async def compute_stats(
 
 
 async def _figures(
-    session: AsyncSession, period: Bucket, keys: _Keys, callbacks: CallbackSource | None
+    session: AsyncSession, period: Bucket, keys: RowKeys, callbacks: CallbackSource | None
 ) -> dict[str, Figures]:
     rows: dict[str, Figures] = {}
 
     def row(key: str) -> Figures:
         return rows.setdefault(key, Figures(key))
 
-    await _orders(session, period, keys, row)
+    await add_orders(session, period, keys, row)
     call_keys = await _calls(session, period, keys, row)
     if callbacks is not None:
         for fact in await callbacks(session, period.start, period.end):
@@ -109,60 +82,7 @@ async def _figures(
     return rows
 
 
-async def _orders(session: AsyncSession, period: Bucket, keys: _Keys, row: Any) -> None:
-    key = keys.sql(WorkOrder.created_at).label("key")
-    answered = WorkOrder.status != Status.NEW.value
-    crisis = and_(
-        answered,
-        or_(
-            WorkOrder.risk_level.in_([r.value for r in CRISIS_RISKS]),
-            WorkOrder.escalated_at.is_not(None),
-        ),
-    )
-    in_period = and_(
-        WorkOrder.created_at >= period.start,
-        WorkOrder.created_at < period.end,
-        WorkOrder.status != Status.MERGED.value,
-    )
-    counts = await session.execute(
-        select(
-            key,
-            WorkOrder.category,
-            WorkOrder.risk_level,
-            func.count(),
-            func.sum(case((answered, 1), else_=0)),
-            func.sum(case((crisis, 1), else_=0)),
-        )
-        .where(in_period)
-        .group_by(key, WorkOrder.category, WorkOrder.risk_level)
-    )
-    for bucket, category, risk, total, cases, crises in counts:
-        if bucket is None:
-            continue
-        figures = row(bucket)
-        figures.orders += total
-        figures.counselling_cases += int(cases or 0)
-        figures.crisis_cases += int(crises or 0)
-        name = category or UNCATEGORISED
-        figures.orders_by_category[name] = figures.orders_by_category.get(name, 0) + total
-        figures.orders_by_risk[risk] = figures.orders_by_risk.get(risk, 0) + total
-    known = and_(answered, WorkOrder.caller_number != "")
-    withheld = and_(answered, WorkOrder.caller_number == "")
-    people = await session.execute(
-        select(
-            key,
-            func.count(func.distinct(case((known, WorkOrder.caller_number)))),
-            func.sum(case((withheld, 1), else_=0)),
-        )
-        .where(in_period)
-        .group_by(key)
-    )
-    for bucket, distinct_callers, anonymous in people:
-        if bucket is not None:
-            row(bucket).people_helped += int(distinct_callers or 0) + int(anonymous or 0)
-
-
-async def _calls(session: AsyncSession, period: Bucket, keys: _Keys, row: Any) -> dict[str, str]:
+async def _calls(session: AsyncSession, period: Bucket, keys: RowKeys, row: Any) -> dict[str, str]:
     """Fold the calls into the rows; return each call's row key (callbacks follow their call)."""
     found = await session.execute(
         select(
@@ -188,7 +108,7 @@ async def _calls(session: AsyncSession, period: Bucket, keys: _Keys, row: Any) -
     return call_keys
 
 
-async def _referrals(session: AsyncSession, period: Bucket, keys: _Keys, row: Any) -> None:
+async def _referrals(session: AsyncSession, period: Bucket, keys: RowKeys, row: Any) -> None:
     def inside(column: Any) -> ColumnElement[bool]:
         return and_(column >= period.start, column < period.end)
 
