@@ -9,13 +9,15 @@ from playwright.async_api import expect
 
 from tests.web.browser import chromium, demo, open_page
 
-# One caller, 3 s in (scaled ×0.05): after the agent has logged in, since with nobody
-# logged in a caller goes straight to overflow. The seat answers at once, talks 3 s.
-ONE_CALLER = {
+# One caller calling twice (times scaled ×0.05): the first call 3 s in, after the agent
+# has logged in (with nobody logged in a caller goes straight to overflow); the second
+# waits until the agent is free again. The seat answers at once; each call talks 3 s.
+CALLS_TWICE = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
-            {"at": 60, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
+            {"at": at, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
+            for at in (60, 100)
         ]
     },
 }
@@ -25,7 +27,7 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
     tmp_path: Path, artifacts: Path
 ) -> None:
     errors: list[str] = []
-    async with demo(tmp_path, ONE_CALLER) as stack, chromium() as browser:
+    async with demo(tmp_path, CALLS_TWICE) as stack, chromium() as browser:
         page = await open_page(browser, stack.url + "/desk?agent=a01", errors)
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
         await page.select_option("#seat", "8001")
@@ -52,16 +54,25 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await expect(page.locator("#my-state")).to_have_attribute(
             "data-state", "wrap_up", timeout=8000
         )
+        first_number = await page.locator("#order-number").inner_text()
         await page.click("#submit")
-        await expect(page.locator("#my-state")).to_have_attribute(
-            "data-state", "available", timeout=2000
-        )
-        await expect(page.locator("#submit")).to_be_disabled()
+        await expect(page.locator("#toasts")).to_contain_text("已提交")
         await page.screenshot(path=artifacts / "desk-submitted.png", full_page=True)
+        # Wrap-up ended: the seat is free, and the caller waiting in line is put through.
+        await expect(page.locator("#my-state")).not_to_have_attribute(
+            "data-state", "wrap_up", timeout=2000
+        )
+
+        # The same caller again: the screen pop shows the earlier call's order.
+        await expect(page.locator("#pop .history")).to_contain_text(first_number, timeout=8000)
+        await expect(page.locator("#pop .history")).to_contain_text("考试前焦虑")
+        await expect(page.locator("#submit")).to_be_enabled()
+        await page.screenshot(path=artifacts / "desk-second-call.png", full_page=True)
 
         async with httpx.AsyncClient(base_url=stack.url) as client:
             orders = (await client.get("/api/workorders")).json()["items"]
-    [order] = orders
+    order = next(o for o in orders if o["submitted_at"] is not None)
+    assert len(orders) == 2
     assert order["agent"] == "a01" and order["seat"] == "8001"
     assert order["submitted_at"] is not None
     assert order["category"] == "psychological" and order["subcategory"] == "study_pressure"

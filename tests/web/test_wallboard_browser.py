@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -90,4 +91,47 @@ async def test_a_crisis_alert_shows_and_beeps(tmp_path: Path) -> None:
         await expect(alert).to_contain_text("规则触发：自伤风险", timeout=1000)
         await expect(alert).to_contain_text("危机预警")
         assert await page.evaluate("window.ccBeeps") == 1
+    assert errors == []
+
+
+# Three callers 2 s in (scaled ×0.05) for one logged-in agent: one talks, two wait.
+THREE_CALLERS = {
+    "seats": [{"ext": "8001-8020", "answer_delay": 1}],
+    "callers": {
+        "arrivals": [
+            {
+                "at": 40 + i,
+                "number": f"1391234567{i}",
+                "ivr": "1",
+                "patience": None,
+                "talk_time": 600,
+            }
+            for i in range(3)
+        ]
+    },
+}
+
+
+async def test_queue_shows_waiting_callers_masked_with_the_routing_explanation(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    async with demo(tmp_path, THREE_CALLERS) as stack, chromium() as browser:
+        async with httpx.AsyncClient(base_url=stack.url) as client:
+            response = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
+            assert response.status_code == 200, response.text
+        page = await open_page(browser, stack.url + "/wallboard", errors)
+        rows = page.locator("#queue tr[data-call]")
+        await expect(rows).to_have_count(2, timeout=8000)
+        await expect(page.locator('.seat[data-seat="8002"]')).to_have_attribute(
+            "data-state", "on_call"
+        )
+        first = rows.nth(0)
+        await expect(first.locator(".number")).to_have_text(re.compile(r"^\+86139\*+\d\d$"))
+        await expect(first.locator(".why")).not_to_be_empty()
+        await expect(page.locator("#queue-count")).to_have_text("2")
+        await expect(page.locator('.kpi[data-kpi="offered"] dd')).to_have_text("3", timeout=5000)
+        await page.screenshot(path=artifacts / "wallboard-queue.png", full_page=True)
+        html = await page.content()
+    assert "13912345670" not in html and "13912345671" not in html
     assert errors == []

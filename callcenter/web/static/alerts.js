@@ -23,7 +23,7 @@ const WallboardAlerts = (() => {
     }
     list.replaceChildren(...all.map((a) => el("li", { class: `alert ${a.kind}` },
       el("span", { class: "badge", text: t(`alerts.${a.kind}`) }),
-      el("time", { text: a.at.toLocaleTimeString() }),
+      el("time", { text: CC.time(a.at) }),
       el("span", { text: ` ${a.subject || ""} ${a.message}` }))));
   }
 

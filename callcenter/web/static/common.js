@@ -126,8 +126,12 @@ const CC = (() => {
     if (toggle) toggle.addEventListener("click", () => setLanguage(lang === "zh" ? "en" : "zh"));
   }
 
+  const locale = () => (lang === "en" ? "en-GB" : "zh-CN");
+  const time = (value) => new Date(value).toLocaleTimeString(locale());
+  const dateTime = (value) => new Date(value).toLocaleString(locale());
+
   return {
-    t, api, connect, duration, el, toast, init, syncClock, serverNow, json,
+    t, api, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
     onLanguage: (callback) => onLanguage.push(callback),
     get lang() { return lang; },
   };

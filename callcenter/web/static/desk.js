@@ -132,8 +132,9 @@
       el("h3", { text: t("pop.history") }),
       previous.length
         ? el("ol", { class: "history" }, ...previous.map((p) => el("li", {},
-          el("time", { text: new Date(p.created_at).toLocaleString() }),
-          ` ${p.number} · ${p.category || ""} · ${t(`risk.${p.risk_level}`, p.risk_level)} — ${p.summary || ""}`)))
+          el("time", { text: CC.dateTime(p.created_at) }),
+          ` ${p.number} · ${OrderForm.categoryLabel(p.category)} · ${t(`risk.${p.risk_level}`, p.risk_level)}`,
+          el("div", { class: "summary", text: p.summary || "" }))))
         : el("p", { class: "muted", text: t("pop.no_history") }),
     );
   }
@@ -177,6 +178,8 @@
       const sites = await api("GET", "/api/sites");
       $("referral-site").replaceChildren(...sites.map((s) => el("option", { value: s.id,
         text: `${s.name} · ${s.city}${s.county ? " " + s.county : ""}` })));
+      $("refer").hidden = !sites.length;
+      if (!sites.length) $("referral-site").append(el("option", { value: "", text: t("referral.no_sites") }));
     } catch (_) {
       $("referral-panel").hidden = true; // referrals are not served by this deployment
     }

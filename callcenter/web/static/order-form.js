@@ -85,5 +85,7 @@ const OrderForm = (() => {
     CC.onLanguage(fillChoices);
   }
 
-  return { init, fill, changes, enable, field, accepted: (order) => { loaded = order; } };
+  const categoryLabel = (name) => (REFERENCE.categories[name] || {}).label || name || "";
+
+  return { init, fill, changes, enable, field, categoryLabel, accepted: (order) => { loaded = order; } };
 })();

@@ -124,6 +124,7 @@
     badge.className = `badge ${on ? "warn" : ""}`;
     const total = board.seats.filter((s) => !s.callback).length;
     document.getElementById("open-seats").textContent = `${open} / ${total}`;
+    document.getElementById("open-seats").title = t("seats.open");
   }
 
   function setSurge(on) {
@@ -146,8 +147,8 @@
       el("td", { text: entry.position ?? (entry.ringing_at ? `→${entry.ringing_at}` : "") }),
       el("td", { class: "number", text: entry.number }),
       el("td", { class: "wait", dataset: { waited: entry.waited }, text: duration(entry.waited + elapsed) }),
-      el("td", { text: entry.priority || "" }),
-      el("td", { text: entry.skill }),
+      el("td", { text: entry.priority ? t(`priority.${entry.priority}`, entry.priority) : "" }),
+      el("td", { text: t(`skill.${entry.skill}`, entry.skill) }),
       el("td", { class: "why", text: entry.explanation }),
     )));
   }
@@ -194,7 +195,7 @@
   // -- ticking clocks -----------------------------------------------------------------------
   function tick() {
     const now = CC.serverNow();
-    document.getElementById("clock").textContent = new Date().toLocaleTimeString();
+    document.getElementById("clock").textContent = CC.time(Date.now());
     document.querySelectorAll(".seat .since[data-since]").forEach((node) => {
       if (node.textContent) node.textContent = duration(now - Number(node.dataset.since));
     });
