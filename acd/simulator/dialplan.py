@@ -8,6 +8,7 @@ coroutine a channel runs and starts the one for the new context, as Asterisk doe
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Coroutine
 from typing import Any
@@ -148,10 +149,9 @@ class Dialplan:
         self.pbx.user_event(ch, "CallWaiting", headers)
         self.step(ch, 2, "MusicOnHold", "default,3600")
         self.pbx.start_moh(ch)
-        await self.pbx.sleep(MOH_LIMIT)
-        self.pbx.stop_moh(ch)
-        self.step(ch, 3, "Hangup")
-        self.pbx.hangup(ch, 16)
+        # MusicOnHold(default,3600) would end after an hour; a caller without patience
+        # waits for good, even at a compressed time scale.
+        await asyncio.get_running_loop().create_future()
 
     async def seat(self, ch: Channel, seat: str) -> None:
         self.step(ch, 1, "Set", f"ACD_SEAT={seat}", at=f"acd-seat,{seat}")

@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from acd.simulator.faults import Faults
@@ -263,7 +264,31 @@ class AmiServer:
                     ("Status", "Fully Booted"),
                 ]
             )
+        self._successful_auth(session)
         return True
+
+    def _successful_auth(self, session: Session) -> None:
+        """The security event every session with ``security`` in its mask hears about."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+        local = session.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
+        remote = session.writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        self.broadcast(
+            "security",
+            [
+                ("Event", "SuccessfulAuth"),
+                ("Privilege", "security,all"),
+                ("EventTV", now),
+                ("Severity", "Informational"),
+                ("Service", "AMI"),
+                ("EventVersion", "1"),
+                ("AccountID", session.username),
+                ("SessionID", f"0x{id(session):x}"),
+                ("LocalAddress", f"IPV4/TCP/{local[0]}/{local[1]}"),
+                ("RemoteAddress", f"IPV4/TCP/{remote[0]}/{remote[1]}"),
+                ("UsingPassword", "0"),
+                ("SessionTV", now),
+            ],
+        )
 
     def _credentials_ok(self, session: Session, msg: Message) -> bool:
         if msg.get("Username").lower() != self.username.lower():

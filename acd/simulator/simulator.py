@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,7 @@ class PbxSimulator:
         await self.server.stop(flush=not keep_calls)
         if not keep_calls:
             self.pbx.crash()
+            self.server.booted = time.time()
         await asyncio.sleep(downtime * self.time_scale)
         await self.server.start()
 

@@ -19,6 +19,12 @@ async def test_banner_is_glued_to_the_first_reply_and_actionid_comes_second() ->
         assert reply["Message"] == "Authentication accepted"
         booted = await ami.event("FullyBooted")
         assert "ActionID" not in booted and booted["Privilege"] == "system,all"
+        auth = await ami.event("SuccessfulAuth")
+        assert (auth["Privilege"], auth["Service"], auth["AccountID"]) == (
+            "security,all",
+            "AMI",
+            "acd",
+        )
         ami.close()
 
 
