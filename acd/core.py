@@ -58,6 +58,7 @@ from seats.surge import SurgeState, open_seats
 __all__ = ["AcdCore", "SeatError"]
 
 _BUSY = (SeatState.RINGING, SeatState.ON_CALL, SeatState.WRAP_UP)
+_FINISHED_MEMORY = 10_000  # ended call ids kept to ignore the dialplan's late re-announcements
 
 
 class AcdCore:
@@ -78,6 +79,7 @@ class AcdCore:
         self._open = open_seats(self._rotation, normal_seats, self.surge)
         self._closing: set[str] = set()  # extra seats to close when their work ends
         self._calls: dict[str, CallRecord] = {}
+        self._finished: dict[str, None] = {}  # insertion-ordered: oldest first
         self._queue = WaitingQueue()
         self._priorities: dict[str, CallerPriority] = {}
         self._deadlines = Deadlines()
@@ -233,6 +235,8 @@ class AcdCore:
         if known is not None:  # the dialplan re-announces a caller after a failed ring
             known.wait_channel = event.wait_channel or known.wait_channel
             return
+        if call_id in self._finished:  # e.g. re-announced after we sent it to overflow
+            return
         self._seq += 1
         call = CallRecord(
             call_id=call_id,
@@ -245,12 +249,13 @@ class AcdCore:
         self._prioritise(call)
         refusal = self._refusal(now)
         if refusal is not None:
+            self._forget(call)
             out.append(SendToOverflow(call_id, call.wait_channel, refusal))
             out.append(Publish(self._missed(call, refusal, now)))
             return
         self._calls[call_id] = call
         self._queue.add(call)
-        self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id)
+        self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id, call.seq)
 
     def _refusal(self, now: float) -> MissReason | None:
         if not self.policy.is_open(now):
@@ -266,7 +271,7 @@ class AcdCore:
         call.head_start = self.policy.head_start(call.priority)
         if call.crisis:
             at = call.waiting_since + self.policy.crisis_widen_after
-            self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id)
+            self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id, call.seq)
 
     def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
         call = self._calls.get(call_id)
@@ -311,6 +316,9 @@ class AcdCore:
     def _forget(self, call: CallRecord) -> None:
         self._queue.remove(call)
         self._calls.pop(call.call_id, None)
+        self._finished[call.call_id] = None
+        if len(self._finished) > _FINISHED_MEMORY:
+            del self._finished[next(iter(self._finished))]
 
     def _missed(self, call: CallRecord, reason: MissReason, now: float) -> CallMissed:
         return CallMissed(
@@ -323,7 +331,7 @@ class AcdCore:
 
     def _arm_ring_guard(self, call: CallRecord, now: float) -> None:
         call.ring_deadline = now + self.policy.ring_timeout + self.policy.ring_grace
-        self._deadlines.add(call.ring_deadline, DeadlineKind.RING_GUARD, call.call_id)
+        self._deadlines.add(call.ring_deadline, DeadlineKind.RING_GUARD, call.call_id, call.seq)
 
     # -- internals: routing ----------------------------------------------------------
     def _route(self, now: float, out: list[Command]) -> None:
@@ -393,8 +401,10 @@ class AcdCore:
     def _fire_due(self, now: float, out: list[Command]) -> None:
         for deadline in self._deadlines.due(now, self._applies):
             match deadline.kind:
-                case DeadlineKind.MAX_WAIT:
+                case DeadlineKind.MAX_WAIT if self._calls[deadline.key].seat is None:
                     self._overflow(self._calls[deadline.key], now, out)
+                case DeadlineKind.MAX_WAIT:
+                    pass  # ringing: if the ring fails, the caller overflows then
                 case DeadlineKind.RING_GUARD:
                     self._ring_failed(self._calls[deadline.key], now, out)
                 case DeadlineKind.WRAP_UP:
@@ -403,19 +413,16 @@ class AcdCore:
                     pass  # routing below sees the wider need
 
     def _applies(self, deadline: Deadline) -> bool:
+        """Whether a deadline still matters; once False it must stay False (lazy deletion)."""
         if deadline.kind is DeadlineKind.WRAP_UP:
             seat = self._seats[deadline.key]
             return seat.state is SeatState.WRAP_UP and seat.wrapup_until == deadline.at
         call = self._calls.get(deadline.key)
-        if call is None:
+        if call is None or call.seq != deadline.token or call.connected:
             return False
-        match deadline.kind:
-            case DeadlineKind.MAX_WAIT:
-                return call.seat is None
-            case DeadlineKind.RING_GUARD:
-                return not call.connected and call.ring_deadline == deadline.at
-            case _:
-                return call.seat is None and call.crisis
+        if deadline.kind is DeadlineKind.RING_GUARD:
+            return call.ring_deadline == deadline.at
+        return deadline.kind is DeadlineKind.MAX_WAIT or call.crisis
 
     def _finish(self, now: float, out: list[Command]) -> list[Command]:
         """After the input: fire what fell due by ``now``, route, and say when to wake."""

@@ -2,7 +2,8 @@
 
 A heap with lazy deletion: a deadline that no longer applies stays in the heap and
 is skipped when it comes up, so adding and cancelling stay O(log n) with 1,000
-waiting callers.
+waiting callers. The ``applies`` test must be monotone: a deadline it once rejects
+is dropped for good. ``token`` tells apart two calls that reuse an id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Deadline:
     seq: int
     kind: DeadlineKind = field(compare=False)
     key: str = field(compare=False)
+    token: int = field(default=0, compare=False)
 
 
 class Deadlines:
@@ -33,9 +35,9 @@ class Deadlines:
         self._heap: list[Deadline] = []
         self._seq = 0
 
-    def add(self, at: float, kind: DeadlineKind, key: str) -> None:
+    def add(self, at: float, kind: DeadlineKind, key: str, token: int = 0) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, Deadline(at, self._seq, kind, key))
+        heapq.heappush(self._heap, Deadline(at, self._seq, kind, key, token))
 
     def due(self, now: float, applies: Callable[[Deadline], bool]) -> Iterator[Deadline]:
         """Pop, in time order, every deadline at or before ``now`` that still applies."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from acd.commands import SendToOverflow
 from acd.events import CallbackOffered, CallMissed, MissReason, SeatReachability, Skill
-from acd.policy import RoutingPolicy
+from acd.policy import CallerPriority, RoutingPolicy
 from seats.events import AgentAlert, AlertKind, SeatStateChanged
 from tests.acd.core_world import (
     T0,
@@ -283,3 +285,35 @@ def test_stale_events_for_unknown_calls_change_nothing() -> None:
     for event in (ringing("x", "8001"), failed("x", "8001"), ended("x")):
         assert core.handle(event, T0 + 1) == []
     assert core.seats_view(T0) == views
+
+
+def test_a_late_re_announcement_after_overflow_does_not_pull_the_caller_back() -> None:
+    core = make_core(RoutingPolicy(max_wait=120))
+    on_duty(core)
+    core.handle(waiting("c1"), T0)
+    assert overflows(core.tick(T0 + 120))
+    core.login(agent("ann"), "8001", T0 + 121)
+    late = core.handle(replace(waiting("c1"), requeued=True), T0 + 122)
+    assert (routed(late), core.queue_view(T0 + 122)) == ({}, [])
+
+
+def test_a_crisis_caller_back_from_a_failed_ring_still_widens_on_time() -> None:
+    core = make_core(RoutingPolicy(crisis_widen_after=20))
+    core.set_caller_priority("+8613900000003", CallerPriority.CRISIS)
+    core.login(agent("cri", Skill.CRISIS), "8001", T0)
+    core.login(agent("gen"), "8002", T0)
+    core.handle(waiting("c1", number="+8613900000003"), T0)  # rings at 8001
+    core.tick(T0 + 1)
+    commands = core.handle(failed("c1", "8001"), T0 + 5)
+    assert (routed(commands), wake(commands)) == ({}, T0 + 20)
+    assert routed(core.tick(T0 + 20)) == {"c1": "8002"}
+
+
+def test_max_wait_still_applies_after_a_ring_in_between() -> None:
+    core = make_core(RoutingPolicy(max_wait=20, ring_timeout=100, ring_grace=0))
+    core.login(agent("ann"), "8001", T0)
+    core.handle(waiting("c1"), T0)  # rings at 8001
+    core.tick(T0 + 10)  # the ringing caller's deadlines are looked at here
+    commands = core.handle(failed("c1", "8001"), T0 + 15)
+    assert wake(commands) == T0 + 20
+    assert [o.call_id for o in overflows(core.tick(T0 + 20))] == ["c1"]

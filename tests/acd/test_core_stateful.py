@@ -250,9 +250,12 @@ class HotlineDay(RuleBasedStateMachine):
         for view in self.core.queue_view(self.now):
             if view.position is not None:
                 assert view.waited <= POLICY.max_wait
+        ring_limit = POLICY.ring_timeout + POLICY.ring_grace
         for caller in self.callers.values():
             if caller.seat and not caller.answered:
-                assert self.now - caller.rang_at <= POLICY.ring_timeout + POLICY.ring_grace
+                assert self.now - caller.rang_at <= ring_limit
+            if not caller.answered:  # routed or overflowed within max wait + one ring
+                assert self.now - caller.arrived <= POLICY.max_wait + ring_limit
 
     @invariant()
     def no_caller_waits_for_a_seat_that_could_take_them(self) -> None:
