@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from callcenter.deps import RuntimeDep
+from callcenter.recorder import Recorder, describe
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -27,18 +28,15 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
             "reconnects": status.reconnects,
             "last_error": status.last_error,
         }
-    recorder = runtime.extras.get("recorder")
+    recorder: Recorder = runtime.extras["recorder"]
     backlog = runtime.bus.backlog()
-    ok = database and redis != "down" and ami["status"] != "down"
+    ok = database and redis != "down" and ami["status"] != "down" and recorder.healthy
     return {
         "status": "ok" if ok else "degraded",
         "database": "ok" if database else "down",
         "redis": redis,
         "ami": ami,
-        "recorder": {
-            "backlog": backlog.get("recorder", 0),
-            "healthy": getattr(recorder, "healthy", True),
-        },
+        "recorder": {"backlog": backlog.get("recorder", 0), **describe(recorder)},
     }
 
 

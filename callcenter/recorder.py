@@ -1,9 +1,10 @@
 """Persists what happens on the hot path, beside it.
 
 A bus subscriber: every call event becomes rows (calls, work orders, seat
-history) in one transaction. When the database is unreachable the recorder keeps
-the event and retries with a growing pause, so events stay in order and nothing
-is dropped; ``backlog`` tells the health endpoint how far behind it is.
+history) in one transaction. When the database is unreachable the event goes to
+a local journal file (fsynced), and so does every later event until a replayer
+has written the journal into the database in order: an outage, even with a
+restart in the middle, loses nothing and never slows the ACD.
 """
 
 from __future__ import annotations
@@ -14,17 +15,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import records
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting, SeatRinging
 from callcenter.bus import DomainEvent, EventBus
+from callcenter.journal import Journal
 from callcenter.phone import mask
 from callcenter.settings import Settings
 from seats.history import record_seat_change
 from workorders import service as workorders
 
 log = logging.getLogger(__name__)
+
+
+# Errors that say the data itself is wrong: retrying cannot help, so the event is set
+# aside in the dead-letter journal. Every other failure is treated as an outage.
+POISON_ERRORS: tuple[type[BaseException], ...] = (
+    IntegrityError,
+    DataError,
+    ProgrammingError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+)
 
 
 class Recorder:
@@ -42,25 +58,63 @@ class Recorder:
         self._settings = settings
         self._campaign = campaign
         self._max_pause = max_pause
+        self.journal = Journal(settings.journal_path)
+        self.dead_letters = Journal(settings.journal_path.with_suffix(".dead.jsonl"))
+        self._replayer: asyncio.Task[None] | None = None
         self.failures = 0
-        self.healthy = True
+
+    @property
+    def healthy(self) -> bool:
+        return len(self.journal) == 0
+
+    def start(self) -> None:
+        """Replay what a previous run journalled while the database was away."""
+        if len(self.journal):
+            self._replay_soon()
+
+    async def stop(self) -> None:
+        if self._replayer is not None:
+            self._replayer.cancel()
+            await asyncio.gather(self._replayer, return_exceptions=True)
 
     async def __call__(self, event: DomainEvent) -> None:
-        pause = 0.1
-        while True:
-            try:
-                async with self._sessions() as session, session.begin():
-                    await self._write(session, event)
-                self.healthy = True
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.failures += 1
-                self.healthy = False
-                log.warning("recorder: %s on %s; retrying in %.1fs", exc, event.kind, pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, self._max_pause)
+        if self._replayer is not None and not self._replayer.done():
+            self.journal.append(event)  # keep order behind what waits for the database
+            return
+        if not await self._try_write(event):
+            self.journal.append(event)
+            self._replay_soon()
+
+    async def _try_write(self, event: DomainEvent) -> bool:
+        """True when written (or set aside as unwritable); False on a database outage."""
+        try:
+            async with self._sessions() as session, session.begin():
+                await self._write(session, event)
+            return True
+        except POISON_ERRORS:
+            log.exception("recorder: cannot write %s; kept in the dead-letter journal", event.kind)
+            self.dead_letters.append(event)
+            return True
+        except Exception as exc:
+            self.failures += 1
+            log.warning("recorder: database unavailable (%s); journalling %s", exc, event.kind)
+            return False
+
+    def _replay_soon(self) -> None:
+        if self._replayer is None or self._replayer.done():
+            self._replayer = asyncio.create_task(self._replay(), name="recorder-replay")
+
+    async def _replay(self) -> None:
+        pause = 0.2
+        while len(self.journal):
+            event = self.journal.pending()[0]
+            if await self._try_write(event):
+                self.journal.drop_first(1)
+                pause = 0.2
+                continue
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self._max_pause)
+        log.info("recorder: journal replayed, database writes are current again")
 
     async def _write(self, session: AsyncSession, event: DomainEvent) -> None:
         match event:
@@ -122,4 +176,9 @@ class ScreenPop(DomainEvent):
 
 
 def describe(recorder: Recorder) -> dict[str, Any]:
-    return {"healthy": recorder.healthy, "failures": recorder.failures}
+    return {
+        "healthy": recorder.healthy,
+        "journalled": len(recorder.journal),
+        "dead_letters": len(recorder.dead_letters),
+        "failures": recorder.failures,
+    }

@@ -81,6 +81,7 @@ class System:
         runtime.bus.subscribe("recorder", self.recorder)
         runtime.bus.subscribe("live", self._fan_out)
         runtime.extras["recorder"] = self.recorder
+        self.recorder.start()
         if self.with_acd:
             self._build_acd()
         runtime.bus.start()
@@ -137,5 +138,7 @@ class System:
             await self.acd.stop()
         with contextlib.suppress(Exception):
             await self.runtime.bus.stop()
+        if self.recorder is not None:
+            await self.recorder.stop()
         await self.runtime.live.close()
         await self.runtime.engine.dispose()
