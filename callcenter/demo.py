@@ -44,6 +44,7 @@ class DemoOptions:
     http_port: int = 8000
     http_host: str = "127.0.0.1"
     database_url: str = "sqlite+aiosqlite:///./var/demo.sqlite3"
+    journal_path: Path | None = None  # default: beside the SQLite file, else var/
     scenario: str = "demo"
     time_scale: float = 1.0
     seats: int = 8
@@ -93,6 +94,7 @@ class DemoStack:
                 "ami_host": "127.0.0.1",
                 "ami_port": self.simulator.port,
                 "database_url": options.database_url,
+                "journal_path": options.journal_path or _journal_beside(options.database_url),
                 "http_host": options.http_host,
                 "http_port": options.http_port,
             }
@@ -154,6 +156,13 @@ class DemoStack:
             await self.system.stop()
         if self.simulator is not None:
             await self.simulator.stop()
+
+
+def _journal_beside(database_url: str) -> Path:
+    prefix = "sqlite+aiosqlite:///"
+    if database_url.startswith(prefix):
+        return Path(database_url[len(prefix) :] + ".journal.jsonl")
+    return Path("var/demo-journal.jsonl")
 
 
 def _ensure_folder(database_url: str) -> None:

@@ -73,6 +73,7 @@ async def acd_stack(
     settings = Settings(
         ami_port=sim.port,
         database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'acd.sqlite3'}",
+        journal_path=tmp_path / "journal.jsonl",
     )
     system = System(settings, policy=policy or RoutingPolicy(wrapup_seconds=0.05))
     stack = Stack(sim=sim, system=system)

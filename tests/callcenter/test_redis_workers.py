@@ -21,7 +21,12 @@ async def test_a_second_worker_reads_snapshots_from_redis(
     sim = PbxSimulator(seats=["8001", "8002"], time_scale=0.01)
     await sim.start()
     database = f"sqlite+aiosqlite:///{tmp_path / 'w.sqlite3'}"
-    common = {"database_url": database, "redis_url": redis_url, "hotline_id": redis_namespace}
+    common = {
+        "database_url": database,
+        "redis_url": redis_url,
+        "hotline_id": redis_namespace,
+        "journal_path": tmp_path / "journal.jsonl",
+    }
     acd_worker = System(Settings(ami_port=sim.port, **common))  # type: ignore[arg-type]
     api_worker = System(Settings(**common), with_acd=False, migrate=False)  # type: ignore[arg-type]
     await acd_worker.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,9 +35,14 @@ async def _all_orders(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def test_calls_are_answered_and_each_has_exactly_one_work_order(
-    empty_database_url: str,
+    empty_database_url: str, tmp_path: Path
 ) -> None:
-    options = DemoOptions(http_port=0, database_url=empty_database_url, time_scale=0.05)
+    options = DemoOptions(
+        http_port=0,
+        database_url=empty_database_url,
+        journal_path=tmp_path / "journal.jsonl",
+        time_scale=0.05,
+    )
     async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
         calls = await _answered_calls(client, wanted=5, within=30)
         answered = [c for c in calls if c["outcome"] == "answered"]
@@ -61,9 +67,12 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         assert health["database"] == "ok"
 
 
-async def test_invalid_query_parameter_names_the_field(tmp_path: Any) -> None:
+async def test_invalid_query_parameter_names_the_field(tmp_path: Path) -> None:
     options = DemoOptions(
-        http_port=0, database_url=f"sqlite+aiosqlite:///{tmp_path}/d.sqlite3", time_scale=0.05
+        http_port=0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/d.sqlite3",
+        journal_path=tmp_path / "journal.jsonl",
+        time_scale=0.05,
     )
     async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
         response = await client.get("/api/calls", params={"limit": "lots"})
