@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from callcenter.db import modules_named
+from callcenter.metrics import router as metrics_router
 from callcenter.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     for router in discover_routers():
         app.include_router(router)
+    app.include_router(metrics_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app
 

@@ -65,6 +65,9 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         health = (await client.get("/api/health")).json()
         assert health["ami"]["status"] == "ok"
         assert health["database"] == "ok"
+        metrics = (await client.get("/metrics")).text
+        assert "callcenter_ami_logged_in 1" in metrics
+        assert 'callcenter_seats{state="offline"}' in metrics
 
 
 async def test_invalid_query_parameter_names_the_field(tmp_path: Path) -> None:
