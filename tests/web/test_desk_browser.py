@@ -9,6 +9,8 @@ from playwright.async_api import expect
 
 from tests.web.browser import chromium, demo, open_page
 
+SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
+
 # One caller calling twice (times scaled ×0.05): the first call 3 s in, after the agent
 # has logged in (with nobody logged in a caller goes straight to overflow); the second
 # waits until the agent is free again. The seat answers at once; each call talks 3 s.
@@ -97,4 +99,47 @@ async def test_agent_pauses_with_a_reason_and_resumes(tmp_path: Path) -> None:
         await expect(state).to_have_attribute("data-state", "available", timeout=1000)
         await page.click("#logout")
         await expect(state).to_have_text("未签入", timeout=1000)
+    assert errors == []
+
+
+ONE_CALL = {
+    "seats": [{"ext": "8001-8020", "answer_delay": 1}],
+    "callers": {
+        "arrivals": [
+            {"at": 60, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
+        ]
+    },
+}
+
+
+async def test_agent_refers_the_case_and_starts_the_crisis_escalation(tmp_path: Path) -> None:
+    from workorders.referrals.sites import import_sites
+
+    errors: list[str] = []
+    async with demo(tmp_path, ONE_CALL) as stack, chromium() as browser:
+        assert stack.system is not None
+        async with stack.system.runtime.sessions() as session, session.begin():
+            await import_sites(session, SITES)
+        page = await open_page(browser, stack.url + "/desk?agent=a04", errors)
+        await page.select_option("#seat", "8004")
+        await page.click("#login")
+        await expect(page.locator("#submit")).to_be_enabled(timeout=8000)
+
+        site_a = page.locator("#referral-site option", has_text="Sample Site A")
+        await page.select_option("#referral-site", await site_a.get_attribute("value"))
+        await page.fill("#referral-reason", "需要当地心理老师面谈跟进")
+        await page.click("#refer")
+        await expect(page.locator("#toasts .toast.ok")).to_contain_text("已转介")
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        await page.click("#crisis")
+        await expect(page.locator("#toasts .toast.ok").last).to_contain_text("已启动危机处置")
+
+        async with httpx.AsyncClient(base_url=stack.url) as client:
+            [order] = (await client.get("/api/workorders")).json()["items"]
+            referrals = (await client.get("/api/referrals")).json()["items"]
+    assert order["risk_level"] == "imminent"  # the crisis rules act on this
+    [referral] = referrals
+    assert referral["order_id"] == order["id"]
+    assert referral["reason"] == "需要当地心理老师面谈跟进"
     assert errors == []

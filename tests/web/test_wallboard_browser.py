@@ -112,7 +112,7 @@ THREE_CALLERS = {
 }
 
 
-async def test_queue_shows_waiting_callers_masked_with_the_routing_explanation(
+async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
     tmp_path: Path, artifacts: Path
 ) -> None:
     errors: list[str] = []
@@ -132,6 +132,11 @@ async def test_queue_shows_waiting_callers_masked_with_the_routing_explanation(
         await expect(page.locator("#queue-count")).to_have_text("2")
         await expect(page.locator('.kpi[data-kpi="offered"] dd')).to_have_text("3", timeout=5000)
         await page.screenshot(path=artifacts / "wallboard-queue.png", full_page=True)
+
+        # Listen in: the supervisor's phone (here the free seat 8020) is rung into ChanSpy.
+        await page.fill("#supervisor-phone", "8020")
+        await page.locator('.seat[data-seat="8002"]').get_by_role("button", name="监听").click()
+        await expect(page.locator("#toasts .toast.ok")).to_contain_text("监听 8002")
         html = await page.content()
     assert "13912345670" not in html and "13912345671" not in html
     assert errors == []
