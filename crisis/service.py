@@ -125,9 +125,11 @@ class CrisisService:
             self._bus.publish(event)
 
     async def check_deadlines(self) -> None:
-        for event in await check_deadlines(self._sessions, self._clock.now(), self.policy):
+        events = await check_deadlines(self._sessions, self._clock.now(), self.policy)
+        for event in events:
             self._bus.publish(event)
-        self._wake.set()  # re-notifications are new outbox rows
+        if events:
+            self._wake.set()  # re-notifications are new outbox rows
 
     async def flagged_numbers(self) -> dict[str, str]:
         async with transaction(self._sessions) as session:

@@ -130,6 +130,7 @@ async def test_the_police_line_joins_caller_and_agent_in_one_bridge(
             }
         )
         await seen(published, lambda e: isinstance(e, CallConnected))
+        await bus.join()  # the crisis subscriber has seen the call's legs
         caller, seat_leg = crisis.conference.legs(call_id) if crisis.conference else (None, None)
         assert caller == waiting.wait_channel and seat_leg is not None
 
@@ -144,10 +145,13 @@ async def test_the_police_line_joins_caller_and_agent_in_one_bridge(
         assert originate["Channel"] == f"PJSIP/{LIAISON}@trunk"
         assert originate["Application"] == "ConfBridge"
 
-        await bus.join()
-        async with transaction(sessions) as session:
-            row = (await session.scalars(select(Escalation))).one()
-            steps = (await session.scalars(select(EscalationStep.step))).all()
+        for _ in range(250):  # the conference outcome is written once the actions returned
+            async with transaction(sessions) as session:
+                row = (await session.scalars(select(Escalation))).one()
+                steps = (await session.scalars(select(EscalationStep.step))).all()
+            if "conference_placed" in steps:
+                break
+            await asyncio.sleep(0.02)
         assert row.conference and row.stage == "notified"
         assert "conference_placed" in steps
     finally:
