@@ -96,6 +96,8 @@ class Journal:
 
     def drop_first(self, count: int) -> None:
         """Remove the first ``count`` events (they reached the database)."""
+        if count <= 0 or not self.path.exists():
+            return
         lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
         rest = [line for line in lines if line.strip()][count:]
         temporary = self.path.with_suffix(".tmp")
