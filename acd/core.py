@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from acd.calls import CallBook
 from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
 from acd.deadlines import Deadline, DeadlineKind, Deadlines
 from acd.events import (
@@ -27,7 +28,7 @@ from acd.events import (
 )
 from acd.explain import WaitExplainer
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import CallRecord, WaitingQueue, plan_routes
+from acd.routing import CallRecord, plan_routes
 from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
 from callcenter.bus import DomainEvent
 from seats.agents import Agent
@@ -58,10 +59,15 @@ from seats.surge import SurgeState, open_seats
 __all__ = ["AcdCore", "SeatError"]
 
 _BUSY = (SeatState.RINGING, SeatState.ON_CALL, SeatState.WRAP_UP)
-_FINISHED_MEMORY = 10_000  # ended call ids kept to ignore the dialplan's late re-announcements
 
 
 class AcdCore:
+    """The routing state of one hotline: seats, waiting callers, pending deadlines.
+
+    Every method that takes ``now`` returns the commands for the shell to carry out,
+    in order; the last one is a ``WakeAt`` for the earliest pending deadline, if any.
+    """
+
     def __init__(
         self,
         policy: RoutingPolicy,
@@ -78,45 +84,43 @@ class AcdCore:
         self.surge = SurgeState()
         self._open = open_seats(self._rotation, normal_seats, self.surge)
         self._closing: set[str] = set()  # extra seats to close when their work ends
-        self._calls: dict[str, CallRecord] = {}
-        self._finished: dict[str, None] = {}  # insertion-ordered: oldest first
-        self._queue = WaitingQueue()
-        self._priorities: dict[str, CallerPriority] = {}
+        self._calls = CallBook(policy)
         self._deadlines = Deadlines()
-        self._seq = 0
 
     # -- call events -------------------------------------------------------------
     def handle(self, event: DomainEvent, now: float) -> list[Command]:
+        """Apply a call event from the tracker; events for unknown calls change nothing."""
         out: list[Command] = []
         match event:
             case CallWaiting():
                 self._on_waiting(event, now, out)
             case SeatRinging(call_id=call_id, seat=seat):
-                call = self._calls.get(call_id or "")
+                call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
                     self._arm_ring_guard(call, now)
             case SeatFailed(call_id=call_id, seat=seat):
-                call = self._calls.get(call_id or "")
+                call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
                     self._ring_failed(call, now, out)
             case CallConnected(call_id=call_id, seat=seat):
-                call = self._calls.get(call_id or "")
+                call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
                     call.connected = True
                     self._apply(seat, Answer(call.call_id), now, out)
             case CallEnded(call_id=call_id):
                 self._on_ended(call_id or "", now, out)
             case CallbackOffered(call_id=call_id, reason=reason):
-                call = self._calls.get(call_id or "")
+                call = self._calls.get(call_id)
                 if call and call.seat is None:  # overflowed by someone else: still one miss
                     missed = MissReason.CLOSED if reason == "closed" else MissReason.OVERFLOW
-                    self._forget(call)
+                    self._calls.forget(call)
                     out.append(Publish(self._missed(call, missed, now)))
             case SeatReachability(seat=seat, reachable=reachable) if seat in self._seats:
                 self._apply(seat, Reachability(reachable), now, out)
         return self._finish(now, out)
 
     def tick(self, now: float) -> list[Command]:
+        """Fire the deadlines due by ``now``; early or repeated ticks are harmless."""
         return self._finish(now, [])
 
     # -- agent and supervisor commands -------------------------------------------
@@ -169,14 +173,13 @@ class AcdCore:
         return self._finish(now, out)
 
     def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
-        if reason is None:
-            self._priorities.pop(number, None)
-        else:
-            self._priorities[number] = reason
-        for call in [c for c in self._queue if c.number == number]:
-            self._queue.remove(call)
-            self._prioritise(call)
-            self._queue.add(call)
+        """Give a number priority (or take it away), also for a caller waiting now.
+
+        A waiting caller flagged as crisis gets a widening deadline: call ``tick(now)``
+        afterwards so the shell learns the new wake-up time.
+        """
+        for call in self._calls.set_priority(number, reason):
+            self._widen_later(call)
 
     def mark_high_risk(self, call_id: str) -> None:
         """The agent flagged the call high-risk: longer wrap-up, counts toward a debrief."""
@@ -208,11 +211,10 @@ class AcdCore:
         explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
         views = [
             queue_entry(call, now, position, explainer.explain(call, position - 1, now))
-            for position, call in enumerate(self._queue, start=1)
+            for position, call in enumerate(self._calls.waiting, start=1)
         ]
-        for call in self._calls.values():
-            if call.seat is not None and not call.connected:
-                views.append(queue_entry(call, now, None, self._explain_routed(call)))
+        for call in self._calls.routed():
+            views.append(queue_entry(call, now, None, self._explain_routed(call)))
         return views
 
     def explain(self, call_id: str, now: float) -> str | None:
@@ -222,7 +224,7 @@ class AcdCore:
         if call.seat is not None:
             return self._explain_routed(call)
         explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
-        return explainer.explain(call, (self._queue.position(call_id) or 1) - 1, now)
+        return explainer.explain(call, (self._calls.waiting.position(call_id) or 1) - 1, now)
 
     def _explain_routed(self, call: CallRecord) -> str:
         where = "connected to" if call.connected else "ringing at"
@@ -235,40 +237,29 @@ class AcdCore:
         if known is not None:  # the dialplan re-announces a caller after a failed ring
             known.wait_channel = event.wait_channel or known.wait_channel
             return
-        if call_id in self._finished:  # e.g. re-announced after we sent it to overflow
+        if self._calls.finished(call_id):  # e.g. re-announced after we sent it to overflow
             return
-        self._seq += 1
-        call = CallRecord(
-            call_id=call_id,
-            number=event.caller_number,
-            skill=event.skill,
-            wait_channel=event.wait_channel,
-            waiting_since=now,
-            seq=self._seq,
-        )
-        self._prioritise(call)
+        call = self._calls.new(event, call_id, now)
         refusal = self._refusal(now)
         if refusal is not None:
-            self._forget(call)
+            self._calls.forget(call)
             out.append(SendToOverflow(call_id, call.wait_channel, refusal))
             out.append(Publish(self._missed(call, refusal, now)))
             return
-        self._calls[call_id] = call
-        self._queue.add(call)
+        self._calls.admit(call)
         self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id, call.seq)
+        self._widen_later(call)
 
     def _refusal(self, now: float) -> MissReason | None:
         if not self.policy.is_open(now):
             return MissReason.CLOSED
         if not any(self._seats[seat].logged_in for seat in self._rotation):
             return MissReason.ALL_BUSY
-        if len(self._queue) >= self.policy.max_queue:
+        if len(self._calls.waiting) >= self.policy.max_queue:
             return MissReason.OVERFLOW
         return None
 
-    def _prioritise(self, call: CallRecord) -> None:
-        call.priority = self._priorities.get(call.number)
-        call.head_start = self.policy.head_start(call.priority)
+    def _widen_later(self, call: CallRecord) -> None:
         if call.crisis:
             at = call.waiting_since + self.policy.crisis_widen_after
             self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id, call.seq)
@@ -277,7 +268,7 @@ class AcdCore:
         call = self._calls.get(call_id)
         if call is None:
             return
-        self._forget(call)
+        self._calls.forget(call)
         if call.connected and call.seat is not None:
             seconds = (
                 self.policy.wrapup_high_risk_seconds
@@ -306,19 +297,12 @@ class AcdCore:
         if call.waited(now) >= self.policy.max_wait:
             self._overflow(call, now, out)
         else:
-            self._queue.add(call)
+            self._calls.waiting.add(call)
 
     def _overflow(self, call: CallRecord, now: float, out: list[Command]) -> None:
-        self._forget(call)
+        self._calls.forget(call)
         out.append(SendToOverflow(call.call_id, call.wait_channel, MissReason.OVERFLOW))
         out.append(Publish(self._missed(call, MissReason.OVERFLOW, now)))
-
-    def _forget(self, call: CallRecord) -> None:
-        self._queue.remove(call)
-        self._calls.pop(call.call_id, None)
-        self._finished[call.call_id] = None
-        if len(self._finished) > _FINISHED_MEMORY:
-            del self._finished[next(iter(self._finished))]
 
     def _missed(self, call: CallRecord, reason: MissReason, now: float) -> CallMissed:
         return CallMissed(
@@ -343,11 +327,12 @@ class AcdCore:
             and name in self._open
             and name not in self._closing
         ]
-        if not free or not self._queue:
+        waiting = self._calls.waiting
+        if not free or not waiting:
             return
-        for route in plan_routes(self._queue, free, now, self.policy):
+        for route in plan_routes(waiting, free, now, self.policy):
             call = route.call
-            self._queue.remove(call)
+            waiting.remove(call)
             call.seat, call.explanation = route.seat, route.explanation
             self._apply(route.seat, Offer(call.call_id), now, out)
             self._arm_ring_guard(call, now)
@@ -401,12 +386,13 @@ class AcdCore:
     def _fire_due(self, now: float, out: list[Command]) -> None:
         for deadline in self._deadlines.due(now, self._applies):
             match deadline.kind:
-                case DeadlineKind.MAX_WAIT if self._calls[deadline.key].seat is None:
-                    self._overflow(self._calls[deadline.key], now, out)
                 case DeadlineKind.MAX_WAIT:
-                    pass  # ringing: if the ring fails, the caller overflows then
+                    call = self._calls.get(deadline.key)
+                    if call and call.seat is None:  # ringing: overflows if the ring fails
+                        self._overflow(call, now, out)
                 case DeadlineKind.RING_GUARD:
-                    self._ring_failed(self._calls[deadline.key], now, out)
+                    if call := self._calls.get(deadline.key):
+                        self._ring_failed(call, now, out)
                 case DeadlineKind.WRAP_UP:
                     self._apply(deadline.key, WrapupEnded("wrapup_timeout"), now, out)
                 case DeadlineKind.WIDEN:
