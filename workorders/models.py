@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -82,6 +82,12 @@ class WorkOrderHistory(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(WorkOrderHistory, "before_update")
+@event.listens_for(WorkOrderHistory, "before_delete")
+def _history_is_append_only(*_: object) -> None:
+    raise PermissionError("work-order history is append-only")
 
 
 class WorkOrderCounter(Base):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from callcenter.bus import EventBus
 from callcenter.db import UTCDateTime
@@ -98,6 +99,15 @@ _INSERT_ORDER = select(WorkOrder).from_statement(
     .bindparams(bindparam("created_at", type_=UTCDateTime()))
     .columns(*WorkOrder.__table__.columns)
 )
+# PostgreSQL takes the counter and stamps the number in one statement, so the counter
+# row stays locked for that statement and the commit only (readable_number's format).
+_NUMBER_ORDER_PG = text(
+    "WITH bump AS (INSERT INTO work_order_counters (day, last) VALUES (:day, 1) "
+    "ON CONFLICT (day) DO UPDATE SET last = work_order_counters.last + 1 RETURNING last) "
+    "UPDATE work_orders SET number = :prefix || CASE WHEN bump.last < 10000 "
+    "THEN lpad(bump.last::text, 4, '0') ELSE bump.last::text END "
+    "FROM bump WHERE work_orders.id = :id RETURNING work_orders.number"
+)
 _ORDER_OF_CALL = (
     select(WorkOrder)
     .join(WorkOrderCall, WorkOrderCall.order_id == WorkOrder.id)
@@ -105,10 +115,15 @@ _ORDER_OF_CALL = (
 )
 
 
-async def _next_sequence(session: AsyncSession, day: str, step: int) -> int:
-    """Atomically move the day's counter (its row lock orders concurrent callers to commit)."""
-    value: int = (await session.execute(_BUMP_COUNTER, {"day": day, "step": step})).scalar_one()
-    return value
+async def _assign_number(session: AsyncSession, order: WorkOrder, hotline: str, day: str) -> None:
+    """Give ``order`` the day's next readable number (the counter row lock orders callers)."""
+    if session.bind.dialect.name == "postgresql":
+        params = {"day": day, "prefix": f"{hotline}-{day}-", "id": order.id}
+        number = (await session.execute(_NUMBER_ORDER_PG, params)).scalar_one()
+        set_committed_value(order, "number", number)
+        return
+    sequence = (await session.execute(_BUMP_COUNTER, {"day": day, "step": 1})).scalar_one()
+    order.number = readable_number(hotline, day, sequence)
 
 
 async def order_for_call(session: AsyncSession, call_id: str) -> WorkOrder | None:
@@ -153,8 +168,7 @@ async def open_for_call(
     session.add(WorkOrderCall(call_id=call_id, order_id=order.id, at=at))
     record(session, order.id, at=at, actor=SYSTEM, field="status", old=None, new=order.status)
     await session.flush()
-    day = local_day(at, zone)
-    order.number = readable_number(hotline, day, await _next_sequence(session, day, 1))
+    await _assign_number(session, order, hotline, local_day(at, zone))
     publish_after_commit(
         session,
         bus,

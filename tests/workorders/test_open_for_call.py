@@ -12,7 +12,7 @@ from callcenter.bus import DomainEvent, EventBus
 from callcenter.db import transaction
 from workorders.context import caller_context
 from workorders.events import WorkOrderCreated, WorkOrderUpdated
-from workorders.models import WorkOrder
+from workorders.models import WorkOrder, WorkOrderCounter
 from workorders.service import mark_answered, open_for_call
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -133,3 +133,19 @@ async def test_withheld_numbers_are_not_linked_to_each_other(
         context = await caller_context(session, second.id)
     assert context.previous_orders == []
     assert context.last_risk_level is None
+
+
+async def test_numbers_widen_past_9999_instead_of_wrapping(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        session.add(WorkOrderCounter(day="20261128", last=9998))
+    async with transaction(sessions) as session:
+        numbers = [
+            (await open_for_call(session, call_id=f"c{n}", caller_number="1", at=T0)).number
+            for n in range(2)
+        ]
+    async with transaction(sessions) as session:
+        stored = await session.scalar(select(WorkOrder.number).where(WorkOrder.call_id == "c1"))
+    assert numbers == ["12355-20261128-9999", "12355-20261128-10000"]
+    assert stored == "12355-20261128-10000"

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import DomainEvent
 from callcenter.clock import FakeClock
+from callcenter.db import transaction
 from callcenter.runtime import Runtime
 from tests.workorders.conftest import AGENT, OPS, SUPERVISOR, arrive, site_user
 from workorders.events import WorkOrderSubmitted, WorkOrderUpdated
+from workorders.models import WorkOrderHistory
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 CALLER = "13800000001"
@@ -235,3 +239,18 @@ async def test_screen_pop_shows_the_callers_history(
     ]
     missing = await client.get("/api/workorders/999999/context", headers=AGENT)
     assert missing.status_code == 404
+
+
+async def test_history_cannot_be_rewritten(sessions: async_sessionmaker[AsyncSession]) -> None:
+    order = await arrive(sessions, "call-1", CALLER, T0)
+    with pytest.raises(PermissionError):
+        async with transaction(sessions) as session:
+            entry = await session.scalar(
+                select(WorkOrderHistory).where(WorkOrderHistory.order_id == order.id)
+            )
+            assert entry is not None
+            entry.new_value = "forged"
+    with pytest.raises(PermissionError):
+        async with transaction(sessions) as session:
+            entry = await session.scalar(select(WorkOrderHistory))
+            await session.delete(entry)

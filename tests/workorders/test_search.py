@@ -24,7 +24,12 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
     ]
     for day, (caller, category, risk, city, agent) in enumerate(profiles):
         order = await arrive(
-            sessions, f"call-{day}", caller, T0 + timedelta(days=day), answered_by=agent
+            sessions,
+            f"call-{day}",
+            caller,
+            T0 + timedelta(days=day),
+            answered_by=agent,
+            tags=("surge-exams",) if day % 2 else (),
         )
         changes: dict[str, object] = {"category": category, "risk_level": risk, "city": city}
         async with transaction(sessions) as session:
@@ -57,6 +62,11 @@ async def test_filters_narrow_the_results(
         "12355-20261123-0001",
     ]
     assert await numbers(client, category="legal", city="洛阳市") == ["12355-20261121-0001"]
+    assert await numbers(client, tag="surge-exams") == [
+        "12355-20261123-0001",
+        "12355-20261121-0001",
+    ]
+    assert await numbers(client, tag="surge") == []
 
 
 async def test_pages_cover_every_match_once_with_the_total(
