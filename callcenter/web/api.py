@@ -51,6 +51,9 @@ async def live(websocket: WebSocket) -> None:
             await asyncio.gather(reader, writer, return_exceptions=True)
     except WebSocketDisconnect:
         pass
+    except TimeoutError:  # the live state is unreachable; the browser retries
+        with contextlib.suppress(Exception):
+            await websocket.close(code=1011, reason="live state unavailable")
 
 
 async def _until_closed(websocket: WebSocket) -> None:

@@ -49,8 +49,9 @@ class Subscriber:
 
 
 class LiveHub:
-    def __init__(self, live: LiveState) -> None:
+    def __init__(self, live: LiveState, *, subscribe_timeout: float = 5.0) -> None:
         self.live = live
+        self.subscribe_timeout = subscribe_timeout
         self._subscribers: set[Subscriber] = set()
         self._pump: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -61,36 +62,41 @@ class LiveHub:
 
     @contextlib.asynccontextmanager
     async def join(self) -> AsyncIterator[Subscriber]:
-        """Follow the live stream while inside; the pump runs while anyone follows."""
+        """Follow the live stream while inside; the pump runs while anyone follows.
+
+        Raises TimeoutError when the live state cannot be subscribed to (Redis down).
+        """
         subscriber = Subscriber()
         self._subscribers.add(subscriber)
         if self._pump is None or self._pump.done():
-            self._subscribed.clear()
-            self._pump = asyncio.create_task(self._run(), name="web-live-hub")
+            self._subscribed = asyncio.Event()
+            self._pump = asyncio.create_task(self._run(self._subscribed), name="web-live-hub")
+        subscribed = self._subscribed
         try:
             # Wait until the subscription is live, so nothing published after
             # join() returns can be missed (Redis subscribes asynchronously).
-            await asyncio.wait_for(self._subscribed.wait(), 5)
+            await asyncio.wait_for(subscribed.wait(), self.subscribe_timeout)
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
             if not self._subscribers and self._pump is not None:
-                self._pump.cancel()
+                # Detach before awaiting, so a browser joining meanwhile starts a new pump.
+                pump, self._pump = self._pump, None
+                pump.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._pump
-                self._pump = None
+                    await pump
 
     async def current(self) -> str:
         """The snapshot message a browser gets first, before any live change."""
         return json.dumps(await self.snapshot(), default=str)
 
-    async def _run(self) -> None:
+    async def _run(self, subscribed: asyncio.Event) -> None:
         while True:
             stream = self.live.subscribe()
             first = asyncio.ensure_future(anext(stream))
             try:
                 await _settle(first)
-                self._subscribed.set()
+                subscribed.set()
                 await self._deliver(await first)
                 async for message in stream:
                     await self._deliver(message)
