@@ -113,7 +113,7 @@ async def test_missed_deadlines_raise_one_alert_each(
 ) -> None:
     ids = await sites(sessions)
     referral = await referred_order(client, sessions, clock, ids["南阳市"])
-    bus, alerts = EventBus(), []
+    bus, alerts = EventBus(), list[DomainEvent]()
     bus.observe(alerts.append)
 
     async def sweep() -> list[DomainEvent]:

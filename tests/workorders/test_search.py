@@ -36,7 +36,7 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
             await update_fields(session, order.id, changes, actor=agent, at=T0)
 
 
-async def numbers(client: httpx.AsyncClient, **params: object) -> list[str]:
+async def numbers(client: httpx.AsyncClient, **params: str | int) -> list[str]:
     response = await client.get("/api/workorders", params=params, headers=AGENT)
     assert response.status_code == 200, response.text
     return [item["number"] for item in response.json()["items"]]
@@ -87,14 +87,15 @@ async def test_pages_cover_every_match_once_with_the_total(
 
 
 async def test_bad_query_parameters_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
-    for params, field in [
+    cases: list[tuple[dict[str, str | int], str]] = [
         ({"page": 0}, "page"),
         ({"size": 1000}, "size"),
         ({"risk_level": "extreme"}, "risk_level"),
         ({"status": "lost"}, "status"),
         ({"date_from": "yesterday"}, "date_from"),
         ({"date_from": "2026-11-05", "date_to": "2026-11-01"}, "date_to"),
-    ]:
+    ]
+    for params, field in cases:
         response = await client.get("/api/workorders", params=params, headers=AGENT)
         assert response.status_code == 422, params
         assert response.json()["detail"][0]["loc"] == ["query", field]
