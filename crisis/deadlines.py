@@ -32,6 +32,7 @@ async def check_deadlines(
             .where(Escalation.next_deadline_at.is_not(None), Escalation.next_deadline_at <= now)
             .order_by(Escalation.next_deadline_at)
             .limit(100)
+            .with_for_update(skip_locked=True)  # two watchers never act on the same case
         )
         for row in (await session.scalars(query)).all():
             state, actions = due(store.state_of(row), now, policy)

@@ -60,26 +60,26 @@ class OutboxSender:
         self._retry_base = retry_base
         self._retry_max = retry_max
         self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._lease = timeout * 2
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def send_due(self) -> list[DomainEvent]:
         """One pass over due rows; returns the events to publish (stage changes, alerts)."""
+        now = self._clock.now()
         async with transaction(self._sessions) as session:
             query = (
                 select(OutboxMessage)
-                .where(
-                    OutboxMessage.delivered_at.is_(None),
-                    OutboxMessage.next_attempt_at <= self._clock.now(),
-                )
+                .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now)
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(BATCH)
+                .with_for_update(skip_locked=True)
             )
-            due = [
-                Delivery(row.id, row.url, row.payload.encode(), row.attempts)
-                for row in (await session.scalars(query)).all()
-            ]
+            rows = (await session.scalars(query)).all()
+            for row in rows:  # a lease, so a second worker does not send it at the same time
+                row.next_attempt_at = now + timedelta(seconds=self._lease)
+            due = [Delivery(row.id, row.url, row.payload.encode(), row.attempts) for row in rows]
         events: list[DomainEvent] = []
         for delivery in due:
             error = await self._post(delivery)
