@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0804fa9bedb7
+Revision ID: 16424d4e698c
 Revises: 
-Create Date: 2026-11-29 00:48:08.614187
+Create Date: 2026-11-29 01:00:56.395866
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import callcenter.db
 
 
-revision: str = '0804fa9bedb7'
+revision: str = '16424d4e698c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -85,6 +85,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_crisis_access_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_crisis_access_log_escalation_id'), ['escalation_id'], unique=False)
 
+    op.create_table('crisis_assessments',
+    sa.Column('call_id', sa.String(length=64), nullable=False),
+    sa.Column('fired', sa.Text(), nullable=False),
+    sa.Column('ruleset_version', sa.String(length=100), nullable=False),
+    sa.Column('assessed_at', callcenter.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('call_id', name=op.f('pk_crisis_assessments'))
+    )
     op.create_table('crisis_caller_contacts',
     sa.Column('call_id', sa.String(length=64), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
@@ -202,9 +209,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
         batch_op.create_index('ix_work_orders_caller_created', ['caller_number', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_work_orders_caller_number'), ['caller_number'], unique=False)
-        batch_op.create_index('ix_work_orders_created_at', ['created_at'], unique=False)
-        batch_op.create_index('ix_work_orders_stats', ['created_at', 'category', 'risk_level', 'status', 'escalated_at'], unique=False)
+        batch_op.create_index('ix_work_orders_stats', ['created_at', 'category', 'risk_level', 'status'], unique=False, postgresql_include=['escalated_at', 'caller_number', 'city'])
 
     op.create_table('callback_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -405,9 +410,7 @@ def downgrade() -> None:
 
     op.drop_table('callback_attempts')
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_orders_stats')
-        batch_op.drop_index('ix_work_orders_created_at')
-        batch_op.drop_index(batch_op.f('ix_work_orders_caller_number'))
+        batch_op.drop_index('ix_work_orders_stats', postgresql_include=['escalated_at', 'caller_number', 'city'])
         batch_op.drop_index('ix_work_orders_caller_created')
 
     op.drop_table('work_orders')
@@ -428,6 +431,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_crisis_caller_contacts_number_at')
 
     op.drop_table('crisis_caller_contacts')
+    op.drop_table('crisis_assessments')
     with op.batch_alter_table('crisis_access_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_crisis_access_log_escalation_id'))
         batch_op.drop_index(batch_op.f('ix_crisis_access_log_at'))
