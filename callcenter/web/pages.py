@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from callcenter.deps import RuntimeDep
 from callcenter.web.i18n import DEFAULT_LANGUAGE, labels_json
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
@@ -32,8 +33,9 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
-async def wallboard() -> HTMLResponse:
-    return HTMLResponse(render("wallboard.html"))
+async def wallboard(runtime: RuntimeDep) -> HTMLResponse:
+    config = {"normal_seats": runtime.settings.normal_seats}
+    return HTMLResponse(render("wallboard.html", config))
 
 
 @router.get("/desk", response_class=HTMLResponse)
@@ -50,12 +52,13 @@ async def static(path: str) -> FileResponse:
     return FileResponse(target, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
-def render(page: str) -> str:
-    """The page with its labels and the desk's reference data filled in."""
+def render(page: str, config: dict[str, Any] | None = None) -> str:
+    """The page with its labels, settings and the desk's reference data filled in."""
     html = (STATIC / page).read_text("utf-8")
     return (
         html.replace("__LANG__", DEFAULT_LANGUAGE)
         .replace("__LABELS__", labels_json())
+        .replace("__CONFIG__", json.dumps(config or {}))
         .replace("__REFERENCE__", reference_json())
     )
 

@@ -4,7 +4,7 @@
 (() => {
   const { t, api, el, duration, toast } = CC;
   const board = { seats: [], waiting: [], queueAt: 0, surge: null, kpis: null };
-  const NORMAL_SEATS = 8;
+  const { normal_seats: NORMAL_SEATS } = CC.json("config");
 
   // -- live messages ----------------------------------------------------------------------
   function onMessage(message) {
