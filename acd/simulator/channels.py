@@ -47,7 +47,7 @@ class Role(StrEnum):
 
     INBOUND = "inbound"  # a caller from the trunk
     DIALLED = "dialled"  # the far side of a Dial(): hung up when its dialler leaves
-    ORIGINATED = "originated"  # first leg of an Originate: runs its own dialplan
+    ORIGINATED = "originated"  # runs its own dialplan: an Originate's leg, or one Redirected
 
 
 Behaviour = Literal["answer", "no_answer", "busy"]

@@ -85,10 +85,13 @@ class Dialler:
             callee, target.endpoint, ring_timeout, ringing, exclusive=target.seat
         )
         owner.dialling = None
+        if callee.role is not Role.DIALLED:  # Redirected away while it rang
+            status = "CANCEL"
         if status != "ANSWER":
             body = [*owner.snapshot(), *callee.snapshot("Dest"), ("DialStatus", status)]
             pbx.emit("DialEnd", "call", body)
-            pbx.hangup(callee, FAILURE_CAUSE.get(status, 16))
+            if callee.role is Role.DIALLED:
+                pbx.hangup(callee, FAILURE_CAUSE.get(status, 16))
             return status
         pbx.set_state(callee, State.UP)
         body = [*owner.snapshot(), *callee.snapshot("Dest"), ("DialStatus", "ANSWER")]

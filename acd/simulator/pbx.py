@@ -29,7 +29,7 @@ EventListener = Callable[[str, Headers], None]  # (class, whole event headers)
 HangupHow = Literal["remote", "soft", "dialplan"]
 
 BUSY_REPLY_DELAY = 0.1  # a far end answers 486 Busy Here within about this long
-LONE_HANGUP = 1.0  # the last one left in a conference hangs up after this long
+LONE_HANGUP = 5.0  # whoever is alone in a conference this long hangs up
 
 
 def _dial_status_for(cause: int) -> str:
@@ -302,7 +302,9 @@ class Pbx:
         return bridge
 
     def join_bridge(self, ch: Channel, bridge: Bridge) -> None:
-        self.leave_bridge(ch)
+        previous = self.leave_bridge(ch)
+        if previous is not None:
+            self.settle_bridge(previous)
         bridge.members.append(ch)
         ch.bridge = bridge
         ch.bridge_exit = asyncio.get_running_loop().create_future()
@@ -310,6 +312,8 @@ class Pbx:
         if bridge.kind == "conference":
             conf = [("Conference", bridge.name), *bridge.snapshot(), *ch.snapshot()]
             self.emit("ConfbridgeJoin", "call", [*conf, ("Admin", "No"), ("Muted", "No")])
+            if len(bridge.members) == 1:
+                self._mind_the_lonely(bridge)
 
     def leave_bridge(self, ch: Channel) -> Bridge | None:
         bridge = ch.bridge
@@ -334,9 +338,7 @@ class Pbx:
             if remaining.role is Role.DIALLED and not remaining.redirecting:
                 self.hangup(remaining, 16, "soft")
         elif bridge.kind == "conference" and len(bridge.members) == 1:
-            # Whoever is left alone in a conference hangs up soon after.
-            alone = bridge.members[0]
-            self.later(LONE_HANGUP, lambda: self._hang_up_if_alone(alone, bridge))
+            self._mind_the_lonely(bridge)
         elif not bridge.members:
             if bridge.kind == "conference":
                 self.conferences.pop(bridge.name, None)
@@ -345,13 +347,23 @@ class Pbx:
                 )
             self.emit("BridgeDestroy", "call", bridge.snapshot())
 
-    def _hang_up_if_alone(self, ch: Channel, bridge: Bridge) -> None:
-        if ch.bridge is bridge and bridge.members == [ch]:
-            self.hangup(ch, 16, "remote")
+    def _mind_the_lonely(self, bridge: Bridge) -> None:
+        """Nobody stays in a conference alone for long: they hang up."""
+        alone = bridge.members[0]
+
+        def check() -> None:
+            if alone.bridge is bridge and bridge.members == [alone]:
+                self.hangup(alone, 16, "remote")
+
+        self.later(LONE_HANGUP, check)
 
     def pull_out(self, ch: Channel) -> None:
         """Take a channel out of whatever it does now (hold, a Dial, a bridge) for a Redirect."""
         ch.redirecting = True
+        if ch.role is Role.DIALLED:  # from now on it runs its own dialplan
+            ch.role = Role.ORIGINATED
+            if ch.ring_outcome is not None and not ch.ring_outcome.done():
+                ch.ring_outcome.set_result("CANCEL")
         self.stop_moh(ch)
         self.abort_dial(ch)
         bridge = self.leave_bridge(ch)
