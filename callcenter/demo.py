@@ -138,8 +138,11 @@ class DemoStack:
         if not self.options.login_agents or runtime.acd is None:
             return
         seats = runtime.settings.seat_extensions[: self.options.seats]
+        seats.append(runtime.settings.callback_seat)  # the callback seat's own agent
+        counsellors = [a for a in DEMO_AGENTS if a[0] != "cb1"][: len(seats) - 1]
+        callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
         async with runtime.sessions() as session:
-            for (agent_id, _, _), seat in zip(DEMO_AGENTS, seats, strict=False):
+            for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
                 agent = await find_agent(session, agent_id)
                 assert agent is not None
                 runtime.acd.command(lambda now, a=agent, s=seat: runtime.acd.core.login(a, s, now))

@@ -7,6 +7,7 @@ recorder, then the AMI link and the ACD. The HTTP app is built over
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from types import TracebackType
@@ -26,6 +27,7 @@ from callcenter.reactions import connect_acd_reactions
 from callcenter.recorder import Recorder
 from callcenter.runtime import Runtime
 from callcenter.settings import Settings
+from callcenter.wiring import start_services, stop_services
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class System:
         with_acd: bool = True,
         migrate: bool = True,
         policy: RoutingPolicy | None = None,
+        with_services: bool = True,
     ) -> None:
         self.settings = settings
         self.policy = policy or RoutingPolicy.from_settings(settings)
@@ -55,6 +58,8 @@ class System:
             clock=clock or SystemClock(),
             live=make_live(settings.redis_url, namespace=settings.hotline_id),
         )
+        self.with_services = with_services
+        self._service_tasks: list[asyncio.Task[None]] = []
         self.recorder: Recorder | None = None
         self.acd: AcdService | None = None
         self.link: AmiLink | None = None
@@ -84,6 +89,8 @@ class System:
         self.recorder.start()
         if self.with_acd:
             self._build_acd()
+        if self.with_services:
+            self._service_tasks = await start_services(self)
         runtime.bus.start()
         if self.acd is not None and self.link is not None:
             await self.acd.start()
@@ -132,6 +139,7 @@ class System:
         await self.runtime.live.broadcast(payload)
 
     async def stop(self) -> None:
+        await stop_services(self._service_tasks)
         if self.link is not None:
             await self.link.close()
         if self.acd is not None:

@@ -63,7 +63,7 @@
     const actions = seat.agent ? el("div", { class: "actions" },
       el("button", { type: "button", onclick: () => forcePause(seat), text: t("seat.force_pause") }),
       el("button", { type: "button", onclick: () => forceLogout(seat), text: t("seat.force_logout") }),
-      ["on_call", "ringing", "wrap_up"].includes(seat.state)
+      seat.state === "on_call"
         ? el("button", { type: "button", onclick: () => listen(seat), text: t("seat.listen") }) : null,
     ) : null;
     return el("article", {

@@ -1,0 +1,130 @@
+"""Starts the domain services beside the ACD: callback dialer, crisis escalation, referrals.
+
+Each service is a bus subscriber plus its own background loop; the composition
+root (``System``) calls ``start_services`` once the ACD exists and
+``stop_services`` on shutdown. None of them sits on the hot path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from acd.callback.dialer import CallbackService
+from acd.callback.policy import CallbackPolicy
+from acd.policy import CallerPriority
+from callcenter.bus import DomainEvent
+from crisis.service import CrisisService
+from workorders.referrals.service import escalate_overdue
+
+if TYPE_CHECKING:
+    from callcenter.system import System
+
+log = logging.getLogger(__name__)
+
+REFERRAL_CHECK_SECONDS = 60.0
+
+
+def callback_policy(system: System) -> CallbackPolicy:
+    quiet_start, quiet_end = system.settings.quiet_window
+    return CallbackPolicy(quiet_start=quiet_start, quiet_end=quiet_end)
+
+
+async def start_services(system: System) -> list[asyncio.Task[None]]:
+    runtime = system.runtime
+    crisis = CrisisService(
+        sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=system.link
+    )
+    runtime.extras["crisis"] = crisis
+    runtime.bus.subscribe("crisis", crisis.on_event)
+    flagged: dict[str, str] = {}
+    with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
+        flagged = await crisis.flagged_numbers()
+    tasks = [
+        _forever("crisis", crisis.run_workers),
+        _forever("referrals", lambda: _referrals(system)),
+    ]
+    if system.acd is not None and system.link is not None:
+        acd = system.acd
+        for number in flagged:
+            acd.core.set_caller_priority(number, CallerPriority.CRISIS)
+        runtime.bus.observe(lambda event: _remember_flag(flagged, event))
+        callbacks = CallbackService(
+            sessions=runtime.sessions,
+            bus=runtime.bus,
+            clock=runtime.clock,
+            ami=system.link,
+            policy=callback_policy(system),
+            callback_seat=system.settings.callback_seat,
+            hotline_number=system.settings.hotline_number,
+            zone=system.settings.zone,
+            agent_available=lambda: _seat_available(system, system.settings.callback_seat),
+            is_high_risk=lambda number: number in flagged,
+        )
+        runtime.extras["callbacks"] = callbacks
+        runtime.bus.subscribe("callbacks", _poking(callbacks, system.settings.callback_seat))
+        acd.on_ami_event(callbacks.ami_listener)
+        tasks.append(_forever("callback-dialer", callbacks.run))
+    return tasks
+
+
+async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _remember_flag(flagged: dict[str, str], event: DomainEvent) -> None:
+    if event.kind == "CallerFlagged":
+        flagged[getattr(event, "number", "")] = getattr(event, "reason", "")
+
+
+def _seat_available(system: System, seat: str) -> bool:
+    assert system.acd is not None
+    for view in system.acd.core.seats_view(system.acd._now()):
+        if view.seat == seat:
+            return view.state == "available" and view.reachable
+    return False
+
+
+def _poking(callbacks: CallbackService, seat: str) -> Callable[[DomainEvent], Awaitable[None]]:
+    """The dialer's bus subscriber, which also wakes it when the callback seat frees up."""
+
+    async def handle(event: DomainEvent) -> None:
+        await callbacks.on_event(event)
+        if event.kind == "SeatStateChanged" and getattr(event, "seat", None) == seat:
+            if getattr(event, "new_state", "") == "available":
+                await callbacks.poke()
+
+    return handle
+
+
+async def _referrals(system: System) -> None:
+    """Supervision alerts (督办) for referrals past a deadline, checked every minute."""
+    runtime = system.runtime
+    while True:
+        async with runtime.sessions() as session, session.begin():
+            raised = await escalate_overdue(session, runtime.clock.now(), runtime.bus)
+        if raised:
+            log.info("%d referral deadlines missed; sites reminded", len(raised))
+        await asyncio.sleep(REFERRAL_CHECK_SECONDS)
+
+
+def _forever(name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    """A background loop that logs and restarts after a failure instead of dying silently."""
+
+    async def guarded() -> None:
+        while True:
+            try:
+                await work()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s loop failed; restarting in 5 s", name)
+                await asyncio.sleep(5)
+
+    return asyncio.create_task(guarded(), name=name)
