@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 16424d4e698c
+Revision ID: 243cfc7888c6
 Revises: 
-Create Date: 2026-11-29 01:00:56.395866
+Create Date: 2026-11-29 01:03:11.878534
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import callcenter.db
 
 
-revision: str = '16424d4e698c'
+revision: str = '243cfc7888c6'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
