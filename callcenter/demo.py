@@ -11,7 +11,6 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import uvicorn
 
@@ -19,6 +18,7 @@ from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario
 from callcenter.app import create_app
+from callcenter.lifecycle import StartStop
 from callcenter.settings import Settings
 from callcenter.system import System
 from seats.registry import find_agent, save_agent
@@ -51,7 +51,7 @@ class DemoOptions:
     login_agents: bool = True
 
 
-class DemoStack:
+class DemoStack(StartStop):
     def __init__(self, options: DemoOptions, scenario: Scenario | None = None) -> None:
         self.options = options
         self.scenario = scenario
@@ -64,18 +64,6 @@ class DemoStack:
     @property
     def url(self) -> str:
         return f"http://{self.options.http_host}:{self.http_port}"
-
-    async def __aenter__(self) -> DemoStack:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         options = self.options

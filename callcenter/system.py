@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from types import TracebackType
 
 from acd.ami import AmiConfig, AmiLink
 from acd.core import AcdCore
@@ -20,6 +19,7 @@ from acd.tracker import CallTracker
 from callcenter.bus import DomainEvent, EventBus, event_payload
 from callcenter.clock import Clock, SystemClock
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.lifecycle import StartStop
 from callcenter.live import make_live
 from callcenter.migrations import upgrade_to_head
 from callcenter.phone import mask
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 NUMBER_FIELDS = ("caller_number", "number")
 
 
-class System:
+class System(StartStop):
     def __init__(
         self,
         settings: Settings,
@@ -63,18 +63,6 @@ class System:
         self.recorder: Recorder | None = None
         self.acd: AcdService | None = None
         self.link: AmiLink | None = None
-
-    async def __aenter__(self) -> System:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def start(self) -> None:
         runtime = self.runtime

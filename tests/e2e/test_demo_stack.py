@@ -61,7 +61,8 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         assert all(count == 1 for count in per_call.values())
 
         seats = (await client.get("/api/seats")).json()["seats"]
-        assert len([s for s in seats if s["agent"]]) == 8
+        assert len([s for s in seats if s["agent"] and not s["callback"]]) == 8
+        assert [s["agent"] for s in seats if s["callback"]] == ["cb1"]
         health = (await client.get("/api/health")).json()
         assert health["ami"]["status"] == "ok"
         assert health["database"] == "ok"
