@@ -210,6 +210,8 @@ class AmiLink:
                 self._last_error = str(exc)
                 if self._auth_failures == 1:
                     log.error("%s; retrying with backoff up to %.0fs", exc, self.config.backoff_max)
+                else:
+                    log.debug("%s (attempt %d)", exc, self._auth_failures)
             except (OSError, AmiTimeout, AmiNotConnected, AmiActionError) as exc:
                 self._down(f"{type(exc).__name__}: {exc}")
             except Exception as exc:  # a bug must not end the reconnect loop for good
