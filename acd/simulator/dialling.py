@@ -6,7 +6,9 @@ resolving a ``Channel:`` string to a device and how it behaves.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from acd.simulator.channels import CallRecord, Channel, Endpoint, Role, State
@@ -15,6 +17,7 @@ from acd.simulator.pbx import Pbx
 DEFAULT_CALLEE = Endpoint(answer_delay=(2.0, 2.0), talk_time=(10.0, 10.0))
 DEFAULT_TALK = 20.0
 FAILURE_CAUSE = {"BUSY": 17, "NOANSWER": 19, "CONGESTION": 34}
+BUSY_REPLY_DELAY = 0.1  # a far end answers 486 Busy Here within about this long
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,44 @@ def target_for(pbx: Pbx, channel: str) -> DialTarget | None:
         ep = pbx.callees.get(number, DEFAULT_CALLEE)
         return DialTarget(f"Local/{resource}", f"Local/{resource}", number, resource, ep, False)
     return None
+
+
+async def ring(
+    pbx: Pbx,
+    ch: Channel,
+    endpoint: Endpoint,
+    ring_timeout: float,
+    on_ringing: Callable[[], None] = lambda: None,
+    *,
+    exclusive: bool = False,
+) -> str:
+    """Ring one leg until it answers, refuses or the timeout passes; the Dial status.
+
+    ``exclusive``: the device takes one call at a time (a seat), so a second is BUSY.
+    """
+    outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    ch.ring_outcome = outcome  # a hangup or Redirect of the leg settles it early
+
+    def settle(status: str) -> None:
+        if not outcome.done():
+            outcome.set_result(status)
+
+    in_use = exclusive and pbx.device_busy(ch.device, besides=ch)
+    if endpoint.behaviour == "busy" or in_use:
+        handle = pbx.later(BUSY_REPLY_DELAY, lambda: settle("BUSY"))
+    else:
+        pbx.set_state(ch, State.RINGING)
+        on_ringing()
+        delay = pbx.rng.uniform(*endpoint.answer_delay)
+        if endpoint.behaviour == "answer" and delay < ring_timeout:
+            handle = pbx.later(delay, lambda: settle("ANSWER"))
+        else:
+            handle = pbx.later(ring_timeout, lambda: settle("NOANSWER"))
+    try:
+        return await outcome
+    finally:
+        pbx.cancel_later(handle)
+        ch.ring_outcome = None
 
 
 class Dialler:
@@ -81,8 +122,8 @@ class Dialler:
             pbx.emit("DialState", "call", body)
 
         # A hangup or Redirect of the owner meanwhile cancels this task after abort_dial().
-        status = await pbx.ring(
-            callee, target.endpoint, ring_timeout, ringing, exclusive=target.seat
+        status = await ring(
+            pbx, callee, target.endpoint, ring_timeout, ringing, exclusive=target.seat
         )
         owner.dialling = None
         if callee.role is not Role.DIALLED:  # Redirected away while it rang

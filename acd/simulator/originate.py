@@ -11,7 +11,7 @@ import re
 import time
 
 from acd.simulator.channels import CallRecord, Channel, Role, State
-from acd.simulator.dialling import DialTarget
+from acd.simulator.dialling import DialTarget, ring
 from acd.simulator.dialplan import Dialplan
 from acd.simulator.pbx import Pbx
 from acd.simulator.server import ActionResult
@@ -115,7 +115,7 @@ class Originator:
         def ringing() -> None:
             pbx.emit("DialState", "call", [*ch.snapshot("Dest"), ("DialStatus", "RINGING")])
 
-        status = await pbx.ring(ch, target.endpoint, leg.timeout, ringing, exclusive=target.seat)
+        status = await ring(pbx, ch, target.endpoint, leg.timeout, ringing, exclusive=target.seat)
         if ch.hung_up:
             status = status if status != "ANSWER" else "CANCEL"
         elif status == "ANSWER":

@@ -28,7 +28,6 @@ from acd.simulator.wire import Headers
 EventListener = Callable[[str, Headers], None]  # (class, whole event headers)
 HangupHow = Literal["remote", "soft", "dialplan"]
 
-BUSY_REPLY_DELAY = 0.1  # a far end answers 486 Busy Here within about this long
 LONE_HANGUP = 5.0  # whoever is alone in a conference this long hangs up
 
 
@@ -72,6 +71,10 @@ class Pbx:
         handle = asyncio.get_running_loop().call_later(seconds * self.time_scale, fire)
         self._timers.add(handle)
         return handle
+
+    def cancel_later(self, handle: asyncio.TimerHandle) -> None:
+        handle.cancel()
+        self._timers.discard(handle)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds * self.time_scale)
@@ -372,40 +375,3 @@ class Pbx:
         if ch.task is not None and not ch.task.done():
             ch.task.cancel()
             ch.task = None
-
-    # -- ringing ---------------------------------------------------------------------------
-
-    async def ring(
-        self,
-        ch: Channel,
-        endpoint: Endpoint,
-        ring_timeout: float,
-        on_ringing: Callable[[], None] = lambda: None,
-        *,
-        exclusive: bool = False,
-    ) -> str:
-        """Ring one leg until it answers, refuses or the timeout passes; the Dial status."""
-        outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        ch.ring_outcome = outcome
-
-        def settle(status: str) -> None:
-            if not outcome.done():
-                outcome.set_result(status)
-
-        in_use = exclusive and self.device_busy(ch.device, besides=ch)
-        if endpoint.behaviour == "busy" or in_use:
-            handle = self.later(BUSY_REPLY_DELAY, lambda: settle("BUSY"))
-        else:
-            self.set_state(ch, State.RINGING)
-            on_ringing()
-            delay = self.rng.uniform(*endpoint.answer_delay)
-            if endpoint.behaviour == "answer" and delay < ring_timeout:
-                handle = self.later(delay, lambda: settle("ANSWER"))
-            else:
-                handle = self.later(ring_timeout, lambda: settle("NOANSWER"))
-        try:
-            return await outcome
-        finally:
-            handle.cancel()
-            self._timers.discard(handle)
-            ch.ring_outcome = None
