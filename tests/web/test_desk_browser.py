@@ -112,7 +112,9 @@ ONE_CALL = {
 }
 
 
-async def test_agent_refers_the_case_and_starts_the_crisis_escalation(tmp_path: Path) -> None:
+async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
+    tmp_path: Path, artifacts: Path
+) -> None:
     from workorders.referrals.sites import import_sites
 
     errors: list[str] = []
@@ -120,6 +122,7 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(tmp_path: 
         assert stack.system is not None
         async with stack.system.runtime.sessions() as session, session.begin():
             await import_sites(session, SITES)
+        wallboard = await open_page(browser, stack.url + "/wallboard", errors)
         page = await open_page(browser, stack.url + "/desk?agent=a04", errors)
         await page.select_option("#seat", "8004")
         await page.click("#login")
@@ -134,6 +137,13 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(tmp_path: 
         page.once("dialog", lambda dialog: dialog.accept())
         await page.click("#crisis")
         await expect(page.locator("#toasts .toast.ok").last).to_contain_text("已启动危机处置")
+
+        # The supervisor's wallboard gets the crisis alert, with its beep, and the escalation.
+        alerts = wallboard.locator("#alerts")
+        await expect(alerts.locator(".alert.crisis")).to_have_count(1, timeout=3000)
+        await expect(alerts.locator(".alert.escalation")).not_to_have_count(0, timeout=3000)
+        assert await wallboard.evaluate("window.ccBeeps") >= 1
+        await wallboard.screenshot(path=artifacts / "wallboard-crisis.png", full_page=True)
 
         async with httpx.AsyncClient(base_url=stack.url) as client:
             [order] = (await client.get("/api/workorders")).json()["items"]
