@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from acd.events import CallWaiting
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import CallRecord, WaitingQueue
+from acd.waiting import CallRecord, WaitingQueue
 
 FINISHED_MEMORY = 10_000  # ended call ids kept to ignore the dialplan's late re-announcements
 

@@ -28,8 +28,9 @@ from acd.events import (
 )
 from acd.explain import WaitExplainer
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import CallRecord, plan_routes
+from acd.routing import plan_routes
 from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
+from acd.waiting import CallRecord
 from callcenter.bus import DomainEvent
 from seats.agents import Agent
 from seats.events import SurgeChanged, instant
@@ -327,12 +328,10 @@ class AcdCore:
             and name in self._open
             and name not in self._closing
         ]
-        waiting = self._calls.waiting
-        if not free or not waiting:
+        if not free or not self._calls.waiting:
             return
-        for route in plan_routes(waiting, free, now, self.policy):
+        for route in plan_routes(self._calls.waiting, free, now, self.policy):
             call = route.call
-            waiting.remove(call)
             call.seat, call.explanation = route.seat, route.explanation
             self._apply(route.seat, Offer(call.call_id), now, out)
             self._arm_ring_guard(call, now)

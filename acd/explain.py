@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from acd.events import Skill
 from acd.policy import RoutingPolicy
-from acd.routing import CallRecord, need_of
+from acd.waiting import CallRecord, need_of
 from seats.agents import serves
 from seats.state import Seat, SeatState
 

@@ -6,98 +6,14 @@ free seat takes them.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from acd.events import Skill
 from acd.policy import CallerPriority, RoutingPolicy
+from acd.waiting import CallRecord, Need, WaitingQueue, need_of
 from seats.agents import serves
 from seats.state import Seat
-
-
-@dataclass
-class CallRecord:
-    """A caller the ACD is responsible for: waiting, ringing at a seat, or connected."""
-
-    call_id: str
-    number: str
-    skill: Skill
-    wait_channel: str
-    waiting_since: float
-    seq: int
-    priority: CallerPriority | None = None
-    head_start: float = 0.0
-    skipped: set[str] = field(default_factory=set)  # seats that did not answer this caller
-    seat: str | None = None
-    connected: bool = False
-    ring_deadline: float | None = None
-    high_risk: bool = False
-    explanation: str = ""  # why it went to its current seat
-
-    @property
-    def crisis(self) -> bool:
-        return self.priority is CallerPriority.CRISIS or self.skill is Skill.CRISIS
-
-    @property
-    def key(self) -> tuple[float, int]:
-        """Queue order: the earlier (waiting start minus head start), the sooner."""
-        return (self.waiting_since - self.head_start, self.seq)
-
-    def waited(self, now: float) -> float:
-        return max(0.0, now - self.waiting_since)
-
-
-@dataclass(frozen=True)
-class Need:
-    """The skill a caller needs right now, and how to say it."""
-
-    skill: Skill
-    label: str
-
-
-def need_of(call: CallRecord, now: float, policy: RoutingPolicy) -> Need:
-    if call.crisis:
-        if call.waited(now) < policy.crisis_widen_after:
-            return Need(Skill.CRISIS, "crisis-qualified")
-        return Need(Skill.GENERAL, "")
-    if call.skill is Skill.GENERAL:
-        return Need(Skill.GENERAL, "")
-    return Need(call.skill, call.skill.value)
-
-
-class WaitingQueue:
-    """Waiting callers in routing order (priority head start, then longest wait)."""
-
-    def __init__(self) -> None:
-        self._keys: list[tuple[float, int, str]] = []
-        self._calls: dict[str, CallRecord] = {}
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, call_id: object) -> bool:
-        return call_id in self._calls
-
-    def __iter__(self) -> Iterator[CallRecord]:
-        calls = self._calls
-        return (calls[key[2]] for key in self._keys)
-
-    def add(self, call: CallRecord) -> None:
-        insort(self._keys, (*call.key, call.call_id))
-        self._calls[call.call_id] = call
-
-    def remove(self, call: CallRecord) -> None:
-        if self._calls.pop(call.call_id, None) is None:
-            return
-        key = (*call.key, call.call_id)
-        self._keys.pop(bisect_left(self._keys, key))
-
-    def position(self, call_id: str) -> int | None:
-        call = self._calls.get(call_id)
-        if call is None:
-            return None
-        return bisect_left(self._keys, (*call.key, call_id)) + 1
 
 
 @dataclass(frozen=True)
@@ -108,33 +24,56 @@ class Route:
 
 
 def plan_routes(
-    waiting: Iterable[CallRecord], free: Sequence[Seat], now: float, policy: RoutingPolicy
+    queue: WaitingQueue, free: Sequence[Seat], now: float, policy: RoutingPolicy
 ) -> list[Route]:
     """Match waiting callers, best-ranked first, to the longest-idle free seat that fits.
 
     ``free`` holds seats that may ring now (available, reachable, open, with an agent).
+    Each round takes the best-ranked caller among the lanes' first callers who fit a
+    free seat, so the work is per lane served, not per caller waiting. Routed callers
+    leave the queue.
     """
     idle = sorted(free, key=lambda seat: (seat.since, seat.seat))
     routes: list[Route] = []
-    servable = _servable(idle)
-    for call in waiting:
-        if not idle:
+    while idle:
+        best: tuple[CallRecord, Need, list[Seat]] | None = None
+        servable = _servable(idle)
+        for skill, callers in queue.lanes():
+            found = _first_fitting(skill, callers, idle, servable, now, policy)
+            if found and (best is None or found[0].key < best[0].key):
+                best = found
+        if best is None:
             break
+        call, need, fitting = best
+        queue.remove(call)
+        routes.append(Route(call, fitting[0].seat, _why_this_seat(call, need, fitting, now)))
+        idle.remove(fitting[0])
+    return routes
+
+
+def _first_fitting(
+    lane: Skill,
+    callers: Iterator[CallRecord],
+    idle: Sequence[Seat],
+    servable: set[Skill],
+    now: float,
+    policy: RoutingPolicy,
+) -> tuple[CallRecord, Need, list[Seat]] | None:
+    """The best-ranked caller of a lane that one of the idle seats may take."""
+    if lane is not Skill.CRISIS and lane not in servable:
+        return None  # everybody in this lane needs the same skill
+    for call in callers:
         need = need_of(call, now, policy)
         if need.skill not in servable:
-            continue
+            return None  # not widened yet, and nor is anybody behind in this lane
         fitting = [
             seat
             for seat in idle
             if seat.seat not in call.skipped and seat.agent and serves(seat.agent, need.skill)
         ]
-        if not fitting:
-            continue
-        chosen = fitting[0]
-        routes.append(Route(call, chosen.seat, _why_this_seat(call, need, fitting, now)))
-        idle.remove(chosen)
-        servable = _servable(idle)
-    return routes
+        if fitting:
+            return call, need, fitting
+    return None
 
 
 def _servable(idle: Sequence[Seat]) -> set[Skill]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acd.routing import CallRecord
+from acd.waiting import CallRecord
 from seats.state import Seat
 
 

@@ -209,3 +209,23 @@ def test_routing_is_by_rank_and_only_to_agents_who_fit(
 def fits(skill: Skill, skills: frozenset[Skill]) -> bool:
     """By the time agents log in here, crisis callers have widened to anyone."""
     return skill in (Skill.GENERAL, Skill.CRISIS) or skill in skills
+
+
+def test_a_widened_crisis_caller_is_routed_past_a_flagged_one_still_waiting_for_crisis() -> None:
+    core = make_core(RoutingPolicy(crisis_widen_after=20))
+    on_duty(core)
+    core.set_caller_priority("+8613900000003", CallerPriority.CRISIS)
+    core.handle(waiting("ivr-crisis", Skill.CRISIS), T0)
+    core.handle(waiting("flagged", number="+8613900000003"), T0 + 20)
+    commands = core.login(agent("gen"), "8001", T0 + 25)
+    assert routed(commands) == {"ivr-crisis": "8001"}
+    assert [v.call_id for v in core.queue_view(T0 + 26) if v.position] == ["flagged"]
+
+
+def test_many_waiting_callers_of_one_skill_do_not_hide_a_caller_of_another() -> None:
+    core = make_core(RoutingPolicy(max_queue=2000))
+    on_duty(core)
+    for n in range(500):
+        core.handle(waiting(f"legal{n}", Skill.LEGAL), T0 + n / 100)
+    core.handle(waiting("psy", Skill.PSYCHOLOGICAL), T0 + 10)
+    assert routed(core.login(agent("p", Skill.PSYCHOLOGICAL), "8001", T0 + 11)) == {"psy": "8001"}

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from acd.deadlines import DeadlineKind, Deadlines
 from acd.events import Skill
 from acd.policy import RoutingPolicy
-from acd.routing import CallRecord, WaitingQueue, plan_routes
+from acd.routing import plan_routes
+from acd.waiting import CallRecord, WaitingQueue
 from seats.agents import Agent
 from seats.state import Seat, SeatState
 
@@ -53,6 +54,7 @@ def test_the_queue_always_yields_callers_by_head_start_then_wait(
             if gone:
                 queue.remove(gone)
     expected = sorted(present.values(), key=lambda c: (c.waiting_since - c.head_start, c.seq))
+    assert sorted(c.key for c in present.values()) == [c.key for c in expected]
     assert [c.call_id for c in queue] == [c.call_id for c in expected]
     assert len(queue) == len(expected)
     for position, call in enumerate(expected, start=1):
