@@ -190,7 +190,45 @@ def core_wrapup_done(samples: int) -> Measurement:
     return _timed("core: wrapup_done → ConnectToSeat", policy, samples, free_seat)
 
 
-MEASUREMENTS: list[Callable[[int], Measurement]] = [core_call_end, core_wrapup_done]
+def core_event_beside_an_idle_mismatch(samples: int) -> Measurement:
+    """Any event while a psychological counsellor idles and 1,000 legal callers wait.
+
+    Nobody can be routed, and every event re-checks that: it must not cost a scan of
+    the whole queue.
+    """
+    policy = RoutingPolicy(max_wait=1e9, max_queue=10 * WAITING)
+    core = AcdCore(policy, seats=SEATS, normal_seats=8)
+    now = 1_800_000_000.0
+    core.login(Agent("psy", "Psy", frozenset({Skill.PSYCHOLOGICAL})), SEATS[0], now)
+
+    def legal_caller(n: int) -> CallWaiting:
+        return CallWaiting(
+            call_id=f"legal-{n}",
+            caller_number=f"+86138{n:08d}",
+            skill=Skill.LEGAL,
+            wait_channel=f"PJSIP/trunk-{n:08x}",
+        )
+
+    for n in range(WAITING):
+        core.handle(legal_caller(n), now + n / 1000)
+    taken = []
+    for n in range(WAITING, WAITING + samples):
+        now += 0.001
+        sample, commands = clocked(lambda: core.handle(legal_caller(n), now))  # noqa: B023
+        if any(isinstance(command, ConnectToSeat) for command in commands):
+            raise SystemExit("a legal caller was sent to a psychological counsellor")
+        taken.append(sample)
+    name = "core: event beside an idle seat nobody fits"
+    return Measurement(
+        name, [s.cpu for s in taken], CORE_BUDGET_P99, wall_seconds=[s.wall for s in taken]
+    )
+
+
+MEASUREMENTS: list[Callable[[int], Measurement]] = [
+    core_call_end,
+    core_wrapup_done,
+    core_event_beside_an_idle_mismatch,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
