@@ -1,8 +1,9 @@
-"""The simulated PBX core: channels, bridges, dialling and hangups, and the events they emit.
+"""The simulated PBX core: channels, bridges, hangups and device states, and their events.
 
 Every state change is published the way Asterisk 22 publishes it (event name,
 class, snapshot blocks, order) to the listeners, which are the AMI sessions.
-The dialplan contexts that drive these primitives live in ``dialplan.py``.
+The dialplan contexts that drive these primitives live in ``dialplan.py``,
+Dial() and ringing in ``dialling.py``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ class Pbx:
         self.calls: dict[str, CallRecord] = {}
         self.conferences: dict[str, Bridge] = {}
         self.listeners: list[EventListener] = []
-        self.started = time.time()
         self._seq = 0
         self._chan_seq = 0
         self._device_states: dict[str, str] = {}
@@ -82,8 +82,16 @@ class Pbx:
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A broken dialplan program must be loud, not a silently stuck call.
+            task.get_loop().call_exception_handler(
+                {"message": "simulated dialplan failed", "exception": task.exception()}
+            )
 
     def run_program(self, ch: Channel, coro: Coroutine[Any, Any, None]) -> None:
         """Replace what the channel is doing in the dialplan (a Redirect does this)."""
