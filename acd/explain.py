@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from acd.events import Skill
 from acd.policy import RoutingPolicy
-from acd.waiting import CallRecord, need_of
+from acd.waiting import CallRecord, Need, need_of
 from seats.agents import serves
 from seats.state import Seat, SeatState
 
@@ -18,39 +18,42 @@ class WaitExplainer:
         self._policy = policy
         staffed = [seat for seat in seats if seat.seat in open_seats and seat.agent]
         self._fitting: dict[Skill, list[Seat]] = {}
-        self._busy: dict[Skill, dict[str, int]] = {}
+        self._free: dict[Skill, set[str]] = {}
         for skill in Skill:
             fitting = [seat for seat in staffed if seat.agent and serves(seat.agent, skill)]
-            counts: dict[str, int] = {}
-            for seat in fitting:
-                if seat.state is not SeatState.AVAILABLE:
-                    label = seat.state.value.replace("_", " ")
-                    counts[label] = counts.get(label, 0) + 1
-            self._fitting[skill], self._busy[skill] = fitting, counts
+            self._fitting[skill] = fitting
+            self._free[skill] = {s.seat for s in fitting if s.state is SeatState.AVAILABLE}
+        self._said: dict[Need, str] = {}  # the text for callers who skipped no free seat
 
     def explain(self, call: CallRecord, ahead: int, now: float) -> str:
         need = need_of(call, now, self._policy)
-        wanted = f"with skill {need.label}" if need.skill is not Skill.GENERAL else "at all"
-        fitting = self._fitting[need.skill]
-        if not fitting:
-            text = f"no agent logged in {wanted}"
+        skipped = self._free[need.skill] & call.skipped
+        if skipped:
+            text = self._describe(need, skipped)
         else:
-            counts = dict(self._busy[need.skill])
-            free = [seat.seat for seat in fitting if seat.state is SeatState.AVAILABLE]
-            skipped = sorted(seat for seat in free if seat in call.skipped)
-            if len(free) > len(skipped):  # only between a change and the next routing pass
-                counts["available"] = len(free) - len(skipped)
-            text = f"no available agent {wanted}"
-            if counts:
-                text += "; " + ", ".join(
-                    f"{n} seat{'s' if n != 1 else ''} {label}"
-                    for label, n in sorted(counts.items())
-                )
-            if skipped:
-                text += f"; did not answer this caller: {', '.join(skipped)}"
+            text = self._said.get(need) or self._said.setdefault(need, self._describe(need, set()))
         if call.crisis and need.skill is Skill.CRISIS:
             widen_in = self._policy.crisis_widen_after - call.waited(now)
             text += f"; widens to any agent in {widen_in:.0f} s"
         if ahead:
             text += f"; {ahead} caller{'s' if ahead != 1 else ''} ahead"
+        return text
+
+    def _describe(self, need: Need, skipped: set[str]) -> str:
+        wanted = f"with skill {need.label}" if need.skill is not Skill.GENERAL else "at all"
+        fitting = self._fitting[need.skill]
+        if not fitting:
+            return f"no agent logged in {wanted}"
+        counts: dict[str, int] = {}
+        for seat in fitting:
+            if seat.seat not in skipped:
+                label = seat.state.value.replace("_", " ")
+                counts[label] = counts.get(label, 0) + 1
+        text = f"no available agent {wanted}"
+        if counts:  # "available" ones only show between a change and the next routing pass
+            text += "; " + ", ".join(
+                f"{n} seat{'s' if n != 1 else ''} {label}" for label, n in sorted(counts.items())
+            )
+        if skipped:
+            text += f"; did not answer this caller: {', '.join(sorted(skipped))}"
         return text
