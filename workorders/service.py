@@ -147,9 +147,6 @@ async def open_for_call(
     bus: EventBus | None = None,
 ) -> WorkOrder:
     """Exactly one order per call: a second call with the same ``call_id`` gets the first."""
-    existing = await order_for_call(session, call_id)
-    if existing is not None:
-        return existing
     values = {
         # A unique stand-in until the day's counter is taken, last: the counter row's lock
         # then lasts only to the commit, and a losing concurrent insert burns no number.
@@ -160,8 +157,10 @@ async def open_for_call(
         "status": Status.NEW.value,
         "tags": ",".join(tag.strip() for tag in tags if tag.strip()),
     }
+    # Every call id ever linked to an order is some order's own call_id, so the insert's
+    # conflict alone tells a repeated (or concurrently reported) call from a new one.
     order: WorkOrder | None = (await session.scalars(_INSERT_ORDER, values)).one_or_none()
-    if order is None:  # a concurrent transaction created it first
+    if order is None:
         found = await order_for_call(session, call_id)
         assert found is not None
         return found

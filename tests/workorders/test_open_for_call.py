@@ -12,6 +12,7 @@ from callcenter.bus import DomainEvent, EventBus
 from callcenter.db import transaction
 from workorders.context import caller_context
 from workorders.events import WorkOrderCreated, WorkOrderUpdated
+from workorders.merging import merge_orders
 from workorders.models import WorkOrder, WorkOrderCounter
 from workorders.service import mark_answered, open_for_call
 
@@ -149,3 +150,17 @@ async def test_numbers_widen_past_9999_instead_of_wrapping(
         stored = await session.scalar(select(WorkOrder.number).where(WorkOrder.call_id == "c1"))
     assert numbers == ["12355-20261128-9999", "12355-20261128-10000"]
     assert stored == "12355-20261128-10000"
+
+
+async def test_a_merged_call_reported_again_finds_the_surviving_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        keep = await open_for_call(session, call_id="a", caller_number="13800000001", at=T0)
+        duplicate = await open_for_call(session, call_id="b", caller_number="13800000001", at=T0)
+        await merge_orders(session, keep.id, duplicate.id, actor="agent-li", at=T0)
+    async with transaction(sessions) as session:
+        again = await open_for_call(session, call_id="b", caller_number="13800000001", at=T0)
+        answered = await mark_answered(session, call_id="b", seat="8002", agent=None, at=T0)
+    assert again.id == keep.id
+    assert answered is not None and answered.id == keep.id
