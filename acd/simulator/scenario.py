@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -89,7 +89,7 @@ class Scenario:
     arrivals: tuple[Arrival, ...] = ()
     poisson: PoissonTraffic | None = None
     seed: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
 
     def schedule(self) -> Iterator[Arrival]:
         """Every call in arrival order; endless if the Poisson traffic has no bound."""
@@ -202,15 +202,16 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
     ]
     poisson = _parse_poisson(callers["poisson"]) if callers.get("poisson") else None
     seed = data.get("seed")
-    known = {"seats", "callees", "callers", "seed"}
-    extra = {k: v for k, v in data.items() if k not in known}
+    unknown = set(data) - {"seats", "callees", "callers", "seed", "description"}
+    if unknown:
+        raise ValueError(f"unknown scenario keys: {sorted(unknown)}")
     return Scenario(
-        tuple(seats),
-        tuple(callees),
-        tuple(arrivals),
-        poisson,
-        seed if seed is None else int(seed),
-        extra,
+        seats=tuple(seats),
+        callees=tuple(callees),
+        arrivals=tuple(arrivals),
+        poisson=poisson,
+        seed=None if seed is None else int(seed),
+        description=str(data.get("description") or ""),
     )
 
 

@@ -77,6 +77,7 @@ def test_explicit_and_random_arrivals_merge_in_time_order() -> None:
         ({"seats": [{"ext": "8001", "answer_delay": [3, 1]}]}, "answer_delay"),
         ({"callers": {"poisson": {"count": 3}}}, "mean_interval"),
         ({"callers": {"poisson": {"mean_interval": 0}}}, "positive"),
+        ({"seat": [{"ext": "8001"}]}, "unknown scenario keys"),
     ],
 )
 def test_bad_scenarios_say_what_is_wrong(spec: dict[str, object], problem: str) -> None:
