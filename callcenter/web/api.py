@@ -36,8 +36,15 @@ def live_hub(runtime: Any) -> LiveHub:
     return hub
 
 
+# The whole hotline's live stream is for its own staff, not for local sites or police.
+LIVE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.OPS})
+
+
 @router.websocket("/api/live")
-async def live(websocket: WebSocket) -> None:
+async def live(websocket: WebSocket, principal: PrincipalDep) -> None:
+    if principal.role not in LIVE_ROLES:
+        await websocket.close(code=1008, reason="the live stream is for hotline staff")
+        return
     hub = live_hub(websocket.app.state.runtime)
     await websocket.accept()
     try:

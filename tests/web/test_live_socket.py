@@ -6,9 +6,11 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 import websockets
 from hypothesis import given
 from hypothesis import strategies as st
+from websockets.exceptions import InvalidStatus
 
 from callcenter.live import MemoryLive, RedisLive
 from callcenter.runtime import Runtime
@@ -132,3 +134,16 @@ def test_queue_numbers_in_a_snapshot_never_leave_in_full(number: str) -> None:
     shown = asyncio.run(snapshot())["queue"]["waiting"][0]["number"]
     assert shown != number and len(shown) == len(number)
     assert shown[-2:] == number[-2:]
+
+
+async def test_site_and_police_users_are_refused_the_hotline_live_stream(
+    memory_worker: tuple[str, Runtime],
+) -> None:
+    url, _ = memory_worker
+    for headers in ({"X-Role": "site", "X-Site": "3"}, {"X-Role": "police"}):
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(ws_url(url), additional_headers=headers):
+                pass
+        assert refused.value.response.status_code == 403
+    async with websockets.connect(ws_url(url), additional_headers={"X-Role": "agent"}) as socket:
+        assert (await _receive(socket))["kind"] == "snapshot"
