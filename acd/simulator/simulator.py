@@ -72,6 +72,13 @@ class PbxSimulator:
     async def start(self) -> None:
         await self.server.start()
 
+    async def __aenter__(self) -> PbxSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         """Close the listener and every session; calls are not hung up, just forgotten."""
         await self.server.stop()
@@ -99,7 +106,12 @@ class PbxSimulator:
         patience: float | None = None,
         talk_time: float = 20.0,
     ) -> str:
-        """A caller dials 12355; returns the call id (the inbound channel's Linkedid)."""
+        """A caller dials 12355; returns the call id (the inbound channel's Linkedid).
+
+        ``patience``: seconds from arrival until the caller gives up unless a seat has
+        answered (None: waits for good). ``talk_time``: how long the call lasts once
+        connected, before the caller or the agent hangs up. Needs a running loop.
+        """
         return self.dialplan.place_call(number, name, ivr_choice, patience, talk_time)
 
     def hangup_call(self, call_id: str, cause: int = 16) -> None:

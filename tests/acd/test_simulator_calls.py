@@ -6,6 +6,7 @@ import asyncio
 
 from panoramisk import Manager
 
+from acd.simulator import PbxSimulator
 from tests.acd.simhelpers import Msg, client, events_of, running_sim
 
 
@@ -48,10 +49,11 @@ async def test_caller_waits_with_contract_headers_and_chinese_name() -> None:
 
 
 async def test_no_ivr_key_means_general_skill() -> None:
-    async with running_sim() as sim, client(sim) as ami:
+    async with PbxSimulator(time_scale=0.01) as sim, client(sim) as ami:
         sim.place_call("13800000002", ivr_choice=None)
         waiting = await ami.event("UserEvent", UserEvent="CallWaiting")
         assert waiting["ACDSkill"] == "general"
+        assert sim.calls[waiting["WaitUniqueid"]].skill == "general"
 
 
 async def test_redirect_to_seat_rings_answers_bridges_and_hangs_up() -> None:
