@@ -3,18 +3,19 @@
 Each measurement is a function returning a ``Measurement``; ``main`` runs them all,
 prints p50/p99 and exits non-zero if any p99 misses its budget. The core half runs
 the pure ``AcdCore`` with 20 seats and 1,000 waiting callers; an end-to-end half
-(over TCP, through the AMI shell) can be added to ``MEASUREMENTS``.
+over TCP through the PBX simulator and the ACD shell is in ``bench/routing_tcp.py``.
 
 The core does no I/O, so its decision time is CPU time: the budget is checked on
 the thread's CPU time, and the wall-clock figures are printed beside it (on a
 shared, loaded machine they also hold the time the scheduler gave to others).
 
-    .venv/bin/python bench/routing.py [--samples N]
+    .venv/bin/python -m bench.routing [--samples N]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import random
 import statistics
@@ -224,10 +225,28 @@ def core_event_beside_an_idle_mismatch(samples: int) -> Measurement:
     )
 
 
+def e2e_arrival(samples: int) -> Measurement:
+    """Over TCP through the simulator: CallWaiting emitted → Redirect received."""
+    from bench.routing_tcp import measure_arrival
+
+    seconds = asyncio.run(measure_arrival(min(samples, 300)))
+    return Measurement("e2e over TCP, arrival → Redirect", seconds, budget_p99=0.010)
+
+
+def e2e_freed_seat(samples: int) -> Measurement:
+    """Over TCP through the simulator: the busy seat's call hangs up → next Redirect."""
+    from bench.routing_tcp import measure_freed_seat
+
+    seconds = asyncio.run(measure_freed_seat(min(samples, 200)))
+    return Measurement("e2e over TCP, freed seat → Redirect", seconds, budget_p99=0.010)
+
+
 MEASUREMENTS: list[Callable[[int], Measurement]] = [
     core_call_end,
     core_wrapup_done,
     core_event_beside_an_idle_mismatch,
+    e2e_arrival,
+    e2e_freed_seat,
 ]
 
 

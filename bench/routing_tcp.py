@@ -14,7 +14,6 @@ The recorder writes to SQLite beside the hot path during the run, as in producti
 from __future__ import annotations
 
 import asyncio
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -118,25 +117,3 @@ async def measure_freed_seat(samples: int = 200) -> list[float]:
         finally:
             await system.stop()
             await sim.stop()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def report(name: str, seconds: list[float]) -> tuple[float, float]:
-    ms = [s * 1000 for s in seconds]
-    p50, p99 = percentile(ms, 50), percentile(ms, 99)
-    print(
-        f"{name:<28} n={len(ms):4d}  p50={p50:7.3f} ms  p99={p99:7.3f} ms  "
-        f"mean={statistics.fmean(ms):7.3f} ms"
-    )
-    return p50, p99
-
-
-if __name__ == "__main__":
-    arrival = asyncio.run(measure_arrival())
-    freed = asyncio.run(measure_freed_seat())
-    report("e2e arrival → Redirect", arrival)
-    report("e2e freed seat → Redirect", freed)

@@ -35,6 +35,7 @@ def connect_acd_reactions(bus: EventBus, acd: AcdService) -> None:
                 _end_wrapup(acd, seat)
         elif kind == "CallerFlagged":
             acd.core.set_caller_priority(getattr(event, "number", ""), CallerPriority.CRISIS)
+            acd.tick()  # a waiting caller just flagged needs its widening deadline scheduled
 
     bus.observe(react)
 
