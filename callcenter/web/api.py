@@ -2,7 +2,8 @@
 
 ``GET /api/live`` is a WebSocket: first one snapshot message (seats and queue),
 then every live message as JSON (domain events with a ``kind`` key, masked
-numbers; snapshot messages carry the seats and queue inline). It works the same
+numbers; snapshot messages carry the seats and queue inline), for hotline staff
+only (agent, supervisor, ops roles). It works the same
 with in-process live state and with Redis pub/sub across several workers.
 """
 
@@ -80,10 +81,14 @@ async def _forward(subscriber: Subscriber, websocket: WebSocket) -> None:
 
 
 @router.get("/api/desk/calls/{call_id}/order")
-async def order_of_call(call_id: str, session: SessionDep) -> dict[str, Any]:
+async def order_of_call(
+    call_id: str, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """Which work order the desk pops for the call ringing at its seat."""
+    from workorders.access import READERS, require
     from workorders.service import order_for_call
 
+    require(principal, READERS, "read work orders")
     order = await order_for_call(session, call_id)
     if order is None:
         raise HTTPException(404, f"no work order for call {call_id} yet")
