@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -55,6 +55,20 @@ class TransitionDenied(Exception):
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _entry(
+    order_id: int, at: datetime, actor: str, field: str, old: object, new: object
+) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "at": at,
+        "actor": actor,
+        "field": field,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "reason": None,
+    }
 
 
 def record(
@@ -246,17 +260,19 @@ async def update_fields(
 ) -> WorkOrder:
     """Edit the form's fields; each real change is recorded in the history."""
     order = await get_order(session, order_id)
-    changed: list[str] = []
+    entries: list[dict[str, Any]] = []
     for name, value in changes.items():
         if name not in EDITABLE:
             raise ValueError(f"{name} is not an editable field")
         stored = ",".join(value) if name == "tags" else value
         old = getattr(order, name)
         if old != stored:
-            record(session, order.id, at=at, actor=actor, field=name, old=old, new=stored)
+            entries.append(_entry(order.id, at, actor, name, old, stored))
             setattr(order, name, stored)
-            changed.append(name)
-    if changed:
+    changed = [entry["field"] for entry in entries]
+    if entries:
+        # one bulk insert: a form submit changes many fields at once
+        await session.execute(insert(WorkOrderHistory), entries)
         order.updated_at = at
         publish_after_commit(session, bus, updated_event(order, changed))
     return order
