@@ -26,5 +26,5 @@ def mask(number: str) -> str:
     if len(number) <= 5:
         return "*" * len(number)
     head = 6 if number.startswith("+86") else 3
-    head = min(head, len(number) - 2)
+    head = min(head, len(number) - 5)  # always hide at least three digits
     return number[:head] + "*" * (len(number) - head - 2) + number[-2:]
