@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,9 +36,9 @@ from acd.callback.policy import (
     outcome_of_originate_reason,
     quiet_hours_end,
 )
+from acd.callback.units import in_transaction
 from callcenter.bus import DomainEvent, EventBus
 from callcenter.clock import Clock
-from callcenter.db import transaction
 from callcenter.phone import mask
 
 log = logging.getLogger(__name__)
@@ -176,18 +177,26 @@ class CallbackService:
             except (OperationalError, AmiError) as exc:
                 log.warning("callback dialer: %s; trying again", exc)
                 timeout = self.poll_seconds
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+            # that arrives as the wake-up does, and the dialer would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def _dial_due(self) -> None:
         while not self.in_flight and self.agent_available():
             now = self.clock.now()
             if in_quiet_hours(now, self.zone, self.policy):
                 return
-            async with transaction(self.sessions) as session:
-                claim = await store.claim_next(
-                    session, now=now, dialer_id=self.dialer_id, is_high_risk=self.is_high_risk
-                )
+            claim = await in_transaction(
+                self.sessions,
+                functools.partial(
+                    store.claim_next,
+                    now=now,
+                    dialer_id=self.dialer_id,
+                    is_high_risk=self.is_high_risk,
+                ),
+            )
             if claim is None:
                 return
             await self._dial(claim)
@@ -196,11 +205,9 @@ class CallbackService:
         """The attempt row is committed: publish, then originate exactly once."""
         work_order_id = claim.work_order_id
         if work_order_id is None:
-            async with transaction(self.sessions) as session:
-                ref = await work_order_for_call(session, claim.first_call_id)
-                if ref is not None:
-                    work_order_id = ref.id
-                    await store.attach_work_order(session, claim.task_id, ref.id)
+            work_order_id = await in_transaction(
+                self.sessions, lambda session: _link_work_order(session, claim)
+            )
         key = claim.attempt_key
         self.in_flight[key] = Dial(claim.task_id, key, self.clock.now())
         self.bus.publish(
@@ -250,16 +257,19 @@ class CallbackService:
     async def _finish(
         self, key: str, outcome: AttemptOutcome, caller_dialled: bool, dial_status: str
     ) -> None:
-        async with transaction(self.sessions) as session:
-            finished = await store.finish_attempt(
+        now = self.clock.now()
+        finished = await in_transaction(
+            self.sessions,
+            lambda session: store.finish_attempt(
                 session,
                 attempt_key=key,
                 outcome=outcome,
                 caller_dialled=caller_dialled,
                 dial_status=dial_status[:32],
-                finished_at=self.clock.now(),
+                finished_at=now,
                 policy=self.policy,
-            )
+            ),
+        )
         self.in_flight.pop(key, None)
         await self.poke()
         if finished is None:
@@ -290,10 +300,12 @@ class CallbackService:
     async def _recover(self) -> None:
         """After a (re)start: resolve this dialer's 'dialing' attempts from AMI, never redial."""
         now = self.clock.now()
-        async with self.sessions() as session:
-            orphans = await store.attempts_in_flight(
+        orphans = await in_transaction(
+            self.sessions,
+            lambda session: store.attempts_in_flight(
                 session, dialer_id=self.dialer_id, stale_before=now - self._result_deadline()
-            )
+            ),
+        )
         live = await self._live_channel_ids() if orphans else set()
         for orphan in orphans:
             if orphan.attempt_key in live:
@@ -329,12 +341,19 @@ class CallbackService:
 
     async def _sleep_seconds(self) -> float:
         now = self.clock.now()
-        async with self.sessions() as session:
-            due = await store.next_due_at(session)
+        due = await in_transaction(self.sessions, store.next_due_at)
         if due is None:
             return self.poll_seconds
         due = max(due, quiet_hours_end(now, self.zone, self.policy))
         return min(self.poll_seconds, max(0.05, (due - now).total_seconds()))
+
+
+async def _link_work_order(session: AsyncSession, claim: store.Claim) -> int | None:
+    ref = await work_order_for_call(session, claim.first_call_id)
+    if ref is None:
+        return None
+    await store.attach_work_order(session, claim.task_id, ref.id)
+    return ref.id
 
 
 def _text(event: Mapping[str, Any], key: str) -> str:

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.callback import cancellation, store
 from acd.callback.events import CallbackCancelled, CallbackCreated
 from acd.callback.links import work_order_for_call
+from acd.callback.models import CallbackTask
 from acd.callback.policy import CallbackPolicy
+from acd.callback.units import in_transaction
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
 from callcenter.bus import DomainEvent, EventBus
 from callcenter.clock import Clock
-from callcenter.db import transaction
 from callcenter.phone import mask, normalise
 
 log = logging.getLogger(__name__)
@@ -66,20 +67,24 @@ class CallbackIntake:
             log.warning("missed call %s has no caller number: no callback possible", call_id)
             return
         high_risk = self.is_high_risk(number) if self.is_high_risk is not None else False
-        async with transaction(self.sessions) as session:
+        now = self.clock.now()
+
+        async def record(session: AsyncSession) -> store.MissRecorded:
             ref = await work_order_for_call(session, call_id)
-            recorded = await store.record_miss(
+            return await store.record_miss(
                 session,
                 number=number,
                 dial_number=event.caller_number.strip(),
                 call_id=call_id,
                 reason=event.reason,
                 waited_seconds=event.waited_seconds,
-                missed_at=self.clock.now(),
+                missed_at=now,
                 high_risk=high_risk,
                 work_order_id=ref.id if ref is not None else None,
                 policy=self.policy,
             )
+
+        recorded = await in_transaction(self.sessions, record)
         if recorded.duplicate:
             return
         log.info(
@@ -100,16 +105,21 @@ class CallbackIntake:
         )
 
     async def cancel_for_answered_call(self, call_id: str) -> None:
-        number = self._callers.pop(call_id, None)
-        async with transaction(self.sessions) as session:
+        remembered = self._callers.pop(call_id, None)
+        now = self.clock.now()
+
+        async def cancel(session: AsyncSession) -> CallbackTask | None:
+            number = remembered
             if number is None:
                 ref = await work_order_for_call(session, call_id)
                 number = ref.caller_number if ref is not None else None
             if not number:
-                return
-            task = await cancellation.cancel_for_number(
-                session, normalise(number), call_id=call_id, at=self.clock.now()
+                return None
+            return await cancellation.cancel_for_number(
+                session, normalise(number), call_id=call_id, at=now
             )
+
+        task = await in_transaction(self.sessions, cancel)
         if task is not None:
             self.bus.publish(
                 CallbackCancelled(

@@ -46,12 +46,16 @@ class Dialer:
     link: AmiLink
     forward: asyncio.Task[None]
     run: asyncio.Task[None] | None = None
+    killed: bool = False
 
     def start(self) -> None:
         self.run = asyncio.create_task(self.service.run())
 
     async def kill(self) -> None:
         """Stop it the hard way: its tasks are cancelled wherever they are."""
+        if self.killed:
+            return
+        self.killed = True
         for task in (self.run, self.forward):
             if task is not None:
                 task.cancel()
