@@ -178,9 +178,12 @@ async def open_for_call(
         found = await order_for_call(session, call_id)
         assert found is not None
         return found
-    session.add(WorkOrderCall(call_id=call_id, order_id=order.id, at=at))
-    record(session, order.id, at=at, actor=SYSTEM, field="status", old=None, new=order.status)
-    await session.flush()
+    await session.execute(
+        insert(WorkOrderCall), [{"call_id": call_id, "order_id": order.id, "at": at}]
+    )
+    await session.execute(
+        insert(WorkOrderHistory), [_entry(order.id, at, SYSTEM, "status", None, order.status)]
+    )
     await _assign_number(session, order, hotline, local_day(at, zone))
     publish_after_commit(
         session,
