@@ -46,8 +46,17 @@ _STEPS: dict[tuple[ReferralStatus, ReferralStatus], Party] = {
 
 @dataclass(frozen=True)
 class Deadlines:
+    """How long a site has to accept a referral, and then to report its outcome."""
+
     accept: timedelta = ACCEPT_WITHIN
     outcome: timedelta = OUTCOME_WITHIN
+
+    def accept_due(self, sent_at: datetime) -> datetime:
+        return sent_at + self.accept
+
+    def outcome_due(self, accepted_at: datetime) -> datetime:
+        """Also from the moment the province sends an outcome back for more follow-up."""
+        return accepted_at + self.outcome
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ async def send_referral(
         reason=reason,
         sent_by=actor,
         sent_at=at,
-        accept_due_at=at + deadlines.accept,
+        accept_due_at=deadlines.accept_due(at),
     )
     session.add(referral)
     await session.flush()
@@ -123,11 +123,11 @@ async def step_referral(
     match new:
         case ReferralStatus.ACCEPTED:
             referral.accepted_at = at
-            referral.outcome_due_at = at + deadlines.outcome
+            referral.outcome_due_at = deadlines.outcome_due(at)
         case ReferralStatus.IN_FOLLOW_UP:
             referral.follow_up_at = referral.follow_up_at or at
             if old == ReferralStatus.OUTCOME_REPORTED:  # sent back: a fresh outcome deadline
-                referral.outcome_due_at = at + deadlines.outcome
+                referral.outcome_due_at = deadlines.outcome_due(at)
                 referral.review_note = note
         case ReferralStatus.OUTCOME_REPORTED:
             referral.outcome, referral.outcome_at = note, at
