@@ -123,12 +123,11 @@ class CallbackService:
             status = _text(event, "DialStatus")
             await self._finish(key, outcome_of_dial_status(status), True, status)
         elif name == "Hangup" and _text(event, "Uniqueid") in self.in_flight:
-            # The callback seat's leg is gone and no result came first.
+            # Until the originated leg answers, OriginateResponse is authoritative; after,
+            # the seat leg ending without a CallbackResult leaves the outcome unknown.
             dial = self.in_flight[_text(event, "Uniqueid")]
-            if dial.seat_answered:
+            if dial.seat_answered and self.policy.agent_first:
                 await self._finish(dial.attempt_key, AttemptOutcome.UNKNOWN, True, "HANGUP")
-            else:
-                await self._finish(dial.attempt_key, AttemptOutcome.FAILED, False, "SEAT")
 
     async def _on_originate_response(self, event: Mapping[str, Any]) -> None:
         key = _text(event, "Uniqueid")

@@ -13,6 +13,7 @@ from acd.callback.events import (
     CallbackExhausted,
     CallbackStarted,
 )
+from acd.callback.policy import CallbackPolicy
 from acd.events import CallArrived, CallConnected, MissReason
 from callcenter.db import transaction
 from tests.acd.callback_harness import SEAT, SHANGHAI, eventually, world
@@ -179,3 +180,23 @@ async def test_a_seat_that_does_not_pick_up_does_not_use_up_the_callers_attempts
         ]
         [final] = await w.tasks()
         assert final.attempts == 1
+
+
+async def test_customer_first_rings_the_caller_then_the_callback_seat(
+    sessions: Sessions,
+) -> None:
+    async with world(sessions, policy=CallbackPolicy(agent_first=False)) as w:
+        w.sim.configure_callee(CALLER, behaviour="no_answer")
+        await w.dialer()
+        await w.miss(CALLER, "c1")
+        [task] = await w.tasks()
+        await w.later(5 * 60)
+        await w.until_attempts_done(1)
+        w.sim.configure_callee(CALLER, behaviour="answer", answer_delay=0.5, talk_time=1.0)
+        await w.later(30 * 60)
+        await w.until_status(task.id, "reached")
+        first, second = w.originates()
+        assert first["Channel"] == f"PJSIP/{CALLER}@trunk"  # the caller's phone rings first
+        assert (first["Context"], first["Exten"]) == ("acd-seat", SEAT)
+        assert second["Channel"] == first["Channel"]
+        assert [a.outcome for a in await w.attempts()] == ["no_answer", "reached"]
