@@ -14,7 +14,7 @@ from acd.callback import cancellation, store
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import AttemptOutcome, CallbackPolicy, TaskStatus
 from acd.events import MissReason
-from callcenter.db import transaction
+from callcenter.db import make_engine, make_sessionmaker, transaction
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -236,3 +236,33 @@ async def test_concurrent_dialers_never_claim_the_same_task(sessions: Sessions) 
     everything = [task_id for run in runs for task_id in run]
     assert sorted(everything) == sorted(set(everything))
     assert len(everything) == len(numbers)
+
+
+async def test_concurrent_misses_of_one_number_open_exactly_one_callback(
+    database_url: str, db_engine: object
+) -> None:
+    # Two processes (two engines) report misses of the same number at the same moment;
+    # one of the calls is even reported by both.
+    engines = [make_engine(database_url) for _ in range(2)]
+    try:
+        pools = [make_sessionmaker(engine) for engine in engines]
+        reports = [(pools[n % 2], f"call-{n}") for n in range(8)] + [(pools[1], "call-0")]
+
+        async def report(pool: Sessions, call_id: str) -> store.MissRecorded:
+            for _ in range(50):
+                try:
+                    return await miss(pool, "+8613800000099", call_id)
+                except OperationalError:
+                    await asyncio.sleep(0.01)
+            raise AssertionError("miss kept failing")
+
+        results = await asyncio.gather(*(report(pool, call_id) for pool, call_id in reports))
+        assert len({r.task_id for r in results}) == 1
+        assert sum(not r.merged for r in results) == 1
+        async with pools[0]() as session:
+            task = (await session.scalars(select(CallbackTask))).one()
+            misses = await session.scalar(select(func.count()).select_from(CallbackMiss))
+        assert task.miss_count == misses == 8
+    finally:
+        for engine in engines:
+            await engine.dispose()
