@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+T = TypeVar("T")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -110,8 +112,75 @@ def db_upgrade() -> None:
     console.print("database is at the newest schema")
 
 
+sites_app = typer.Typer(help="The directory of local counselling sites.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+
+
+async def _with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(sessions)`` against the configured database, migrated to head."""
+    from callcenter.db import make_engine, make_sessionmaker
+    from callcenter.migrations import upgrade_to_head
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        return await work(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def report(
+    month: Annotated[str, typer.Option(help="the month, YYYY-MM")],
+    output: Annotated[Path | None, typer.Option(help="the XLSX file to write")] = None,
+) -> None:
+    """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
+    from rich.progress import Progress as Bar
+
+    from workorders.stats.report import write_monthly_report
+
+    settings = load_settings()
+    target = output or Path(f"12355-report-{month}.xlsx")
+    with Bar(console=console) as bar:
+        task = bar.add_task(f"report {month}", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{month}: {step}", completed=done, total=total)
+
+        try:
+            written = asyncio.run(
+                _with_sessions(
+                    settings,
+                    lambda sessions: write_monthly_report(
+                        sessions, month, target, progress, zone=settings.zone
+                    ),
+                )
+            )
+        except ValueError as exc:  # e.g. a month that is not YYYY-MM
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(f"monthly report written to {written}")
+
+
+@sites_app.command("import")
+def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Create or update local counselling sites from a CSV file (all or nothing)."""
+    from callcenter.db import transaction
+    from workorders.referrals.sites import ImportResult, import_sites
+
+    settings = load_settings()
+
+    async def run(sessions: Any) -> ImportResult:
+        async with transaction(sessions) as session:
+            return await import_sites(session, file)
+
+    result = asyncio.run(_with_sessions(settings, run))
+    if not result.ok:
+        for error in result.errors:
+            console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    console.print(f"sites imported: {result.created} created, {result.updated} updated")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
-
-
-__all__ = ["Path", "app"]
