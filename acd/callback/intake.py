@@ -7,6 +7,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 
+import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.callback import cancellation, store
@@ -18,11 +19,20 @@ from acd.callback.units import in_transaction
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
 from callcenter.bus import DomainEvent, EventBus
 from callcenter.clock import Clock
-from callcenter.phone import mask, normalise
+from callcenter.phone import DEFAULT_REGION, mask, normalise
 
 log = logging.getLogger(__name__)
 
 REMEMBERED_CALLS = 10_000  # callers of calls still in progress, to cancel on answer
+
+
+def dialable(number: str, region: str = DEFAULT_REGION) -> str:
+    """The number as the hotline's trunk dials it (national format at home: 13800000001)."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number_for_mobile_dialing(parsed, region, with_formatting=False)
 
 
 class CallbackIntake:
@@ -74,7 +84,7 @@ class CallbackIntake:
             return await store.record_miss(
                 session,
                 number=number,
-                dial_number=event.caller_number.strip(),
+                dial_number=dialable(number) or event.caller_number.strip(),
                 call_id=call_id,
                 reason=event.reason,
                 waited_seconds=event.waited_seconds,

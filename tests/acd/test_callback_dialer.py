@@ -48,7 +48,7 @@ async def test_a_missed_caller_is_called_back_once_agent_first_and_linked(
     async with world(sessions) as w:
         w.sim.configure_callee(CALLER, behaviour="answer", answer_delay=1.0, talk_time=2.0)
         await w.dialer()
-        await w.miss(CALLER, "c1")
+        await w.miss("+8613800000001", "c1")  # the tracker reports numbers in E.164
         await w.miss(CALLER, "c2", MissReason.OVERFLOW)
         [task] = await w.tasks()
         assert (task.miss_count, task.work_order_id, task.first_call_id) == (2, order_id, "c1")
@@ -62,7 +62,8 @@ async def test_a_missed_caller_is_called_back_once_agent_first_and_linked(
         [originate] = w.originates()
         [attempt] = await w.attempts()
         assert originate["Channel"] == f"PJSIP/{SEAT}"  # the agent's phone rings first
-        assert originate["Context"] == "acd-callback" and originate["Exten"] == CALLER
+        assert originate["Context"] == "acd-callback"
+        assert originate["Exten"] == CALLER  # dialled as the trunk dials at home
         assert originate["CallerID"] == "12355" and originate["Async"] == "true"
         assert originate["ChannelId"] == attempt.attempt_key
         assert (attempt.outcome, attempt.dial_status) == ("reached", "ANSWER")
