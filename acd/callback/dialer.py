@@ -43,6 +43,7 @@ from callcenter.phone import mask
 
 log = logging.getLogger(__name__)
 
+LIVE_CHECK_EVERY = timedelta(minutes=1)  # a long callback conversation is re-checked this often
 ATTEMPT_PREFIX = "cb-"  # every attempt key (ChannelId) starts so: calls we placed ourselves
 
 
@@ -54,6 +55,7 @@ class Dial:
     attempt_key: str
     started_at: datetime
     seat_answered: bool = False
+    checked_at: datetime | None = None  # last asked AMI whether its channel still lives
 
 
 class CallbackService:
@@ -318,12 +320,19 @@ class CallbackService:
 
     async def _check_in_flight(self) -> None:
         """An attempt with no result long past its deadline is resolved from AMI state."""
-        deadline = self.clock.now() - self._result_deadline()
-        overdue = [d for d in self.in_flight.values() if d.started_at < deadline]
+        now = self.clock.now()
+        deadline = now - self._result_deadline()
+        overdue = [
+            dial
+            for dial in self.in_flight.values()
+            if dial.started_at < deadline
+            and (dial.checked_at is None or dial.checked_at <= now - LIVE_CHECK_EVERY)
+        ]
         if not overdue:
             return
         live = await self._live_channel_ids()
         for dial in overdue:
+            dial.checked_at = now
             if dial.attempt_key not in live:
                 await self._finish(dial.attempt_key, AttemptOutcome.UNKNOWN, True, "LOST")
 

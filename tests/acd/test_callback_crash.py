@@ -126,3 +126,27 @@ async def test_two_dialers_on_one_database_never_dial_an_attempt_twice(
             assert {a.dialer_id for a in attempts} <= {one.service.dialer_id, "dialer-2"}
     finally:
         await second_engine.dispose()
+
+
+async def test_a_result_lost_on_the_ami_link_is_resolved_from_the_channel_list(
+    sessions: Sessions,
+) -> None:
+    async with world(sessions) as w:
+        w.sim.configure_callee(CALLER, behaviour="busy")
+        dialer = await w.dialer("dialer-1")
+        await w.miss(CALLER, "c1")
+        [task] = await w.tasks()
+        dialer.forward.cancel()  # from now on no AMI event reaches the dialer
+        await w.later(5 * 60)
+        await eventually(lambda: len(w.originates()) == 1)
+        await eventually(lambda: not w.sim.channels())
+        await w.later(60)
+        await asyncio.sleep(0.3)
+        assert await w.task_status(task.id) == "dialing"  # still within ring + dial time
+
+        await w.later(2 * 60)
+        await w.until_attempts_done(1)
+        [attempt] = await w.attempts()
+        assert attempt.outcome == "unknown"
+        assert await w.task_status(task.id) == "pending"
+        assert len(w.originates()) == 1
