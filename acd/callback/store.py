@@ -222,10 +222,7 @@ async def claim_next(
                 CallbackTask.id == candidate.task_id,
                 CallbackTask.status == TaskStatus.PENDING.value,
             )
-            .values(
-                status=TaskStatus.DIALING.value,
-                first_attempt_at=func.coalesce(CallbackTask.first_attempt_at, now),
-            )
+            .values(status=TaskStatus.DIALING.value)
             .execution_options(synchronize_session=False)
         )
         if won.rowcount == 1:  # type: ignore[attr-defined]
@@ -315,6 +312,8 @@ async def finish_attempt(
             task.due_at = decision.due_at
     if caller_dialled:
         task.attempts += 1
+        if task.first_attempt_at is None:  # the first time the caller's phone rang
+            task.first_attempt_at = attempt.started_at
     await session.flush()
     return AttemptFinished(
         task_id=task.id,

@@ -105,7 +105,9 @@ async def test_a_task_is_claimed_only_when_due_and_only_once(sessions: Sessions)
     assert await claim(sessions, T0 + timedelta(hours=1), dialer="d2") is None
     task = await task_row(sessions, recorded.task_id)
     assert task.status == TaskStatus.DIALING
-    assert task.first_attempt_at == T0 + timedelta(minutes=5)
+    await finish(sessions, claimed.attempt_key, AttemptOutcome.BUSY, T0 + timedelta(minutes=6))
+    task = await task_row(sessions, recorded.task_id)
+    assert task.first_attempt_at == T0 + timedelta(minutes=5)  # when that attempt started
 
 
 async def test_claims_follow_risk_then_hesitation_then_waiting_time(sessions: Sessions) -> None:
@@ -177,6 +179,7 @@ async def test_a_seat_that_did_not_pick_up_leaves_the_budget_alone(sessions: Ses
     assert finished is not None and finished.attempts == 0
     task = await task_row(sessions, recorded.task_id)
     assert task.status == TaskStatus.PENDING and task.due_at == now + POLICY.seat_retry_delay
+    assert task.first_attempt_at is None  # the caller's phone never rang
     retry = await claim(sessions, task.due_at)
     assert retry is not None and retry.attempt_no == 2
 
