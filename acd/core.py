@@ -15,6 +15,7 @@ from acd.calls import CallBook
 from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
 from acd.deadlines import Deadline, DeadlineKind, Deadlines
 from acd.events import (
+    CallArrived,
     CallbackOffered,
     CallConnected,
     CallEnded,
@@ -87,13 +88,19 @@ class AcdCore:
         self._closing: set[str] = set()  # extra seats to close when their work ends
         self._calls = CallBook(policy)
         self._deadlines = Deadlines()
+        # Calls announced but not yet waiting (in the IVR): a hang-up there is still a miss.
+        self._arriving: dict[str, tuple[str, float]] = {}
 
     # -- call events -------------------------------------------------------------
     def handle(self, event: DomainEvent, now: float) -> list[Command]:
         """Apply a call event from the tracker; events for unknown calls change nothing."""
         out: list[Command] = []
         match event:
+            case CallArrived(call_id=call_id, caller_number=number) if call_id:
+                if self._calls.get(call_id) is None:
+                    self._arriving[call_id] = (number, now)
             case CallWaiting():
+                self._arriving.pop(event.call_id or "", None)
                 self._on_waiting(event, now, out)
             case SeatRinging(call_id=call_id, seat=seat):
                 call = self._calls.get(call_id)
@@ -268,6 +275,7 @@ class AcdCore:
     def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
         call = self._calls.get(call_id)
         if call is None:
+            self._ended_before_waiting(call_id, now, out)
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
@@ -304,6 +312,23 @@ class AcdCore:
         self._calls.forget(call)
         out.append(SendToOverflow(call.call_id, call.wait_channel, MissReason.OVERFLOW))
         out.append(Publish(self._missed(call, MissReason.OVERFLOW, now)))
+
+    def _ended_before_waiting(self, call_id: str, now: float, out: list[Command]) -> None:
+        """A caller who hung up in the IVR never waited, but is a missed call all the same."""
+        arrival = self._arriving.pop(call_id, None)
+        if arrival is None:
+            return
+        number, arrived = arrival
+        waited = now - arrived
+        short = waited < self.policy.short_hangup_seconds
+        missed = CallMissed(
+            call_id=call_id,
+            at=instant(now),
+            caller_number=number,
+            reason=MissReason.SHORT_HANGUP if short else MissReason.ABANDONED,
+            waited_seconds=waited,
+        )
+        out.append(Publish(missed))
 
     def _missed(self, call: CallRecord, reason: MissReason, now: float) -> CallMissed:
         return CallMissed(

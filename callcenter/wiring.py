@@ -11,10 +11,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.callback.dialer import CallbackService
 from acd.callback.policy import CallbackPolicy
+from acd.callback.queries import View, list_tasks
 from acd.policy import CallerPriority
 from callcenter.bus import DomainEvent
 from crisis.service import CrisisService
@@ -39,6 +43,7 @@ async def start_services(system: System) -> list[asyncio.Task[None]]:
         sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=system.link
     )
     runtime.extras["crisis"] = crisis
+    runtime.extras["pending_callbacks"] = pending_callbacks
     runtime.bus.subscribe("crisis", crisis.on_event)
     flagged: dict[str, str] = {}
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
@@ -69,6 +74,21 @@ async def start_services(system: System) -> list[asyncio.Task[None]]:
         acd.on_ami_event(callbacks.ami_listener)
         tasks.append(_forever("callback-dialer", callbacks.run))
     return tasks
+
+
+async def pending_callbacks(session: AsyncSession, number: str) -> list[dict[str, Any]]:
+    """For the screen pop: this caller's open callbacks (the hotline owes them a call)."""
+    page = await list_tasks(session, now=datetime.now(UTC), view=View.OPEN, number=number)
+    return [
+        {
+            "id": task.id,
+            "status": task.status,
+            "misses": task.miss_count,
+            "first_missed_at": task.first_missed_at.isoformat(),
+            "attempts": task.attempts,
+        }
+        for task in page.items
+    ]
 
 
 async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
