@@ -1,0 +1,111 @@
+"""The whole system: a caller nobody answers is called back through the callback seat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from acd.callback.dialer import CallbackService
+from acd.callback.events import CallbackStarted
+from acd.callback.models import CallbackTask
+from acd.events import CallMissed, Skill
+from acd.policy import RoutingPolicy
+from acd.simulator import PbxSimulator
+from callcenter.bus import DomainEvent
+from callcenter.clock import FakeClock
+from callcenter.settings import Settings
+from callcenter.system import System
+from seats.agents import Agent
+from tests.acd.callback_harness import eventually
+from workorders.models import WorkOrder
+
+CALLER = "13800000001"
+
+
+class Hotline:
+    def __init__(self, sim: PbxSimulator, system: System, clock: FakeClock) -> None:
+        self.sim = sim
+        self.system = system
+        self.clock = clock
+        self.events: list[DomainEvent] = []
+        system.runtime.bus.observe(self.events.append)
+
+    @property
+    def callbacks(self) -> CallbackService:
+        service: CallbackService = self.system.runtime.extras["callbacks"]
+        return service
+
+    def login(self, agent_id: str, seat: str) -> None:
+        acd = self.system.acd
+        assert acd is not None
+        agent = Agent(agent_id=agent_id, name=agent_id, skills=frozenset({Skill.GENERAL}))
+        acd.command(lambda now: acd.core.login(agent, seat, now))
+
+    async def tasks(self) -> list[CallbackTask]:
+        async with self.system.runtime.sessions() as session:
+            return list(await session.scalars(select(CallbackTask)))
+
+    def originates(self) -> list[dict[str, str]]:
+        return [a for a in self.sim.actions if a.get("Action") == "Originate"]
+
+
+@pytest.fixture
+async def hotline(tmp_path: Path) -> AsyncIterator[Hotline]:
+    seats = [str(n) for n in range(8001, 8009)]
+    sim = PbxSimulator(seats=seats, callback_seat="8099", time_scale=0.01, seed=3)
+    await sim.start()
+    settings = Settings(
+        ami_port=sim.port,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hotline.sqlite3'}",
+        journal_path=tmp_path / "journal.jsonl",
+        seat_extensions=seats,
+    )
+    clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
+    system = System(settings, clock=clock, policy=RoutingPolicy(wrapup_seconds=0.05))
+    await system.start()
+    try:
+        assert system.link is not None
+        await system.link.wait_logged_in(5)
+        yield Hotline(sim, system, clock)
+    finally:
+        await system.stop()
+        await sim.stop()
+
+
+async def test_an_abandoned_caller_is_called_back_by_the_callback_seat(hotline: Hotline) -> None:
+    hotline.login("cb-agent", "8099")  # only the callback seat is staffed
+    hotline.sim.configure_callee(CALLER, behaviour="answer", answer_delay=1.0, talk_time=3.0)
+    call_id = hotline.sim.place_call(CALLER, patience=20.0)
+    await eventually(lambda: any(isinstance(e, CallMissed) for e in hotline.events))
+
+    async def one_task() -> bool:
+        return len(await hotline.tasks()) == 1
+
+    await eventually(one_task)
+    assert hotline.originates() == []
+
+    hotline.clock.advance(5 * 60)
+    await hotline.callbacks.poke()
+    await eventually(lambda: len(hotline.originates()) == 1)
+    [originate] = hotline.originates()
+    assert (originate["Channel"], originate["Exten"]) == ("PJSIP/8099", CALLER)
+
+    async def reached() -> bool:
+        return [t.status for t in await hotline.tasks()] == ["reached"]
+
+    await eventually(reached)
+    [task] = await hotline.tasks()
+    assert task.first_call_id == call_id
+    async with hotline.system.runtime.sessions() as session:
+        order = await session.scalar(select(WorkOrder).where(WorkOrder.call_id == call_id))
+    assert order is not None  # created when the call arrived
+    started = [e for e in hotline.events if isinstance(e, CallbackStarted)]
+    assert [e.work_order_id for e in started] == [order.id]  # the desk pops this order
+    assert task.work_order_id == order.id
+    # The callback's own legs are never mistaken for a missed inbound call.
+    misses = [e for e in hotline.events if isinstance(e, CallMissed)]
+    assert [e.call_id for e in misses] == [call_id]
