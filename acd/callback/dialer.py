@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Mapping
@@ -207,7 +208,8 @@ class CallbackService:
         work_order_id = claim.work_order_id
         if work_order_id is None:
             work_order_id = await in_transaction(
-                self.sessions, lambda session: _link_work_order(session, claim)
+                self.sessions,
+                lambda session: _link_work_order(session, claim.task_id, claim.first_call_id),
             )
         key = claim.attempt_key
         self.in_flight[key] = Dial(claim.task_id, key, self.clock.now())
@@ -259,9 +261,9 @@ class CallbackService:
         self, key: str, outcome: AttemptOutcome, caller_dialled: bool, dial_status: str
     ) -> None:
         now = self.clock.now()
-        finished = await in_transaction(
-            self.sessions,
-            lambda session: store.finish_attempt(
+
+        async def record(session: AsyncSession) -> store.AttemptFinished | None:
+            finished = await store.finish_attempt(
                 session,
                 attempt_key=key,
                 outcome=outcome,
@@ -269,8 +271,14 @@ class CallbackService:
                 dial_status=dial_status[:32],
                 finished_at=now,
                 policy=self.policy,
-            ),
-        )
+            )
+            if finished is None or finished.work_order_id is not None:
+                return finished
+            # The order may have been written after the dial began: link the result anyway.
+            order_id = await _link_work_order(session, finished.task_id, finished.first_call_id)
+            return dataclasses.replace(finished, work_order_id=order_id)
+
+        finished = await in_transaction(self.sessions, record)
         self.in_flight.pop(key, None)
         await self.poke()
         if finished is None:
@@ -356,11 +364,11 @@ class CallbackService:
         return min(self.poll_seconds, max(0.05, (due - now).total_seconds()))
 
 
-async def _link_work_order(session: AsyncSession, claim: store.Claim) -> int | None:
-    ref = await work_order_for_call(session, claim.first_call_id)
+async def _link_work_order(session: AsyncSession, task_id: int, call_id: str) -> int | None:
+    ref = await work_order_for_call(session, call_id)
     if ref is None:
         return None
-    await store.attach_work_order(session, claim.task_id, ref.id)
+    await store.attach_work_order(session, task_id, ref.id)
     return ref.id
 
 

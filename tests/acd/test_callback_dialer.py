@@ -201,3 +201,23 @@ async def test_customer_first_rings_the_caller_then_the_callback_seat(
         assert (first["Context"], first["Exten"]) == ("acd-seat", SEAT)
         assert second["Channel"] == first["Channel"]
         assert [a.outcome for a in await w.attempts()] == ["no_answer", "reached"]
+
+
+async def test_a_work_order_written_during_the_dial_still_gets_the_result(
+    sessions: Sessions,
+) -> None:
+    async with world(sessions) as w:
+        w.sim.configure_callee(CALLER, behaviour="answer", answer_delay=1.0, talk_time=2.0)
+        await w.dialer()
+        await w.miss(CALLER, "c1")
+        [task] = await w.tasks()
+        await w.later(5 * 60)
+        await eventually(lambda: len(w.originates()) == 1)
+        order_id = await add_work_order(sessions, "c1", "+8613800000001")
+        await w.until_status(task.id, "reached")
+        [started] = w.events(CallbackStarted)
+        [ended] = w.events(CallbackAttemptEnded)
+        assert isinstance(started, CallbackStarted) and started.work_order_id is None
+        assert isinstance(ended, CallbackAttemptEnded) and ended.work_order_id == order_id
+        [linked] = await w.tasks()
+        assert linked.work_order_id == order_id

@@ -88,6 +88,12 @@ async def test_an_abandoned_caller_is_called_back_by_the_callback_seat(hotline: 
     await eventually(one_task)
     assert hotline.originates() == []
 
+    async def order_recorded() -> bool:  # written beside the hot path, well within 5 minutes
+        async with hotline.system.runtime.sessions() as session:
+            found = await session.scalar(select(WorkOrder.id).where(WorkOrder.call_id == call_id))
+        return found is not None
+
+    await eventually(order_recorded)
     hotline.clock.advance(5 * 60)
     await hotline.callbacks.poke()
     await eventually(lambda: len(hotline.originates()) == 1)
@@ -109,3 +115,26 @@ async def test_an_abandoned_caller_is_called_back_by_the_callback_seat(hotline: 
     # The callback's own legs are never mistaken for a missed inbound call.
     misses = [e for e in hotline.events if isinstance(e, CallMissed)]
     assert [e.call_id for e in misses] == [call_id]
+
+
+async def test_a_caller_answered_on_a_new_call_has_the_callback_cancelled(
+    hotline: Hotline,
+) -> None:
+    first_call = hotline.sim.place_call(CALLER, patience=20.0)  # nobody is logged in
+
+    async def one_task() -> bool:
+        return len(await hotline.tasks()) == 1
+
+    await eventually(one_task)
+    hotline.login("a1", "8001")
+    second_call = hotline.sim.place_call(CALLER, ivr_choice="0", talk_time=5.0)
+
+    async def cancelled() -> bool:
+        return [t.status for t in await hotline.tasks()] == ["cancelled"]
+
+    await eventually(cancelled)
+    [task] = await hotline.tasks()
+    assert (task.first_call_id, task.linked_call_id) == (first_call, second_call)
+    hotline.clock.advance(60 * 60)
+    await hotline.callbacks.poke()
+    assert hotline.originates() == []
