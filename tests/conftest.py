@@ -130,11 +130,16 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'cc.sqlite3'}"
         return
-    server: str = request.getfixturevalue("pg_server_url")
+    yield request.getfixturevalue("empty_pg_url")
+
+
+@pytest.fixture
+def empty_pg_url(pg_server_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of this test's own."""
     name = f"cc_e2e_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(server, f'CREATE DATABASE "{name}"'))
-    yield urlsplit(server)._replace(path=f"/{name}").geturl()
-    asyncio.run(_pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
+    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _pg_admin(server_url: str, sql: str) -> None:
@@ -156,4 +161,3 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-

@@ -68,8 +68,8 @@ def _through(proxy: CuttableProxy, url: str) -> str:
 
 
 @pytest.fixture
-async def proxy(pg_url: str) -> CuttableProxy:
-    cuttable = CuttableProxy(pg_url)
+async def proxy(empty_pg_url: str) -> CuttableProxy:
+    cuttable = CuttableProxy(empty_pg_url)
     await cuttable.start()
     return cuttable
 
@@ -80,13 +80,13 @@ async def _count(system: System, model: type[Call] | type[WorkOrder]) -> int:
 
 
 async def test_calls_go_on_during_an_outage_and_every_record_lands_after(
-    tmp_path: Path, pg_url: str, proxy: CuttableProxy
+    tmp_path: Path, empty_pg_url: str, proxy: CuttableProxy
 ) -> None:
     sim = PbxSimulator(seats=["8001", "8002"], time_scale=0.01)
     await sim.start()
     settings = Settings(
         ami_port=sim.port,
-        database_url=_through(proxy, pg_url),
+        database_url=_through(proxy, empty_pg_url),
         journal_path=tmp_path / "journal.jsonl",
     )
     system = System(settings, policy=RoutingPolicy(wrapup_seconds=0.05))
