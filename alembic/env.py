@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import context
 from sqlalchemy.engine import Connection
 
+from alembic import context
 from callcenter.db import import_all_models, make_engine
 from callcenter.settings import Settings
 

@@ -11,9 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy.engine import Connection
 
+from alembic import command
 from callcenter.db import make_engine
 from callcenter.migrations import alembic_config, upgrade_to_head
 
