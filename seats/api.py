@@ -88,7 +88,9 @@ async def agents(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.put("/agents")
-async def put_agent(body: AgentRecordIn, session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
+async def put_agent(
+    body: AgentRecordIn, session: SessionDep, principal: PrincipalDep
+) -> dict[str, str]:
     _supervisor(principal)
     await save_agent(session, body.agent, body.name, body.skills)
     return {"status": "ok"}
@@ -135,7 +137,9 @@ async def surge(body: SurgeIn, runtime: RuntimeDep, principal: PrincipalDep) -> 
 
 
 @router.post("/supervisor/force-pause")
-async def force_pause(body: PauseIn, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, str]:
+async def force_pause(
+    body: PauseIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> dict[str, str]:
     _supervisor(principal)
     seat = _seat_of(runtime, body.agent)
     return _run(
@@ -144,7 +148,9 @@ async def force_pause(body: PauseIn, runtime: RuntimeDep, principal: PrincipalDe
 
 
 @router.post("/supervisor/force-logout")
-async def force_logout(body: AgentIn, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, str]:
+async def force_logout(
+    body: AgentIn, runtime: RuntimeDep, principal: PrincipalDep
+) -> dict[str, str]:
     _supervisor(principal)
     seat = _seat_of(runtime, body.agent)
     return _run(runtime, lambda core, now: core.logout(seat, now, forced_by=principal.user))

@@ -17,7 +17,9 @@ def test_extensions_conf_passes_asterisklint() -> None:
     lint = Path(sys.executable).with_name("asterisklint")
     result = subprocess.run(
         [str(lint), "dialplan-check", str(CONF / "extensions.conf")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -34,7 +36,10 @@ def test_every_contract_context_is_in_the_dialplan() -> None:
 
 def test_every_contract_user_event_is_sent_by_the_dialplan() -> None:
     events = set(re.findall(r"^\| `(\w+)` \| `", CONTRACT, flags=re.M)) & {
-        "CallWaiting", "SeatFailed", "CallbackOffered", "CallbackResult",
+        "CallWaiting",
+        "SeatFailed",
+        "CallbackOffered",
+        "CallbackResult",
     }
     assert len(events) == 4
     for name in events:
