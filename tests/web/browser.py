@@ -27,6 +27,9 @@ QUIET = {"seats": [{"ext": "8001-8020", "answer_delay": 1}], "callers": {}}
 
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    assert Path(CHROMIUM).exists(), (
+        f"the browser tests drive Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+    )
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
