@@ -17,6 +17,7 @@ from acd.ami import AmiConfig, AmiLink
 from acd.callback.dialer import CallbackService
 from acd.callback.models import CallbackAttempt, CallbackTask
 from acd.callback.policy import CallbackPolicy
+from acd.callback.units import in_transaction
 from acd.events import CallMissed, MissReason
 from acd.simulator import PbxSimulator
 from callcenter.bus import DomainEvent, EventBus
@@ -26,8 +27,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEAT = "8099"
 
 
-async def eventually(check: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
-    """Poll until ``check`` holds (the simulator and the dialer run on their own)."""
+async def eventually(check: Callable[[], bool | Awaitable[bool]], within: float = 20.0) -> None:
+    """Poll until ``check`` holds (the simulator and the dialer run on their own).
+
+    Database reads in checks go through ``in_transaction``: a timeout that cancels
+    a read mid-statement would otherwise leak a connection holding SQLite's lock.
+    """
     async with asyncio.timeout(within):
         while True:
             result = check()
@@ -125,19 +130,21 @@ class World:
         ]
 
     async def tasks(self) -> list[CallbackTask]:
-        async with self.sessions() as session:
+        async def read(session: AsyncSession) -> list[CallbackTask]:
             return list(await session.scalars(select(CallbackTask).order_by(CallbackTask.id)))
 
+        return await in_transaction(self.sessions, read)
+
     async def attempts(self) -> list[CallbackAttempt]:
-        async with self.sessions() as session:
+        async def read(session: AsyncSession) -> list[CallbackAttempt]:
             query = select(CallbackAttempt).order_by(CallbackAttempt.id)
             return list(await session.scalars(query))
 
+        return await in_transaction(self.sessions, read)
+
     async def task_status(self, task_id: int) -> str:
-        async with self.sessions() as session:
-            task = await session.get(CallbackTask, task_id)
-            assert task is not None
-            return task.status
+        [task] = [task for task in await self.tasks() if task.id == task_id]
+        return task.status
 
     async def until_status(self, task_id: int, status: str) -> None:
         async def reached() -> bool:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.callback.dialer import CallbackService
 from acd.callback.events import CallbackStarted
 from acd.callback.models import CallbackTask
+from acd.callback.units import in_transaction
 from acd.events import CallMissed, Skill
 from acd.policy import RoutingPolicy
 from acd.simulator import PbxSimulator
@@ -46,8 +48,19 @@ class Hotline:
         acd.command(lambda now: acd.core.login(agent, seat, now))
 
     async def tasks(self) -> list[CallbackTask]:
-        async with self.system.runtime.sessions() as session:
+        async def read(session: AsyncSession) -> list[CallbackTask]:
             return list(await session.scalars(select(CallbackTask)))
+
+        return await in_transaction(self.system.runtime.sessions, read)
+
+    async def order_of(self, call_id: str) -> WorkOrder | None:
+        async def read(session: AsyncSession) -> WorkOrder | None:
+            found: WorkOrder | None = await session.scalar(
+                select(WorkOrder).where(WorkOrder.call_id == call_id)
+            )
+            return found
+
+        return await in_transaction(self.system.runtime.sessions, read)
 
     def originates(self) -> list[dict[str, str]]:
         return [a for a in self.sim.actions if a.get("Action") == "Originate"]
@@ -89,9 +102,7 @@ async def test_an_abandoned_caller_is_called_back_by_the_callback_seat(hotline: 
     assert hotline.originates() == []
 
     async def order_recorded() -> bool:  # written beside the hot path, well within 5 minutes
-        async with hotline.system.runtime.sessions() as session:
-            found = await session.scalar(select(WorkOrder.id).where(WorkOrder.call_id == call_id))
-        return found is not None
+        return await hotline.order_of(call_id) is not None
 
     await eventually(order_recorded)
     hotline.clock.advance(5 * 60)
@@ -106,8 +117,7 @@ async def test_an_abandoned_caller_is_called_back_by_the_callback_seat(hotline: 
     await eventually(reached)
     [task] = await hotline.tasks()
     assert task.first_call_id == call_id
-    async with hotline.system.runtime.sessions() as session:
-        order = await session.scalar(select(WorkOrder).where(WorkOrder.call_id == call_id))
+    order = await hotline.order_of(call_id)
     assert order is not None  # created when the call arrived
     started = [e for e in hotline.events if isinstance(e, CallbackStarted)]
     assert [e.work_order_id for e in started] == [order.id]  # the desk pops this order
