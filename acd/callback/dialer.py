@@ -205,14 +205,18 @@ class CallbackService:
 
     async def _dial(self, claim: store.Claim) -> None:
         """The attempt row is committed: publish, then originate exactly once."""
+        key = claim.attempt_key
+        # Tracked from here on, so whatever fails below the attempt is still resolved.
+        self.in_flight[key] = Dial(claim.task_id, key, self.clock.now())
         work_order_id = claim.work_order_id
         if work_order_id is None:
-            work_order_id = await in_transaction(
-                self.sessions,
-                lambda session: _link_work_order(session, claim.task_id, claim.first_call_id),
-            )
-        key = claim.attempt_key
-        self.in_flight[key] = Dial(claim.task_id, key, self.clock.now())
+            try:
+                work_order_id = await in_transaction(
+                    self.sessions,
+                    lambda session: _link_work_order(session, claim.task_id, claim.first_call_id),
+                )
+            except OperationalError:
+                log.warning("callback %s: work order lookup failed; dialling", claim.task_id)
         self.bus.publish(
             CallbackStarted(
                 call_id=claim.first_call_id,
