@@ -5,17 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from acd.callback import cancellation, queries
 from acd.callback.events import CallbackCancelled
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import TaskStatus
+from callcenter.auth import Role
 from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
 from callcenter.phone import mask, normalise
 
-router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+HOTLINE_STAFF = {Role.AGENT, Role.SUPERVISOR, Role.OPS}
+
+
+def hotline_staff(principal: PrincipalDep) -> None:
+    """Callbacks are the hotline's own work: local sites and police liaison do not see them."""
+    if principal.role not in HOTLINE_STAFF:
+        raise HTTPException(403, f"role {principal.role.value} cannot see callbacks")
+
+
+router = APIRouter(
+    prefix="/api/callbacks", tags=["callbacks"], dependencies=[Depends(hotline_staff)]
+)
 
 
 class MissOut(BaseModel):

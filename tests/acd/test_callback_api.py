@@ -108,6 +108,12 @@ async def test_roles_without_full_numbers_see_them_masked(
     assert item["number"] != "+8613800000001" and item["number"].endswith("01")
 
 
+async def test_local_sites_and_police_do_not_see_callbacks(http: httpx.AsyncClient) -> None:
+    site = await http.get("/api/callbacks", headers={"X-Role": "site", "X-Site": "3"})
+    police = await http.get("/api/callbacks/stats", headers={"X-Role": "police"})
+    assert (site.status_code, police.status_code) == (403, 403)
+
+
 async def test_cancel_needs_a_reason_and_is_refused_once_done(
     http: httpx.AsyncClient, sessions: Sessions
 ) -> None:
