@@ -87,6 +87,24 @@ async def list_tasks(
     return Page(items=items, total=total)
 
 
+async def callbacks_owed(session: AsyncSession, number: str, *, at: datetime) -> list[CallbackTask]:
+    """The callbacks this number was owed at ``at`` (say, when their new call arrived).
+
+    Includes one the new call itself then cancelled, which a screen pop read a
+    moment after the answer would otherwise miss.
+    """
+    query = (
+        select(CallbackTask)
+        .where(
+            CallbackTask.number == number,
+            CallbackTask.first_missed_at <= at,
+            CallbackTask.status.in_([s.value for s in OPEN]) | (CallbackTask.closed_at > at),
+        )
+        .order_by(CallbackTask.first_missed_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
 @dataclass(frozen=True)
 class TaskDetail:
     task: CallbackTask

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from acd.callback import cancellation, store
+from acd.callback import cancellation, queries, store
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import AttemptOutcome, CallbackPolicy, TaskStatus
 from acd.events import MissReason
@@ -269,3 +269,24 @@ async def test_concurrent_misses_of_one_number_open_exactly_one_callback(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_callback_cancelled_by_the_new_call_was_still_owed_when_it_arrived(
+    sessions: Sessions,
+) -> None:
+    earlier = await miss(sessions, "+8613800000031", "old")
+    async with transaction(sessions) as session:
+        await cancellation.cancel_for_number(
+            session, "+8613800000031", call_id="x", at=T0 + timedelta(minutes=1)
+        )
+    owed = await miss(sessions, "+8613800000031", "m1", at=T0 + timedelta(minutes=2))
+    arrived = T0 + timedelta(minutes=10)
+    async with transaction(sessions) as session:
+        await cancellation.cancel_for_number(
+            session, "+8613800000031", call_id="new", at=arrived + timedelta(seconds=20)
+        )
+    async with sessions() as session:
+        at_arrival = await queries.callbacks_owed(session, "+8613800000031", at=arrived)
+        long_before = await queries.callbacks_owed(session, "+8613800000031", at=T0)
+    assert [task.id for task in at_arrival] == [owed.task_id]
+    assert [task.id for task in long_before] == [earlier.task_id]
