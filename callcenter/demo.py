@@ -47,6 +47,7 @@ class DemoOptions:
     journal_path: Path | None = None  # default: beside the SQLite file, else var/
     scenario: str = "demo"
     time_scale: float = 1.0
+    wrapup_seconds: float = 10.0
     seats: int = 8
     login_agents: bool = True
 
@@ -81,6 +82,10 @@ class DemoStack(StartStop):
             update={
                 "ami_host": "127.0.0.1",
                 "ami_port": self.simulator.port,
+                # Simulated agents never submit their forms, so wrap-up always runs to its
+                # end; a short one keeps the demo's seats turning over like a real shift's.
+                "wrapup_seconds": options.wrapup_seconds * options.time_scale,
+                "wrapup_high_risk_seconds": 3 * options.wrapup_seconds * options.time_scale,
                 "database_url": options.database_url,
                 "journal_path": options.journal_path or _journal_beside(options.database_url),
                 "http_host": options.http_host,

@@ -13,18 +13,18 @@ from acd.simulator.scenario import Scenario
 from tests.acd.simhelpers import client, running_sim
 
 
-def test_the_shipped_demo_has_eight_seats_and_a_call_every_four_seconds() -> None:
+def test_the_shipped_demo_has_eight_seats_and_a_call_every_six_seconds() -> None:
     demo = load_scenario("demo")
     assert [s.ext for s in demo.seats] == [f"80{n:02d}" for n in range(1, 9)]
     assert all(s.answer_delay == (1.0, 3.0) for s in demo.seats)
     assert demo.poisson is not None
-    assert demo.poisson.mean_interval == 4.0
+    assert demo.poisson.mean_interval == 6.0
     assert demo.poisson.patience is not None and demo.poisson.patience[1] == 120.0
     assert demo.poisson.talk_time == (10.0, 40.0)
     first = [a for _, a in zip(range(200), demo.schedule(), strict=False)]
     assert len(first) == 200  # endless traffic
     mean_gap = first[-1].at / len(first)
-    assert 3.0 < mean_gap < 5.0
+    assert 5.0 < mean_gap < 7.0
     assert all(len(a.number) == 11 and a.number.startswith("1380000") for a in first)
     assert all(0 < (a.patience or 0) <= 120 for a in first)
     assert {a.ivr for a in first} == {"1", "2", "0", None}
