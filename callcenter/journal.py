@@ -29,7 +29,8 @@ def encode(event: DomainEvent) -> str:
         elif isinstance(value, Enum):
             value = value.value
         data[item.name] = value
-    return json.dumps(data, ensure_ascii=False)
+    # ASCII only: no character in a caller name can ever read as a line break.
+    return json.dumps(data, ensure_ascii=True)
 
 
 def _event_classes() -> dict[str, type[DomainEvent]]:
@@ -98,8 +99,8 @@ class Journal:
         """Remove the first ``count`` events (they reached the database)."""
         if count <= 0 or not self.path.exists():
             return
-        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = self.path.read_text(encoding="utf-8").split("\n")
         rest = [line for line in lines if line.strip()][count:]
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text("".join(rest), encoding="utf-8")
+        temporary.write_text("".join(line + "\n" for line in rest), encoding="utf-8")
         os.replace(temporary, self.path)

@@ -56,7 +56,7 @@ def test_an_event_survives_encoding(event: DomainEvent) -> None:
     assert decode(encode(event)) == event
 
 
-@settings(max_examples=10, deadline=None)  # each append is fsynced: slow disks are slow
+@settings(max_examples=20, deadline=None)  # each append is fsynced: slow disks are slow
 @given(st.lists(events, max_size=6), st.integers(0, 6))
 def test_the_journal_keeps_order_and_drops_only_what_was_written(
     batch: list[DomainEvent], written: int
