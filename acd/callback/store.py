@@ -105,11 +105,6 @@ async def record_miss(
 ) -> MissRecorded:
     """Open a callback for the number, or merge the miss into its open one."""
     for _ in range(3):  # a concurrent dialer may record the same miss or number first
-        known = await session.scalar(
-            select(CallbackMiss.task_id).where(CallbackMiss.call_id == call_id)
-        )
-        if known is not None:
-            return MissRecorded(task_id=known, merged=True, duplicate=True)
         try:
             async with session.begin_nested():
                 task = await open_task(session, number)
@@ -121,12 +116,15 @@ async def record_miss(
                     task.high_risk = high_risk
                     task.work_order_id = work_order_id
                     session.add(task)
-                await session.flush()
+                    await session.flush()  # its id, for the miss below
                 session.add(_miss(task.id, call_id, reason, waited_seconds, missed_at))
-                await session.flush()
             return MissRecorded(task_id=task.id, merged=merged)
-        except IntegrityError:
-            continue
+        except IntegrityError:  # this call was recorded before, or the number's task is new
+            known = await session.scalar(
+                select(CallbackMiss.task_id).where(CallbackMiss.call_id == call_id)
+            )
+            if known is not None:
+                return MissRecorded(task_id=known, merged=True, duplicate=True)
     raise RuntimeError("could not record the missed call")  # pragma: no cover
 
 
