@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 456e25f8b4a6
+Revision ID: 2c192a66e72f
 Revises: 
-Create Date: 2026-11-29 01:10:55.073672
+Create Date: 2026-11-29 01:51:26.602181
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import callcenter.db
 
 
-revision: str = '456e25f8b4a6'
+revision: str = '2c192a66e72f'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
