@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.callback.dialer import CallbackService
 from acd.callback.policy import CallbackPolicy
-from acd.callback.queries import View, list_tasks
+from acd.callback.queries import callbacks_owed
 from acd.policy import CallerPriority
 from callcenter.bus import DomainEvent
 from crisis.service import CrisisService
@@ -68,6 +69,9 @@ async def start_services(system: System) -> list[asyncio.Task[None]]:
             zone=system.settings.zone,
             agent_available=lambda: _seat_available(system, system.settings.callback_seat),
             is_high_risk=lambda number: number in flagged,
+            # Stable across restarts of this host's process, distinct between hosts: a
+            # restarting dialer then resolves only its own unfinished attempts.
+            dialer_id=f"callback-{socket.gethostname()}",
         )
         runtime.extras["callbacks"] = callbacks
         runtime.bus.subscribe("callbacks", _poking(callbacks, system.settings.callback_seat))
@@ -76,9 +80,15 @@ async def start_services(system: System) -> list[asyncio.Task[None]]:
     return tasks
 
 
-async def pending_callbacks(session: AsyncSession, number: str) -> list[dict[str, Any]]:
-    """For the screen pop: this caller's open callbacks (the hotline owes them a call)."""
-    page = await list_tasks(session, now=datetime.now(UTC), view=View.OPEN, number=number)
+async def pending_callbacks(
+    session: AsyncSession, number: str, at: datetime
+) -> list[dict[str, Any]]:
+    """For the screen pop: the callbacks this caller was owed when the call came in.
+
+    Read as of the call's arrival, so one the answered call itself just cancelled
+    still shows: the agent should know the hotline had been trying to reach them.
+    """
+    owed = await callbacks_owed(session, number, at=at)
     return [
         {
             "id": task.id,
@@ -87,7 +97,7 @@ async def pending_callbacks(session: AsyncSession, number: str) -> list[dict[str
             "first_missed_at": task.first_missed_at.isoformat(),
             "attempts": task.attempts,
         }
-        for task in page.items
+        for task in owed
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,8 @@ from workorders.referrals.models import Referral, Site
 from workorders.schemas import CallerContext, OpenReferral, PreviousOrder, WorkOrderOut
 from workorders.service import get_order
 
-PendingCallbacks = Callable[[AsyncSession, str], Awaitable[list[dict[str, Any]]]]
+# (session, caller number, when this order's call arrived) -> the callbacks owed then
+PendingCallbacks = Callable[[AsyncSession, str, datetime], Awaitable[list[dict[str, Any]]]]
 HISTORY_DEPTH = 20
 
 
@@ -63,7 +65,9 @@ async def caller_context(
         .order_by(Referral.sent_at.desc())
     )
     callbacks = (
-        [] if pending_callbacks is None else await pending_callbacks(session, order.caller_number)
+        []
+        if pending_callbacks is None
+        else await pending_callbacks(session, order.caller_number, order.created_at)
     )
     return CallerContext(
         order=out,

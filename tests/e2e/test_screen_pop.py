@@ -37,6 +37,7 @@ async def test_a_returning_caller_pops_with_the_missed_call_and_its_callback(
                     break
                 await stack.system.runtime.bus.join()
             assert len(await callbacks()) == 1
+            await stack.system.runtime.bus.join()  # the recorder has written the first order
             first_order = (await http.get("/api/workorders", headers=AGENT)).json()["items"][0]
             assert first_order["call_id"] == first
             first_order = first_order["number"]

@@ -226,7 +226,10 @@ async def test_screen_pop_shows_the_callers_history(
     await arrive(sessions, "call-x", "13900000009", T0 - timedelta(days=1))
     current = await arrive(sessions, "call-2", CALLER, T0, answered_by=None)
 
-    async def callbacks(session: AsyncSession, number: str) -> list[dict[str, object]]:
+    async def callbacks(
+        session: AsyncSession, number: str, at: datetime
+    ) -> list[dict[str, object]]:
+        assert at == current.created_at  # owed as of this call's arrival
         return [{"number": number, "missed_at": "2026-11-27T10:00:00Z"}]
 
     runtime.extras["pending_callbacks"] = callbacks
