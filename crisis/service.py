@@ -141,8 +141,10 @@ class CrisisService:
                 await self.deliver_due()
             except Exception:  # a database hiccup must not end the worker
                 log.exception("crisis outbox pass failed")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+                async with asyncio.timeout(self.settings.worker_poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _deadline_loop(self) -> None:

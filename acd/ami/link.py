@@ -184,7 +184,8 @@ class AmiLink:
     ) -> AmiReply:
         name = str(action.get("Action", "?"))
         try:
-            result = await asyncio.wait_for(future, seconds)
+            async with asyncio.timeout(seconds):  # not wait_for: it can swallow a cancel
+                result = await future
         except TimeoutError:
             for action_id, pending in list(protocol.responses.items()):
                 if pending.future is future:
@@ -231,10 +232,10 @@ class AmiLink:
 
     async def _session(self) -> None:
         loop = asyncio.get_running_loop()
-        _, protocol = await asyncio.wait_for(
-            loop.create_connection(lambda: AmiProtocol(self), self.config.host, self.config.port),
-            self.config.action_timeout,
-        )
+        async with asyncio.timeout(self.config.action_timeout):
+            _, protocol = await loop.create_connection(
+                lambda: AmiProtocol(self), self.config.host, self.config.port
+            )
         self._protocol = protocol
         try:
             await self._login(protocol)
@@ -270,8 +271,10 @@ class AmiLink:
     async def _keep_alive(self, protocol: AmiProtocol) -> None:
         """Ping until the connection is lost; a missing Pong means a half-open socket."""
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(protocol.lost), self.config.ping_interval)
+                async with asyncio.timeout(self.config.ping_interval):
+                    await asyncio.shield(protocol.lost)
             if protocol.lost.done():
                 raise AmiNotConnected("connection closed by the server")
             if self._delivery.is_paused(protocol):
