@@ -79,6 +79,7 @@ class CrisisService:
         )
         self.intake_config = replace(self.intake_config, conference=self.conference is not None)
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def on_event(self, event: DomainEvent) -> None:
@@ -111,12 +112,30 @@ class CrisisService:
         return result
 
     async def run_workers(self) -> None:
+        """Run both loops until cancelled; then let each finish its pass and stop.
+
+        The loops are never cancelled in the middle of a database pass: a session cut
+        off mid-statement leaves its connection to be torn down later, from whatever
+        task runs then. They stop at their next wait instead.
+        """
+        self._stopping.clear()
+        loops = [
+            asyncio.create_task(self._outbox_loop(), name="crisis-outbox"),
+            asyncio.create_task(self._deadline_loop(), name="crisis-deadlines"),
+        ]
         try:
-            await asyncio.gather(self._outbox_loop(), self._deadline_loop())
+            await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+            for loop in loops:
+                if loop.done() and loop.exception() is not None:
+                    raise loop.exception()  # type: ignore[misc]
         finally:
-            for task in self._tasks:
+            self._stopping.set()
+            self._wake.set()
+            await asyncio.wait(loops, timeout=30)
+            pending = [*loops, *self._tasks]
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
             await self.outbox.aclose()
 
     async def deliver_due(self) -> None:
@@ -136,7 +155,7 @@ class CrisisService:
             return await store.flagged_numbers(session)
 
     async def _outbox_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.deliver_due()
             except Exception:  # a database hiccup must not end the worker
@@ -148,12 +167,14 @@ class CrisisService:
             self._wake.clear()
 
     async def _deadline_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.check_deadlines()
             except Exception:
                 log.exception("crisis deadline pass failed")
-            await asyncio.sleep(self.settings.worker_poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.worker_poll_seconds):
+                    await self._stopping.wait()
 
     async def _place_conference(self, escalation_id: int, draft: CaseDraft, room: str) -> None:
         assert self.conference is not None

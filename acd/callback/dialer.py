@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.ami import AmiError, AmiLink, AmiTimeout
-from acd.callback import store
+from acd.callback import store, units
 from acd.callback.events import CallbackAttemptEnded, CallbackExhausted, CallbackStarted
 from acd.callback.intake import CallbackIntake
 from acd.callback.links import work_order_for_call
@@ -158,6 +158,7 @@ class CallbackService:
             results.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await results
+            await units.settle()
 
     async def _drain_ami_events(self) -> None:
         while True:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,4 +27,16 @@ async def in_transaction(
         async with transaction(sessions) as session:
             return await work(session)
 
-    return await asyncio.shield(asyncio.ensure_future(unit()))
+    task = asyncio.ensure_future(unit())
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return await asyncio.shield(task)
+
+
+_running: set[asyncio.Future[Any]] = set()
+
+
+async def settle(within: float = 10.0) -> None:
+    """Let units still running after their callers went away commit or roll back."""
+    if _running:
+        await asyncio.wait(set(_running), timeout=within)
