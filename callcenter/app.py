@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from callcenter.db import modules_named
+from callcenter.errors import NotFound
 from callcenter.metrics import router as metrics_router
 from callcenter.runtime import Runtime
 
@@ -27,6 +28,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(router)
     app.include_router(metrics_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(NotFound, _not_found)
     return app
 
 
@@ -38,6 +40,10 @@ def discover_routers() -> list[APIRouter]:
         if isinstance(router, APIRouter):
             routers.append(router)
     return routers
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

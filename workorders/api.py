@@ -23,7 +23,6 @@ from workorders.schemas import (
 )
 from workorders.search import OrderFilter, search_orders
 from workorders.service import (
-    OrderNotFound,
     TransitionDenied,
     change_status,
     get_order,
@@ -32,10 +31,6 @@ from workorders.service import (
 )
 
 router = APIRouter(prefix="/api/workorders", tags=["workorders"])
-
-
-def _not_found(exc: OrderNotFound) -> HTTPException:
-    return HTTPException(404, str(exc))
 
 
 @router.get("", response_model=WorkOrderPage)
@@ -97,10 +92,7 @@ async def list_orders(
 @router.get("/{order_id}", response_model=WorkOrderOut)
 async def read_order(order_id: int, session: SessionDep, principal: PrincipalDep) -> WorkOrderOut:
     require(principal, READERS, "read work orders")
-    try:
-        order = await get_order(session, order_id)
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
+    order = await get_order(session, order_id)
     calls = await calls_of(session, order.id)
     return WorkOrderOut.of(order, full_number=principal.sees_full_numbers, calls=calls)
 
@@ -114,17 +106,14 @@ async def edit_order(
     principal: PrincipalDep,
 ) -> WorkOrderOut:
     require(principal, WRITERS, "edit work orders")
-    try:
-        order = await update_fields(
-            session,
-            order_id,
-            patch.changes(),
-            actor=principal.user,
-            at=runtime.clock.now(),
-            bus=runtime.bus,
-        )
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
+    order = await update_fields(
+        session,
+        order_id,
+        patch.changes(),
+        actor=principal.user,
+        at=runtime.clock.now(),
+        bus=runtime.bus,
+    )
     return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
 
 
@@ -147,8 +136,6 @@ async def move_order(
             reason=change.reason,
             bus=runtime.bus,
         )
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
     except TransitionDenied as exc:
         denied = exc.denied
         raise HTTPException(
@@ -167,12 +154,9 @@ async def submit_order(
     order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
 ) -> WorkOrderOut:
     require(principal, WRITERS, "submit work orders")
-    try:
-        order = await submit(
-            session, order_id, actor=principal.user, at=runtime.clock.now(), bus=runtime.bus
-        )
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
+    order = await submit(
+        session, order_id, actor=principal.user, at=runtime.clock.now(), bus=runtime.bus
+    )
     return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
 
 
@@ -196,8 +180,6 @@ async def merge_into(
             reason=request.reason,
             bus=runtime.bus,
         )
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
     except MergeRefused as exc:
         raise HTTPException(409, str(exc)) from exc
     calls = await calls_of(session, order.id)
@@ -209,10 +191,7 @@ async def order_history(
     order_id: int, session: SessionDep, principal: PrincipalDep
 ) -> list[HistoryOut]:
     require(principal, READERS, "read work orders")
-    try:
-        rows = await full_history(session, order_id)
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
+    rows = await full_history(session, order_id)
     return [HistoryOut.of(row) for row in rows]
 
 
@@ -223,12 +202,9 @@ async def order_context(
     """The screen pop. Pending callbacks come from ``runtime.extras["pending_callbacks"]``."""
     require(principal, READERS, "read work orders")
     provider: PendingCallbacks | None = runtime.extras.get("pending_callbacks")
-    try:
-        return await caller_context(
-            session,
-            order_id,
-            pending_callbacks=provider,
-            full_number=principal.sees_full_numbers,
-        )
-    except OrderNotFound as exc:
-        raise _not_found(exc) from exc
+    return await caller_context(
+        session,
+        order_id,
+        pending_callbacks=provider,
+        full_number=principal.sees_full_numbers,
+    )

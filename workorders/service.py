@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from callcenter.bus import EventBus
 from callcenter.db import UTCDateTime
+from callcenter.errors import NotFound
 from callcenter.phone import normalise
 from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpdated
 from workorders.lifecycle import Allowed, Denied, Status, check_transition
@@ -42,8 +43,8 @@ EDITABLE = (
 )
 
 
-class OrderNotFound(LookupError):
-    pass
+class OrderNotFound(NotFound):
+    """No work order with that id."""
 
 
 class TransitionDenied(Exception):

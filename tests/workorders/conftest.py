@@ -58,15 +58,10 @@ def runtime(
 
 @pytest.fixture
 def app(runtime: Runtime) -> FastAPI:
-    from workorders.api import router as orders
-    from workorders.referrals.api import router as referrals
-    from workorders.stats.api import router as stats
+    """The production application (every router, the error mapping) over this runtime."""
+    from callcenter.app import create_app
 
-    application = FastAPI()
-    for router in (orders, referrals, stats):
-        application.include_router(router)
-    application.state.runtime = runtime
-    return application
+    return create_app(runtime)
 
 
 @pytest.fixture
