@@ -53,6 +53,8 @@ def demo(
     async def run() -> None:
         async with DemoStack(options) as stack:
             console.print(f"[bold green]12355 demo running[/bold green] at {stack.url}")
+            console.print(f"  wallboard     {stack.url}/wallboard")
+            console.print(f"  agent desk    {stack.url}/desk")
             console.print(f"  API docs      {stack.url}/docs")
             console.print(f"  seats         {stack.url}/api/seats")
             console.print(f"  queue         {stack.url}/api/queue")
