@@ -165,6 +165,8 @@ class WorkOrderOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     order_id: int
     at: datetime
     actor: str
@@ -175,15 +177,7 @@ class HistoryOut(BaseModel):
 
     @classmethod
     def of(cls, row: WorkOrderHistory) -> HistoryOut:
-        return cls(
-            order_id=row.order_id,
-            at=row.at,
-            actor=row.actor,
-            field=row.field,
-            old_value=row.old_value,
-            new_value=row.new_value,
-            reason=row.reason,
-        )
+        return cls.model_validate(row)
 
 
 class WorkOrderPage(BaseModel):

@@ -69,24 +69,8 @@ class CallbackOut(BaseModel):
 
     @classmethod
     def of(cls, task: CallbackTask, *, full_number: bool) -> CallbackOut:
-        return cls(
-            id=task.id,
-            number=task.number if full_number else mask(task.number),
-            status=task.status,
-            first_call_id=task.first_call_id,
-            work_order_id=task.work_order_id,
-            miss_count=task.miss_count,
-            first_missed_at=task.first_missed_at,
-            last_missed_at=task.last_missed_at,
-            high_risk=task.high_risk,
-            hesitant=task.hesitant,
-            due_at=task.due_at,
-            attempts=task.attempts,
-            first_attempt_at=task.first_attempt_at,
-            closed_at=task.closed_at,
-            close_reason=task.close_reason,
-            linked_call_id=task.linked_call_id,
-        )
+        out = cls.model_validate(task, from_attributes=True)
+        return out if full_number else out.model_copy(update={"number": mask(task.number)})
 
 
 class CallbackPage(BaseModel):

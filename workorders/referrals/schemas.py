@@ -34,6 +34,8 @@ class VisitResult(BaseModel):
 
 
 class SiteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     city: str
@@ -44,15 +46,7 @@ class SiteOut(BaseModel):
 
     @classmethod
     def of(cls, site: Site) -> SiteOut:
-        return cls(
-            id=site.id,
-            name=site.name,
-            city=site.city,
-            county=site.county,
-            address=site.address,
-            contact=site.contact,
-            counsellors=site.counsellors,
-        )
+        return cls.model_validate(site)
 
 
 class ReferralOut(BaseModel):
