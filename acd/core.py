@@ -28,6 +28,7 @@ from acd.events import (
     SeatRinging,
 )
 from acd.explain import WaitExplainer
+from acd.misses import CallersInMenu, hang_up_reason, missed_call
 from acd.policy import CallerPriority, RoutingPolicy
 from acd.routing import plan_routes
 from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
@@ -88,8 +89,7 @@ class AcdCore:
         self._closing: set[str] = set()  # extra seats to close when their work ends
         self._calls = CallBook(policy)
         self._deadlines = Deadlines()
-        # Calls announced but not yet waiting (in the IVR): a hang-up there is still a miss.
-        self._arriving: dict[str, tuple[str, float]] = {}
+        self._in_menu = CallersInMenu()
 
     # -- call events -------------------------------------------------------------
     def handle(self, event: DomainEvent, now: float) -> list[Command]:
@@ -98,9 +98,9 @@ class AcdCore:
         match event:
             case CallArrived(call_id=call_id, caller_number=number) if call_id:
                 if self._calls.get(call_id) is None:
-                    self._arriving[call_id] = (number, now)
+                    self._in_menu.arrive(call_id, number, now)
             case CallWaiting():
-                self._arriving.pop(event.call_id or "", None)
+                self._in_menu.reached_queue(event.call_id or "")
                 self._on_waiting(event, now, out)
             case SeatRinging(call_id=call_id, seat=seat):
                 call = self._calls.get(call_id)
@@ -275,7 +275,9 @@ class AcdCore:
     def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
         call = self._calls.get(call_id)
         if call is None:
-            self._ended_before_waiting(call_id, now, out)
+            missed = self._in_menu.hung_up(call_id, now, self.policy)
+            if missed is not None:
+                out.append(Publish(missed))
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
@@ -293,8 +295,7 @@ class AcdCore:
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
-        short = call.waited(now) < self.policy.short_hangup_seconds
-        reason = MissReason.SHORT_HANGUP if short else MissReason.ABANDONED
+        reason = hang_up_reason(call.waited(now), self.policy)
         out.append(Publish(self._missed(call, reason, now)))
 
     def _ring_failed(self, call: CallRecord, now: float, out: list[Command]) -> None:
@@ -313,31 +314,8 @@ class AcdCore:
         out.append(SendToOverflow(call.call_id, call.wait_channel, MissReason.OVERFLOW))
         out.append(Publish(self._missed(call, MissReason.OVERFLOW, now)))
 
-    def _ended_before_waiting(self, call_id: str, now: float, out: list[Command]) -> None:
-        """A caller who hung up in the IVR never waited, but is a missed call all the same."""
-        arrival = self._arriving.pop(call_id, None)
-        if arrival is None:
-            return
-        number, arrived = arrival
-        waited = now - arrived
-        short = waited < self.policy.short_hangup_seconds
-        missed = CallMissed(
-            call_id=call_id,
-            at=instant(now),
-            caller_number=number,
-            reason=MissReason.SHORT_HANGUP if short else MissReason.ABANDONED,
-            waited_seconds=waited,
-        )
-        out.append(Publish(missed))
-
     def _missed(self, call: CallRecord, reason: MissReason, now: float) -> CallMissed:
-        return CallMissed(
-            call_id=call.call_id,
-            at=instant(now),
-            caller_number=call.number,
-            reason=reason,
-            waited_seconds=call.waited(now),
-        )
+        return missed_call(call.call_id, call.number, reason, call.waited(now), now)
 
     def _arm_ring_guard(self, call: CallRecord, now: float) -> None:
         call.ring_deadline = now + self.policy.ring_timeout + self.policy.ring_grace
