@@ -34,6 +34,12 @@
     } else if (message.kind === "SeatRinging") {
       const seat = mySeat();
       if (seat && seat.seat === message.seat && message.call_id !== desk.call) popCall(message.call_id);
+    } else if (message.kind === "CallbackStarted") {
+      // The callback seat rings first: show the missed caller's order before they answer.
+      const seat = mySeat();
+      if (seat && seat.seat === message.seat && message.work_order_id) {
+        popOrder(message.call_id, message.work_order_id);
+      }
     }
   }
 
@@ -106,7 +112,12 @@
       }
     }
     if (!found || desk.call !== callId) return;
-    const context = await run(api("GET", `/api/workorders/${found.order_id}/context`));
+    await popOrder(callId, found.order_id);
+  }
+
+  async function popOrder(callId, orderId) {
+    desk.call = callId;
+    const context = await run(api("GET", `/api/workorders/${orderId}/context`));
     if (!context || desk.call !== callId) return;
     desk.order = context.order;
     renderPop(context);
