@@ -24,6 +24,7 @@ from callcenter.bus import DomainEvent, EventBus
 from callcenter.journal import Journal
 from callcenter.phone import mask
 from callcenter.settings import Settings
+from seats.events import SeatStateChanged
 from seats.history import record_seat_change
 from workorders import service as workorders
 
@@ -160,7 +161,7 @@ class Recorder:
                 await records.record_missed(session, event)
             case CallEnded():
                 await records.record_end(session, event)
-            case _ if type(event).__name__ == "SeatStateChanged":
+            case SeatStateChanged():
                 await record_seat_change(session, event)
             case _:
                 pass
