@@ -10,12 +10,25 @@ from callcenter.bus import DomainEvent
 
 @dataclass(frozen=True)
 class ConnectToSeat:
-    """Redirect the waiting caller's channel to ``acd-seat``, exten ``seat``."""
+    """Redirect the waiting caller's channel to ``acd-seat``, exten ``seat``.
+
+    ``ring_timeout`` goes on the caller's channel (``ACD_RING_TIMEOUT``) first: the
+    dialplan rings the seat exactly as long as the ACD waits for it.
+    """
 
     call_id: str
     wait_channel: str
     seat: str
     explanation: str
+    ring_timeout: float = 15.0
+
+
+@dataclass(frozen=True)
+class TakeBack:
+    """Redirect a caller who is ringing at a seat back to ``acd-hold``: the ring is over."""
+
+    call_id: str
+    wait_channel: str
 
 
 @dataclass(frozen=True)
@@ -39,4 +52,4 @@ class WakeAt:
     at: float
 
 
-Command = ConnectToSeat | SendToOverflow | Publish | WakeAt
+Command = ConnectToSeat | TakeBack | SendToOverflow | Publish | WakeAt

@@ -23,6 +23,7 @@ class MissReason(StrEnum):
     ABANDONED = "abandoned"  # hung up while waiting
     SHORT_HANGUP = "short_hangup"  # hung up within a few seconds: a hesitant caller
     OVERFLOW = "overflow"  # waited too long or the queue was full
+    DROPPED = "dropped"  # the PBX lost the call (a restart or crash), not the caller
     ALL_BUSY = "all_busy"  # no seat open at all
     CLOSED = "closed"  # out of hours
 
@@ -60,6 +61,22 @@ class SeatFailed(DomainEvent):
 
     seat: str
     dial_status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatLegEnded(DomainEvent):
+    """The seat's own channel for this call is gone: only now is the phone free again."""
+
+    seat: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatPhoneBusy(DomainEvent):
+    """The seat's phone is in use (a consult call, a listen-in) or free again."""
+
+    seat: str
+    busy: bool
 
 
 @dataclass(frozen=True, kw_only=True)

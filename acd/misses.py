@@ -19,8 +19,14 @@ def missed_call(
     )
 
 
-def hang_up_reason(waited: float, policy: RoutingPolicy) -> MissReason:
-    """A caller who gives up quickly is hesitant, and called back first among equals."""
+def hang_up_reason(waited: float, policy: RoutingPolicy, *, estimated: bool = False) -> MissReason:
+    """A caller who gives up quickly is hesitant, and called back first among equals.
+
+    ``estimated``: the end was inferred after a reconnect (Asterisk restarted or the
+    link was down), so the PBX dropped the caller; nobody gave up.
+    """
+    if estimated:
+        return MissReason.DROPPED
     return MissReason.SHORT_HANGUP if waited < policy.short_hangup_seconds else MissReason.ABANDONED
 
 
@@ -36,10 +42,13 @@ class CallersInMenu:
     def reached_queue(self, call_id: str) -> None:
         self._arrived.pop(call_id, None)
 
-    def hung_up(self, call_id: str, now: float, policy: RoutingPolicy) -> CallMissed | None:
+    def hung_up(
+        self, call_id: str, now: float, policy: RoutingPolicy, *, estimated: bool = False
+    ) -> CallMissed | None:
         arrival = self._arrived.pop(call_id, None)
         if arrival is None:
             return None
         number, arrived = arrival
         waited = now - arrived
-        return missed_call(call_id, number, hang_up_reason(waited, policy), waited, now)
+        reason = hang_up_reason(waited, policy, estimated=estimated)
+        return missed_call(call_id, number, reason, waited, now)

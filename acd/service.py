@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acd.ami import AmiLink
-from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
+from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, TakeBack, WakeAt
 from acd.core import AcdCore
 from acd.events import CallConnected, MissReason
 from acd.tracker import CallTracker
@@ -103,9 +103,14 @@ class AcdService:
     def execute(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
-                case ConnectToSeat(wait_channel=channel, seat=seat):
+                case ConnectToSeat(wait_channel=channel, seat=seat, ring_timeout=ring):
                     self.decisions += 1
+                    # One AMI session runs its actions in order: the variable is set
+                    # before the Redirect starts the Dial that reads it.
+                    self.link.send_nowait(_ring_timeout(channel, ring))
                     self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                case TakeBack(wait_channel=channel):
+                    self.link.send_nowait(_redirect(channel, "acd-hold", "s"))
                 case SendToOverflow(wait_channel=channel, reason=reason):
                     context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
                     self.link.send_nowait(_redirect(channel, context, "s"))
@@ -169,6 +174,15 @@ def _redirect(channel: str, context: str, exten: str) -> dict[str, str]:
         "Context": context,
         "Exten": exten,
         "Priority": "1",
+    }
+
+
+def _ring_timeout(channel: str, seconds: float) -> dict[str, str]:
+    return {
+        "Action": "Setvar",
+        "Channel": channel,
+        "Variable": "ACD_RING_TIMEOUT",
+        "Value": f"{max(1, round(seconds))}",
     }
 
 

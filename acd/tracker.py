@@ -21,10 +21,14 @@ from acd.events import (
     CallEnded,
     CallWaiting,
     SeatFailed,
+    SeatLegEnded,
+    SeatPhoneBusy,
     SeatReachability,
     SeatRinging,
     Skill,
 )
+from acd.own_calls import is_own_call
+from acd.phones import contact_reachability, phone_in_use
 from acd.recording import CallRecord, CallRecorder
 from callcenter.bus import DomainEvent
 from callcenter.phone import mask, normalise
@@ -35,15 +39,6 @@ Event = Mapping[str, str | list[str]]
 
 # A seat's leg: PJSIP/8001-0000001a (or Local/8001@… where seats are Local channels).
 _SEAT_LEG = re.compile(r"^(?:PJSIP|SIP)/(?!trunk)([^-/@;]+)-|^Local/(\d+)@")
-_SEAT_DEVICE = re.compile(r"^(?:PJSIP|SIP)/(?!trunk)([^-/@;]+)$")
-_REACHABLE = {
-    "Reachable": True,
-    "Created": True,
-    "NonQualified": True,
-    "Unreachable": False,
-    "Removed": False,
-}
-_UNREACHABLE_STATES = {"UNAVAILABLE", "INVALID"}
 # The contexts a waiting or ringing hotline caller sits in (for a resync after an outage).
 HOTLINE_CONTEXTS = frozenset(
     {"from-pstn", "acd-ivr", "acd-hold", "acd-seat", "acd-after-dial", "acd-overflow"}
@@ -71,6 +66,7 @@ class _Call:
     answered: bool = False
     bridged: bool = False
     connected: bool = False
+    ever_connected: bool = False  # some seat took the call (the current seat may not have)
 
 
 class CallTracker:
@@ -80,12 +76,16 @@ class CallTracker:
         dnis: Collection[str] = ("12355",),
         inbound_context: str = "from-pstn",
         region: str = "CN",
+        seats: Collection[str] = (),
     ) -> None:
         self._dnis = frozenset(dnis)
         self._inbound_context = inbound_context
         self._region = region
+        self._seats = frozenset(seats)  # every phone the ACD manages (for a resync)
         self._calls: dict[str, _Call] = {}
+        self._seat_legs: dict[str, _Leg] = {}  # channel → the seat leg it is
         self._reachable: dict[str, bool] = {}
+        self._in_use: dict[str, bool] = {}
         self.recorder = CallRecorder(inbound_contexts=(inbound_context,))
 
     # -- public --------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class CallTracker:
         name = _text(event, "Event")
         if name == "ResyncSnapshot":
             channels = getattr(event, "channels", ())
-            contacts = getattr(event, "contacts", ())
+            contacts = getattr(event, "contacts", None)
             return self.resync(channels, now, contacts=contacts)
         handler = _HANDLERS.get(name)
         try:
@@ -106,7 +106,7 @@ class CallTracker:
             return []
 
     def resync(
-        self, channels: Sequence[Event], now: datetime, *, contacts: Sequence[Event] = ()
+        self, channels: Sequence[Event], now: datetime, *, contacts: Sequence[Event] | None = ()
     ) -> list[DomainEvent]:
         """Reconcile with what is up after a reconnect (events during the outage are lost).
 
@@ -119,19 +119,50 @@ class CallTracker:
             call = self._calls.pop(call_id)
             out += self._announce(call, now, force=True)  # never an end without a start
             out.append(CallEnded(call_id=call_id, at=now, connected=call.connected, estimated=True))
+        names = {_text(c, "Channel") for c in channels}
+        for name in [name for name in self._seat_legs if name not in names]:
+            out += self._leg_gone(name, now)
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")
             if uid != linkedid:
                 out += self._connected_meanwhile(channel, now)
-                continue
-            if linkedid in self._calls:
-                continue
-            if _text(channel, "Context") not in HOTLINE_CONTEXTS:
-                continue
-            out += self._arrive(channel, now, from_resync=True)
-        for contact in contacts:
-            out += self._reachability(contact, now)
+            elif linkedid not in self._calls and self._is_inbound_caller(channel):
+                out += self._arrive(channel, now, from_resync=True)
+        if contacts is not None:
+            out += self._registrations(contacts, now)
+        out += self._phones_in_use(names, now)
         self.recorder.close_missing(live, now)
+        return out
+
+    def _phones_in_use(self, names: set[str], now: datetime) -> list[DomainEvent]:
+        """A phone marked in use whose channels are all gone was freed during the outage."""
+        out: list[DomainEvent] = []
+        for seat in [seat for seat, busy in self._in_use.items() if busy]:
+            if not any(_SEAT_LEG.match(name) and name.split("/", 1)[1].startswith(f"{seat}-")
+                       for name in names):  # fmt: skip
+                self._in_use[seat] = False
+                out.append(SeatPhoneBusy(at=now, seat=seat, busy=False))
+        return out
+
+    def _is_inbound_caller(self, channel: Event) -> bool:
+        """The live path's test, from a listing: a hotline caller, not a leg we placed."""
+        if is_own_call(_text(channel, "Linkedid")):
+            return False  # a callback, the police line of a conference, a listen-in
+        context = _text(channel, "Context")
+        if context == self._inbound_context:
+            return _text(channel, "Exten") in self._dnis
+        return context in HOTLINE_CONTEXTS
+
+    def _registrations(self, contacts: Sequence[Event], now: datetime) -> list[DomainEvent]:
+        """Each listed contact's reachability; a managed phone with no contact is unreachable."""
+        out: list[DomainEvent] = []
+        listed = set()
+        for contact in contacts:
+            seat, _ = contact_reachability(contact)
+            listed.add(seat)
+            out += self._reachability(contact, now)
+        for seat in sorted(self._seats - listed):
+            out += self._set_reachable(seat, False, now)
         return out
 
     def _connected_meanwhile(self, channel: Event, now: datetime) -> list[DomainEvent]:
@@ -141,6 +172,7 @@ class CallTracker:
         if call is None or call.connected or match is None or not _text(channel, "BridgeId"):
             return []
         call.seat = match.group(1) or match.group(2)
+        self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, call.seat)
         call.answered = call.bridged = True
         return self._connect(call, now)
 
@@ -270,7 +302,9 @@ class CallTracker:
         if match is None:
             return []
         call.seat = match.group(1) or match.group(2)
-        call.answered = call.bridged = False
+        # A new offer: what the last seat did no longer says whether this one answers.
+        call.answered = call.bridged = call.connected = False
+        self._seat_legs[dest] = _Leg(call.call_id, call.seat)
         return [SeatRinging(call_id=call.call_id, at=now, seat=call.seat, channel=dest)]
 
     def _on_dial_end(self, event: Event, now: datetime) -> list[DomainEvent]:
@@ -290,7 +324,7 @@ class CallTracker:
     def _connect(self, call: _Call, now: datetime) -> list[DomainEvent]:
         if call.connected or not (call.answered and call.bridged):
             return []
-        call.connected = True
+        call.connected = call.ever_connected = True
         return [CallConnected(call_id=call.call_id, at=now, seat=call.seat)]
 
     # -- the end ---------------------------------------------------------------------------
@@ -299,15 +333,23 @@ class CallTracker:
         call_id = _text(event, "Uniqueid")
         call = self._calls.get(call_id)
         if call is None:
-            return []  # not an inbound channel (a seat leg, a Local half) or not ours
+            # a seat's leg (its phone is free now), a Local half, or not ours
+            return self._leg_gone(_text(event, "Channel"), now)
         del self._calls[call_id]
         out = self._announce(call, now, force=True)
         try:
             cause = int(_text(event, "Cause") or 16)
         except ValueError:
             cause = 0
-        out.append(CallEnded(call_id=call_id, at=now, cause=cause, connected=call.connected))
+        connected = call.ever_connected
+        out.append(CallEnded(call_id=call_id, at=now, cause=cause, connected=connected))
         return out
+
+    def _leg_gone(self, channel: str, now: datetime) -> list[DomainEvent]:
+        leg = self._seat_legs.pop(channel, None)
+        if leg is None:
+            return []
+        return [SeatLegEnded(call_id=leg.call_id, at=now, seat=leg.seat, channel=channel)]
 
     # -- seats -----------------------------------------------------------------------------
 
@@ -315,26 +357,29 @@ class CallTracker:
         return self._reachability(event, now)
 
     def _reachability(self, event: Event, now: datetime) -> list[DomainEvent]:
-        seat, reachable = _seat_reachability(event)
-        if not seat or reachable is None or self._reachable.get(seat) == reachable:
+        seat, reachable = contact_reachability(event)
+        if not seat or reachable is None:
+            return []
+        return self._set_reachable(seat, reachable, now)
+
+    def _set_reachable(self, seat: str, reachable: bool, now: datetime) -> list[DomainEvent]:
+        if self._reachable.get(seat) == reachable:
             return []
         self._reachable[seat] = reachable
         return [SeatReachability(at=now, seat=seat, reachable=reachable)]
 
+    def _on_device_state(self, event: Event, now: datetime) -> list[DomainEvent]:
+        seat, in_use = phone_in_use(event)
+        if not seat or in_use is None or self._in_use.get(seat, False) == in_use:
+            return []
+        self._in_use[seat] = in_use
+        return [SeatPhoneBusy(at=now, seat=seat, busy=in_use)]
 
-def _seat_reachability(event: Event) -> tuple[str, bool | None]:
-    """(seat, reachable) from a ContactStatus / ContactList / DeviceStateChange event."""
-    device = _text(event, "Device")
-    if device:
-        match = _SEAT_DEVICE.match(device)
-        if match is None:
-            return "", None
-        return match.group(1), _text(event, "State") not in _UNREACHABLE_STATES
-    seat = _text(event, "EndpointName") or _text(event, "Endpoint")
-    status = _text(event, "ContactStatus") or _text(event, "Status")
-    if not seat or seat.startswith("trunk"):
-        return "", None
-    return seat, _REACHABLE.get(status)
+
+@dataclass(frozen=True)
+class _Leg:
+    call_id: str
+    seat: str
 
 
 _HANDLERS = {
@@ -346,5 +391,5 @@ _HANDLERS = {
     "BridgeEnter": CallTracker._on_bridge_enter,
     "Hangup": CallTracker._on_hangup,
     "ContactStatus": CallTracker._on_reachability,
-    "DeviceStateChange": CallTracker._on_reachability,
+    "DeviceStateChange": CallTracker._on_device_state,
 }

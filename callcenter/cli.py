@@ -32,7 +32,7 @@ S = TypeVar("S", bound=BaseSettings)
 def load(kind: type[S], **overrides: object) -> S:
     """Any settings class from the environment, naming an invalid setting and stopping."""
     try:
-        return kind(**overrides)
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         prefix = str(kind.model_config.get("env_prefix", ""))
         for error in exc.errors():

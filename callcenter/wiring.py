@@ -12,7 +12,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +34,10 @@ REFERRAL_CHECK_SECONDS = 60.0
 
 
 def callback_policy(system: System) -> CallbackPolicy:
-    quiet_start, quiet_end = system.settings.quiet_window
-    return CallbackPolicy(quiet_start=quiet_start, quiet_end=quiet_end)
+    settings = system.settings
+    quiet_start, quiet_end = settings.quiet_window
+    delays = tuple(timedelta(seconds=seconds) for seconds in settings.callback_delays)
+    return CallbackPolicy(delays=delays, quiet_start=quiet_start, quiet_end=quiet_end)
 
 
 async def start_services(system: System) -> list[asyncio.Task[None]]:

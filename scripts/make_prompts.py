@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from acd.pbxconf.prompts import PROMPTS, bundled  # noqa: E402
+from acd.pbxconf.prompts import PROMPTS, bundled
 
 VOICE = "cmn"  # Mandarin, Chinese characters read as Putonghua
 WORDS_PER_MINUTE = "280"  # the voice is slow by default

@@ -33,6 +33,7 @@ from acd.ami.protocol import AmiProtocol
 
 log = logging.getLogger(__name__)
 
+NO_CONTACTS = "No Contacts found"  # PJSIPShowContacts' answer when nobody is registered
 LoginHook = Callable[["AmiLink"], Awaitable[None]]
 
 
@@ -321,18 +322,35 @@ class AmiLink:
             channels = await self.send(
                 {"Action": "CoreShowChannels", "ActionID": self._resync_id}, as_list=True
             )
-            try:
-                contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
-            except AmiActionError:
-                contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
             snapshot = ResyncSnapshot(
                 channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
-                contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
+                contacts=await self._contacts(),
                 received_at=datetime.now(UTC),
             )
         finally:
             self._resync_id = ""
             self._delivery.release(snapshot, self._protocol)
+
+    async def _contacts(self) -> tuple[AmiEvent, ...] | None:
+        """Every registered phone's contact; None when the AMI user may not list them.
+
+        DeviceStateList is no substitute: right after an Asterisk restart it says
+        UNAVAILABLE for every phone until the first qualify, seconds after they are
+        reachable again.
+        """
+        try:
+            reply = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
+        except AmiActionError as exc:
+            if exc.message == NO_CONTACTS:  # Asterisk answers an empty list with an error
+                return ()
+            log.error(
+                "AMI user %r may not list PJSIP contacts (%s): registrations are not "
+                "resynced; grant it write=system in manager.conf",
+                self.config.username,
+                exc.message,
+            )
+            return None
+        return tuple(i for i in reply.items if not i.name.endswith("Complete"))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)

@@ -61,7 +61,8 @@ class ResyncSnapshot(AmiEvent):
     """Synthetic event put on the queue after every login: what is up right now.
 
     ``channels`` are the CoreShowChannel items, ``contacts`` the PJSIP ContactList
-    items (or DeviceStateChange items when PJSIPShowContacts is unavailable).
+    items, or None when Asterisk refused to list them (then registrations are not
+    resynced at all: an empty list would mean "no phone is registered").
     Events before it on the queue are older than the snapshot, events after it newer.
     """
 
@@ -70,7 +71,7 @@ class ResyncSnapshot(AmiEvent):
     def __init__(
         self,
         channels: tuple[AmiEvent, ...],
-        contacts: tuple[AmiEvent, ...],
+        contacts: tuple[AmiEvent, ...] | None,
         received_at: datetime,
     ) -> None:
         super().__init__({"Event": RESYNC_EVENT}, received_at)

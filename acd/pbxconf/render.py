@@ -35,8 +35,7 @@ CORE_FILES = {
     "cdr.conf": "; No call detail records: the ACD keeps the call history.\n"
     "[general]\nenable = no\n",
     "cel.conf": "; No channel event logging.\n[general]\nenable = no\n",
-    "features.conf": "; No in-call features (transfer, parking): the ACD moves calls.\n"
-    "[general]\n",
+    "features.conf": "; No in-call features (transfer, parking): the ACD moves calls.\n[general]\n",
     "indications.conf": "; Chinese call progress tones (ringback while a seat rings).\n"
     "[general]\ncountry = cn\n\n[cn]\ndescription = China\n"
     "ringcadence = 1000,4000\ndial = 450\nbusy = 450/350,0/350\n"
@@ -106,9 +105,7 @@ def render(settings: Settings, pbx: PbxSettings, layout: Layout) -> dict[str, st
         ),
         "internal_extens": _extens(
             [p.extension for p in all_phones],
-            lambda pattern: (
-                f"exten => {pattern},1,Dial(PJSIP/${{EXTEN}},30)\n same => n,Hangup()"
-            ),
+            lambda pattern: f"exten => {pattern},1,Dial(PJSIP/${{EXTEN}},30)\n same => n,Hangup()",
         ),
         "sip_bind": pbx.sip_bind,
         "trunk": pbx.trunk,

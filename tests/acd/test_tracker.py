@@ -16,6 +16,8 @@ from acd.events import (
     CallEnded,
     CallWaiting,
     SeatFailed,
+    SeatLegEnded,
+    SeatPhoneBusy,
     SeatReachability,
     SeatRinging,
     Skill,
@@ -84,9 +86,11 @@ def test_answered_call_yields_the_contract_events_in_order() -> None:
         CallWaiting,
         SeatRinging,
         CallConnected,
+        SeatLegEnded,  # the agent hung up first: the seat's own leg ends
         CallEnded,
     ]
-    arrived, waiting, ringing, connected, ended = out
+    arrived, waiting, ringing, connected, leg, ended = out
+    assert isinstance(leg, SeatLegEnded) and (leg.seat, leg.channel) == ("8001", SEAT_LEG)
     assert isinstance(arrived, CallArrived) and arrived.caller_number == "+8613800000001"
     assert arrived.caller_name == "张小明" and arrived.dnis == "12355"
     assert isinstance(waiting, CallWaiting) and waiting.skill is Skill.LEGAL
@@ -206,16 +210,35 @@ def test_seat_reachability_only_on_change() -> None:
     events = [
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
+        # after an Asterisk restart every phone is UNAVAILABLE until qualified: not trusted
         {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "UNAVAILABLE"},
         {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "UNAVAILABLE"},
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Removed"},
         {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "NOT_INUSE"},
+        {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Created"},
     ]
     out = run(tracker, events)
     assert [(e.seat, e.reachable) for e in out if isinstance(e, SeatReachability)] == [
         ("8001", True),
         ("8001", False),
         ("8001", True),
+    ]
+
+
+def test_a_phone_in_use_is_reported_busy_and_free_again() -> None:
+    """device_state_busy_at=1: a phone on any call (a consult, a listen-in) is BUSY."""
+    tracker = CallTracker()
+    events = [
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "BUSY"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "INUSE"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "BUSY"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "UNAVAILABLE"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "NOT_INUSE"},
+    ]
+    out = run(tracker, events)
+    assert [(e.seat, e.busy) for e in out if isinstance(e, SeatPhoneBusy)] == [
+        ("8001", True),
+        ("8001", False),
     ]
 
 

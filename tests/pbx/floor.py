@@ -7,8 +7,10 @@ import asyncio
 from tests.pbx.stack import PbxStack
 from tests.pbx.watch import Api, eventually
 
+ALL_SKILLS = ("general", "psychological", "legal")
 
-async def sign_in(api: Api, seat: str, *, skills: tuple[str, ...] = ("general", "psychological", "legal")) -> str:
+
+async def sign_in(api: Api, seat: str, *, skills: tuple[str, ...] = ALL_SKILLS) -> str:
     """An agent (named after the seat) logs in at ``seat``; returns the agent id."""
     agent = f"agent-{seat}"
     response = await api.client.put(

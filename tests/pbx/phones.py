@@ -70,10 +70,12 @@ class Softphone:
             "module g711.so\n"
             "module aufile.so\n"
             "module_app account.so\n"
+            "module_app menu.so\n"
             "module_app ctrl_tcp.so\n"
             f"ctrl_tcp_listen {host}:{self.ctrl_port}\n"
             f"rtp_ports {rtp}-{rtp + 39}\n"
             "sip_trans_def udp\n"
+            "call_max_calls 1\n"  # an agent's phone on a call answers a second one 486
         )
         (self.folder / "accounts").write_text(
             f"<sip:{extension}@{registrar};transport=udp>;auth_pass={password};"

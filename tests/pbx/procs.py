@@ -43,7 +43,7 @@ class Child:
                 stderr=subprocess.STDOUT,
                 env=dict(env) if env is not None else None,
                 cwd=cwd,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 (we start no threads before it)
+                preexec_fn=_die_with_parent,  # the suite starts no threads before it
             )
 
     @property

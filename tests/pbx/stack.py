@@ -62,7 +62,11 @@ class PbxStack:
             "CALLCENTER_CRISIS_POLICE_LIAISON_NUMBER": POLICE,
             **(settings or {}),
         }
-        self.asterisk = Asterisk(tools, root, self.net, hotline)
+        # Asterisk's own fallback ring time stays at the default (15 s): the ACD's
+        # setting must reach the dialplan on every call, whatever the file says.
+        rendered = {k: v for k, v in hotline.items() if k != "CALLCENTER_RING_TIMEOUT"}
+        self.asterisk = Asterisk(tools, root, self.net, rendered)
+        self.serve_env = hotline
         self.carrier = Carrier(
             tools,
             root,
@@ -110,7 +114,12 @@ class PbxStack:
             "callcenter serve",
             [str(cli), "serve"],
             log=self.root / "serve.log",
-            env={"PATH": "/usr/bin:/bin", "HOME": str(self.root), **self.asterisk.env},
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(self.root),
+                **self.asterisk.env,
+                **self.serve_env,
+            },
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -83,6 +83,11 @@ def event(name: str, **headers: str) -> Match:
     return match
 
 
+def user_event(name: str, **headers: str) -> Match:
+    """A matcher for the dialplan's UserEvent ``name`` (CallWaiting, SeatFailed, ...)."""
+    return event("UserEvent", UserEvent=name, **headers)
+
+
 class Api:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
@@ -94,7 +99,9 @@ class Api:
 
     async def post(self, path: str, body: dict[str, Any], *, status: int = 200) -> Any:
         response = await self.client.post(path, json=body)
-        assert response.status_code == status, f"POST {path}: {response.status_code} {response.text}"
+        assert response.status_code == status, (
+            f"POST {path}: {response.status_code} {response.text}"
+        )
         return response.json()
 
     async def seat(self, seat: str) -> dict[str, Any]:
