@@ -36,7 +36,7 @@ from acd.routing import plan_routes
 from acd.seat_board import SeatBoard
 from acd.views import QueueEntryView, SeatView, queue_entry
 from acd.waiting import CallRecord
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
 from seats.events import instant
 from seats.state import (

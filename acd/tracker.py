@@ -30,8 +30,8 @@ from acd.events import (
 from acd.own_calls import is_own_call
 from acd.phones import contact_reachability, phone_in_use
 from acd.recording import CallRecord, CallRecorder
-from callcenter.bus import DomainEvent
-from callcenter.phone import mask, normalise
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.phone import mask, normalise
 
 log = logging.getLogger(__name__)
 

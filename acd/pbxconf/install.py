@@ -16,7 +16,7 @@ from pathlib import Path
 from acd.pbxconf.prompts import install_prompts
 from acd.pbxconf.render import Layout, phones, render
 from acd.pbxconf.settings import PbxSettings
-from callcenter.settings import Settings
+from callcenter.kernel.settings import Settings
 
 SECRET_FILES = frozenset({"pjsip.conf", "manager.conf", "phones.csv"})
 WRITABLE = ("lib/asterisk", "spool/asterisk", "run/asterisk", "log/asterisk", "cache/asterisk")

@@ -18,7 +18,7 @@ from pathlib import Path
 from acd.pbxconf.modules import modules_conf
 from acd.pbxconf.passwords import phone_password, placeholder_password
 from acd.pbxconf.settings import PbxSettings
-from callcenter.settings import Settings
+from callcenter.kernel.settings import Settings
 
 TEMPLATED = (
     "extensions.conf",
