@@ -28,6 +28,7 @@ from acd.events import (
     SeatPhoneBusy,
     SeatReachability,
     SeatRinging,
+    Skill,
 )
 from acd.explain import WaitExplainer
 from acd.misses import CallersInMenu, hang_up_reason, missed_call
@@ -331,7 +332,10 @@ class AcdCore:
         free = self._seats.free()
         if not free or not self._calls.waiting:
             return
-        for route in plan_routes(self._calls.waiting, free, now, self.policy):
+        staffed = self._seats.staffed(Skill.CRISIS)
+        for route in plan_routes(
+            self._calls.waiting, free, now, self.policy, crisis_staffed=staffed
+        ):
             call = route.call
             call.seat, call.explanation = route.seat, route.explanation
             self._apply(route.seat, Offer(call.call_id), now, out)

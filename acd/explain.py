@@ -24,9 +24,10 @@ class WaitExplainer:
             self._fitting[skill] = fitting
             self._free[skill] = {s.seat for s in fitting if s.state is SeatState.AVAILABLE}
         self._said: dict[Need, str] = {}  # the text for callers who skipped no free seat
+        self._crisis_staffed = bool(self._fitting[Skill.CRISIS])
 
     def explain(self, call: CallRecord, ahead: int, now: float) -> str:
-        need = need_of(call, now, self._policy)
+        need = need_of(call, now, self._policy, crisis_staffed=self._crisis_staffed)
         skipped = self._free[need.skill] & call.skipped
         if skipped:
             text = self._describe(need, skipped)

@@ -24,11 +24,17 @@ class Route:
 
 
 def plan_routes(
-    queue: WaitingQueue, free: Sequence[Seat], now: float, policy: RoutingPolicy
+    queue: WaitingQueue,
+    free: Sequence[Seat],
+    now: float,
+    policy: RoutingPolicy,
+    *,
+    crisis_staffed: bool = True,
 ) -> list[Route]:
     """Match waiting callers, best-ranked first, to the longest-idle free seat that fits.
 
-    ``free`` holds seats that may ring now (available, reachable, open, with an agent).
+    ``free`` holds seats that may ring now (available, reachable, open, with an agent);
+    ``crisis_staffed`` whether any crisis-qualified agent is logged in at all.
     Each round takes the best-ranked caller among the lanes' first callers who fit a
     free seat, so the work is per lane served, not per caller waiting. Routed callers
     leave the queue.
@@ -39,7 +45,7 @@ def plan_routes(
         best: tuple[CallRecord, Need, list[Seat]] | None = None
         servable = _servable(idle)
         for skill, callers in queue.lanes():
-            found = _first_fitting(skill, callers, idle, servable, now, policy)
+            found = _first_fitting(skill, callers, idle, servable, now, policy, crisis_staffed)
             if found and (best is None or found[0].key < best[0].key):
                 best = found
         if best is None:
@@ -58,12 +64,13 @@ def _first_fitting(
     servable: set[Skill],
     now: float,
     policy: RoutingPolicy,
+    crisis_staffed: bool,
 ) -> tuple[CallRecord, Need, list[Seat]] | None:
     """The best-ranked caller of a lane that one of the idle seats may take."""
     if lane is not Skill.CRISIS and lane not in servable:
         return None  # everybody in this lane needs the same skill
     for call in callers:
-        need = need_of(call, now, policy)
+        need = need_of(call, now, policy, crisis_staffed=crisis_staffed)
         if need.skill not in servable:
             return None  # not widened yet, and nor is anybody behind in this lane
         fitting = [

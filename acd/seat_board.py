@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from acd.commands import Command, Publish
 from acd.deadlines import DeadlineKind, Deadlines
+from acd.events import Skill
 from acd.policy import RoutingPolicy
 from acd.seat_phones import SeatPhones
 from acd.views import SeatView, seat_view
-from seats.agents import Agent
+from seats.agents import Agent, serves
 from seats.events import SurgeChanged, instant
 from seats.state import (
     CallFinished,
@@ -156,6 +157,14 @@ class SeatBoard:
             and name in self.open
             and name not in self._closing
         ]
+
+    def staffed(self, skill: Skill) -> bool:
+        """Whether an agent who serves ``skill`` is logged in at an open seat."""
+        return any(
+            (agent := self.seats[name].agent) is not None and serves(agent, skill)
+            for name in self.rotation
+            if name in self.open
+        )
 
     def anyone_logged_in(self) -> bool:
         return any(self.seats[seat].logged_in for seat in self.rotation)

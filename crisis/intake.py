@@ -118,11 +118,19 @@ async def intake(
     if plan.flag_reason and draft.caller_number:
         escalation_id = row.id if row is not None else None
         if await store.flag_number(
-            session, draft.caller_number, plan.flag_reason, now, escalation_id
+            session,
+            draft.caller_number,
+            plan.flag_reason,
+            now,
+            escalation_id,
+            crisis=plan.flag_crisis,
         ):
             result.events.append(
                 CallerFlagged(
-                    call_id=draft.call_id, number=draft.caller_number, reason=plan.flag_reason
+                    call_id=draft.call_id,
+                    number=draft.caller_number,
+                    reason=plan.flag_reason,
+                    crisis=plan.flag_crisis,
                 )
             )
     if plan.supervisor_alert and new_rules:

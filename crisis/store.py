@@ -143,9 +143,19 @@ async def newly_fired(
 
 
 async def flag_number(
-    session: AsyncSession, number: str, reason: str, at: datetime, escalation_id: int | None
+    session: AsyncSession,
+    number: str,
+    reason: str,
+    at: datetime,
+    escalation_id: int | None,
+    *,
+    crisis: bool = True,
 ) -> bool:
-    """Flag (or re-flag with a new reason); True when the flag is new or its reason changed."""
+    """Flag (or re-flag with a new reason); True when the flag is new or changed.
+
+    A crisis flag is never replaced by a milder one: "repeated calls" after "imminent
+    risk" leaves the number a crisis number, with that reason.
+    """
     row = await session.get(FlaggedNumber, number)
     if row is None:
         session.add(
@@ -155,12 +165,13 @@ async def flag_number(
                 flagged_at=at,
                 first_flagged_at=at,
                 escalation_id=escalation_id,
+                crisis=crisis,
             )
         )
         return True
-    if row.reason == reason:
+    if (row.reason == reason and row.crisis == crisis) or (row.crisis and not crisis):
         return False
-    row.reason, row.flagged_at = reason, at
+    row.reason, row.flagged_at, row.crisis = reason, at, crisis
     row.escalation_id = escalation_id or row.escalation_id
     return True
 
@@ -168,6 +179,12 @@ async def flag_number(
 async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
     rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.reason))
     return {number: reason for number, reason in rows.all()}
+
+
+async def crisis_flags(session: AsyncSession) -> dict[str, bool]:
+    """Every flagged number → whether its flag is a crisis flag."""
+    rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.crisis))
+    return {number: crisis for number, crisis in rows.all()}
 
 
 async def active_ruleset(session: AsyncSession, fallback: VersionedRuleSet) -> VersionedRuleSet:

@@ -21,7 +21,7 @@ from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.callback.policy import CallbackPolicy
 from acd.callback.queries import callbacks_owed
-from acd.policy import CallerPriority
+from acd.policy import flag_priority
 from acd.service import AcdService
 from callcenter.app.parts import CALLBACKS
 from callcenter.kernel.bus import DomainEvent
@@ -55,16 +55,16 @@ async def start_services(
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)
     runtime.bus.subscribe("crisis", crisis.on_event)
-    flagged: dict[str, str] = {}
+    flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
-        flagged = await crisis.flagged_numbers()
+        flagged = await crisis.crisis_flags()
     tasks = [
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),
     ]
     if acd is not None and link is not None:
-        for number in flagged:
-            acd.core.set_caller_priority(number, CallerPriority.CRISIS)
+        for number, crisis_flag in flagged.items():
+            acd.core.set_caller_priority(number, flag_priority(crisis_flag))
         runtime.bus.observe(lambda event: _remember_flag(flagged, event))
         callbacks = CallbackService(
             sessions=runtime.sessions,
@@ -77,7 +77,7 @@ async def start_services(
             zone=settings.zone,
             agent_available=lambda: _seat_available(acd, settings.callback_seat),
             find_order=work_order_for_call,
-            is_high_risk=lambda number: number in flagged,
+            is_high_risk=lambda number: flagged.get(number, False),
             # Stable across restarts of this host's process, distinct between hosts: a
             # restarting dialer then resolves only its own unfinished attempts.
             dialer_id=f"callback-{socket.gethostname()}",
@@ -116,9 +116,9 @@ async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _remember_flag(flagged: dict[str, str], event: DomainEvent) -> None:
+def _remember_flag(flagged: dict[str, bool], event: DomainEvent) -> None:
     if event.kind == "CallerFlagged":
-        flagged[getattr(event, "number", "")] = getattr(event, "reason", "")
+        flagged[getattr(event, "number", "")] = bool(getattr(event, "crisis", True))
 
 
 def _seat_available(acd: AcdService, seat: str) -> bool:

@@ -165,3 +165,83 @@ async def _callback(api: Api, number: str, status: str) -> dict[str, object] | N
     page = await api.get("/api/callbacks", number=number)
     done = [task for task in page["items"] if task["status"] == status]
     return done[0] if done else None
+
+
+async def test_a_seat_is_offered_the_next_caller_only_once_its_own_leg_is_gone(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """No wrap-up, callers queued, each hangs up first: never two calls on one phone."""
+    api, ami = floor
+    await sign_in(api, "8001")
+    callers = []
+    for n, stay in enumerate((2.0, 4.0, 6.0)):  # queued in this order, each leaves first
+        callers.append(asyncio.create_task(stack.carrier.call(f"1380000006{n}", stay=stay)))
+        await asyncio.sleep(0.4)
+    assert await asyncio.gather(*callers) == [0, 0, 0]
+    legs: set[str] = set()
+    for ev in ami.events:
+        name = ev.text("DestChannel") if ev.name == "DialBegin" else ev.text("Channel")
+        if not name.startswith("PJSIP/8001-"):
+            continue
+        if ev.name == "DialBegin":
+            assert not legs, f"8001 rang while its leg {legs} was still up"
+            legs.add(name)
+        elif ev.name == "Hangup":
+            legs.discard(name)
+    assert len(ami.all(event("DialEnd", DialStatus="ANSWER", DestChannel="PJSIP/8001-*"))) == 3
+    assert not ami.all(user_event("SeatFailed"))
+
+
+async def test_a_phone_that_declines_is_busy_not_a_missed_call(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """The agent declines twice (486 Busy Here): BUSY, the next seat answers, no pause."""
+    api, ami = floor
+    await sign_in(api, "8003")
+    await sign_in(api, "8001")
+    for number in ("13800000071", "13800000072"):
+        start = len(ami.events)
+        caller = asyncio.create_task(stack.carrier.call(number, stay=1.5))
+        await ami.wait(event("DialBegin", DestChannel="PJSIP/8003-*"), after=start)
+        await asyncio.sleep(0.2)
+        stack.phones["8003"].command("hangup")  # declines the ringing call
+        failed = await ami.wait(user_event("SeatFailed", Seat="8003"), after=start)
+        assert failed.text("DialStatus") == "BUSY"
+        await ami.wait(event("DialEnd", DialStatus="ANSWER", DestChannel="PJSIP/8001-*"))
+        assert await caller == 0
+        await eventually(lambda: _state(api, "8001", "available"))
+    seat = await api.seat("8003")
+    assert seat["state"] == "available", seat
+
+
+async def test_a_repeat_caller_goes_first_but_waits_for_no_crisis_agent(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """Three calls within the hour flag the number (not a crisis): no crisis agent needed."""
+    api, ami = floor
+    await sign_in(api, "8001")
+    await sign_in(api, "8002")
+    number = "13800000081"
+    calls = [asyncio.create_task(stack.carrier.call(number, digit="0", stay=1)) for _ in range(3)]
+    assert await asyncio.gather(*calls) == [0, 0, 0]
+    [order] = stack.rows(
+        "select id from work_orders where caller_number like ? order by id desc limit 1",
+        f"%{number}",
+    )
+    response = await api.client.patch(f"/api/workorders/{order[0]}", json={"summary": "again"})
+    assert response.status_code == 200, response.text
+    flagged = await eventually(lambda: _flagged(api, number))
+    assert "repeated calls" in flagged
+
+    start = len(ami.events)
+    caller = asyncio.create_task(stack.carrier.call(number, digit="0", stay=2))
+    waiting = await ami.wait(user_event("CallWaiting"), after=start)
+    answered = await ami.wait(event("DialEnd", DialStatus="ANSWER"), after=start, within=8)
+    waited = (answered.received_at - waiting.received_at).total_seconds()
+    assert waited < 2.0, f"a repeat caller waited {waited:.1f} s for a crisis agent"
+    assert await caller == 0
+
+
+async def _flagged(api: Api, number: str) -> str | None:
+    flags: dict[str, str] = await api.get("/api/crisis/flagged")
+    return next((reason for flagged, reason in flags.items() if flagged.endswith(number)), None)

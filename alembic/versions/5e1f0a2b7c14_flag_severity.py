@@ -1,0 +1,27 @@
+"""a flagged number says whether its flag is a crisis flag
+
+Revision ID: 5e1f0a2b7c14
+Revises: 2c192a66e72f
+Create Date: 2026-11-29 22:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "5e1f0a2b7c14"
+down_revision: str | None = "2c192a66e72f"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Flags so far were all treated as crisis flags: they stay so.
+    with op.batch_alter_table("crisis_flagged_numbers") as batch:
+        batch.add_column(sa.Column("crisis", sa.Boolean(), server_default=sa.true(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("crisis_flagged_numbers") as batch:
+        batch.drop_column("crisis")
