@@ -115,7 +115,7 @@ class AcdCore:
                     # phone is not, and never pauses the seat.
                     self._ring_failed(call, now, out, charged=status == "NOANSWER", why=status)
             case SeatLegEnded(call_id=call_id, seat=seat, channel=channel):
-                self._seats.phones.leg_ended(seat, channel)
+                self._seats.leg_ended(seat, channel, now, out)
                 self._agent_left(seat, call_id or "", now, out)
             case SeatPhoneBusy(seat=seat, busy=busy):
                 self._seats.phones.set_busy(seat, busy)
@@ -262,7 +262,7 @@ class AcdCore:
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
-            self._seats.finish_call(call.seat, call.call_id, call.high_risk, now, out)
+            self._seats.caller_left(call.seat, call.call_id, call.high_risk, now, out)
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
@@ -381,7 +381,7 @@ class AcdCore:
                         # so that a late answer cannot reach an agent the ACD gave up on.
                         self._ring_failed(call, now, out, take_back=True)
                 case DeadlineKind.LEG_WAIT:
-                    self._seats.phones.give_up_waiting(deadline.key)
+                    self._seats.legs_overdue(deadline.key, now, out)
                 case DeadlineKind.WRAP_UP:
                     self._apply(deadline.key, WrapupEnded("wrapup_timeout"), now, out)
                 case DeadlineKind.WIDEN:

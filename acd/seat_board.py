@@ -57,6 +57,9 @@ class SeatBoard:
         self._deadlines = deadlines
         self.open = open_seats(self.rotation, normal_seats, self.surge)
         self._closing: set[str] = set()  # extra seats to close when their work ends
+        # Agents whose caller hung up while their own leg was still up: the call is over
+        # for them only when that leg is gone (it may stay, in a conference).
+        self._leaving: dict[str, tuple[str, bool]] = {}  # seat → (call id, high risk)
 
     def __getitem__(self, name: str) -> Seat:
         return self.seats[name]
@@ -82,8 +85,8 @@ class SeatBoard:
             out.append(Publish(alert))
         if name in self._closing:
             self._close_if_idle(name, now, out)
-        if after.state is SeatState.AVAILABLE and (at := self.phones.leg_wait(name, now)):
-            self._deadlines.add(at, DeadlineKind.LEG_WAIT, name)
+        if after.state is SeatState.AVAILABLE:
+            self._wait_for_legs(name, now)
 
     def login(self, agent: Agent, seat: str, now: float, out: list[Command]) -> None:
         self.known(seat)
@@ -107,6 +110,39 @@ class SeatBoard:
                    now, out)  # fmt: skip
         if self.seats[seat].state is SeatState.WRAP_UP:
             self._deadlines.add(now + seconds, DeadlineKind.WRAP_UP, seat)
+
+    def caller_left(
+        self, seat: str, call_id: str, high_risk: bool, now: float, out: list[Command]
+    ) -> None:
+        """The caller of the seat's connected call hung up; the seat's leg may not have."""
+        if not self.phones.has_leg(seat):
+            self.finish_call(seat, call_id, high_risk, now, out)
+            return
+        self._leaving[seat] = (call_id, high_risk)
+        self._wait_for_legs(seat, now)
+
+    def leg_ended(self, seat: str, channel: str, now: float, out: list[Command]) -> None:
+        self.phones.leg_ended(seat, channel)
+        leaving = self._leaving.get(seat)
+        if leaving is not None and not self.phones.has_leg(seat):
+            del self._leaving[seat]
+            self.finish_call(seat, *leaving, now, out)
+
+    def legs_overdue(self, seat: str, now: float, out: list[Command]) -> None:
+        """No Hangup for the seat's leg by the deadline: still in use, or lost."""
+        leaving = self._leaving.get(seat)
+        if leaving is not None and seat in self.phones.busy:
+            # its device says it is on a call (a conference): wait as long as that lasts
+            self._deadlines.add(self.phones.wait_again(seat, now), DeadlineKind.LEG_WAIT, seat)
+            return
+        self.phones.give_up_waiting(seat)
+        if leaving is not None:
+            del self._leaving[seat]
+            self.finish_call(seat, *leaving, now, out)
+
+    def _wait_for_legs(self, seat: str, now: float) -> None:
+        if (at := self.phones.wait_for_legs(seat, now)) is not None:
+            self._deadlines.add(at, DeadlineKind.LEG_WAIT, seat)
 
     def note_high_risk(self, call_id: str) -> None:
         """A call already in wrap-up turned out high-risk: a longer wrap-up."""

@@ -4,7 +4,8 @@ The seat state machine says whether the *agent* is free; this says whether the
 *phone* is. Asterisk emits the caller's Hangup before the seat leg's in about a
 third of calls, so a seat is offered again only when its own leg is gone (or,
 if that Hangup was lost, a bounded wait after it should have come), and never
-while its device state says it is in use (a consult call, a listen-in).
+while its device state says it is in use (a consult call, a listen-in, a
+conference the agent stays in after the caller left).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ LEG_GRACE = 3.0  # seconds to wait for a seat leg's own Hangup before assuming i
 class SeatPhones:
     legs: dict[str, set[str]] = field(default_factory=dict)  # seat → its live channels
     busy: set[str] = field(default_factory=set)  # device state says in use
-    waiting_since: dict[str, float] = field(default_factory=dict)  # seat → leg wait deadline
+    _waits: dict[str, float] = field(default_factory=dict)  # seat → when to stop waiting
 
     def rang(self, seat: str, channel: str) -> None:
         if channel:
@@ -30,7 +31,7 @@ class SeatPhones:
             live.discard(channel)
             if not live:
                 del self.legs[seat]
-                self.waiting_since.pop(seat, None)
+                self._waits.pop(seat, None)
 
     def set_busy(self, seat: str, busy: bool) -> None:
         if busy:
@@ -38,22 +39,27 @@ class SeatPhones:
         else:
             self.busy.discard(seat)
 
+    def has_leg(self, seat: str) -> bool:
+        return seat in self.legs
+
     def free(self, seat: str) -> bool:
         return seat not in self.legs and seat not in self.busy
 
-    def leg_wait(self, seat: str, now: float) -> float | None:
-        """The seat's agent is free but a leg is still up: when to stop waiting for it."""
-        if seat not in self.legs:
+    def wait_for_legs(self, seat: str, now: float) -> float | None:
+        """Start waiting for the seat's legs to end; the deadline, if a new wait began."""
+        if seat not in self.legs or seat in self._waits:
             return None
-        if seat not in self.waiting_since:
-            self.waiting_since[seat] = now + LEG_GRACE
-            return self.waiting_since[seat]
-        return None
+        self._waits[seat] = now + LEG_GRACE
+        return self._waits[seat]
+
+    def wait_again(self, seat: str, now: float) -> float:
+        self._waits[seat] = now + LEG_GRACE
+        return self._waits[seat]
 
     def waits_until(self, seat: str) -> float | None:
-        return self.waiting_since.get(seat)
+        return self._waits.get(seat)
 
     def give_up_waiting(self, seat: str) -> None:
         """The leg's Hangup never came (lost on a reconnect): the phone counts as free."""
         self.legs.pop(seat, None)
-        self.waiting_since.pop(seat, None)
+        self._waits.pop(seat, None)
