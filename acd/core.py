@@ -405,6 +405,11 @@ class AcdCore:
         """After the input: fire what fell due by ``now``, route, and say when to wake."""
         self._fire_due(now, out)
         self._route(now, out)
+        # A caller taken back and routed again at once needs one Redirect, not two: on
+        # the real Asterisk a second Redirect right behind the first fails ("channel
+        # not up") while the first is still pulling the channel out of its Dial.
+        rerouted = {c.call_id for c in out if isinstance(c, ConnectToSeat)}
+        out[:] = [c for c in out if not (isinstance(c, TakeBack) and c.call_id in rerouted)]
         wake = self._deadlines.next_at(self._applies)
         if wake is not None:
             out.append(WakeAt(wake))

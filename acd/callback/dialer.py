@@ -38,6 +38,7 @@ from acd.callback.policy import (
     quiet_hours_end,
 )
 from acd.callback.units import in_transaction
+from acd.own_calls import CALLBACK_PREFIX
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import Clock
 from callcenter.kernel.phone import mask
@@ -45,7 +46,7 @@ from callcenter.kernel.phone import mask
 log = logging.getLogger(__name__)
 
 LIVE_CHECK_EVERY = timedelta(minutes=1)  # a long callback conversation is re-checked this often
-ATTEMPT_PREFIX = "cb-"  # every attempt key (ChannelId) starts so: calls we placed ourselves
+ATTEMPT_PREFIX = CALLBACK_PREFIX  # every attempt key (ChannelId): a call we placed ourselves
 
 
 @dataclass

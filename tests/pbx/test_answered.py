@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pbx.conftest import failed
 from tests.pbx.floor import clear_floor, sign_in
 from tests.pbx.stack import PbxStack, running
 from tests.pbx.tools import Tools
@@ -26,14 +27,14 @@ def stack(pbx_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
-async def floor(stack: PbxStack) -> AsyncIterator[tuple[Api, AmiWatch]]:
+async def floor(
+    stack: PbxStack, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Api, AmiWatch]]:
     async with stack.api() as api, stack.ami() as ami:
         await clear_floor(stack, api)
-        try:
-            yield api, ami
-        except BaseException:
-            print(stack.diagnostics())
-            raise
+        yield api, ami
+        if failed(request):
+            print(stack.diagnostics() + "\n--- AMI\n" + ami.dump())
 
 
 async def test_a_call_is_answered_by_the_agent_and_recorded(

@@ -58,6 +58,16 @@ class AmiWatch:
                 seen = len(self.events)
                 await self._arrived.wait()
 
+    def dump(self, last: int = 200) -> str:
+        """The latest events, one line each, for a failed test's output."""
+        keys = ("Channel", "DestChannel", "Linkedid", "UserEvent", "DialStatus", "State",
+                "Device", "Conference", "ContactStatus", "EndpointName", "Cause")  # fmt: skip
+        lines = []
+        for ev in self.events[-last:]:
+            fields = " ".join(f"{k}={ev.text(k)}" for k in keys if ev.text(k))
+            lines.append(f"{ev.received_at:%H:%M:%S.%f} {ev.name} {fields}")
+        return "\n".join(lines)
+
     def all(self, match: Match) -> list[AmiEvent]:
         return [event for event in self.events if match(event)]
 
