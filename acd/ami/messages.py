@@ -23,6 +23,9 @@ class AmiConfig:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     queue_size: int = 10_000
+    # Asterisk takes logins while it is still loading modules: the resync waits for
+    # FullyBooted (sent at once to a login once it has booted) at most this long.
+    boot_wait: float = 15.0
 
     def __repr__(self) -> str:  # the secret never reaches a log line
         return f"AmiConfig(host={self.host!r}, port={self.port}, username={self.username!r})"

@@ -2,7 +2,8 @@
 
 Each runs in its own process group with a parent-death signal, so a test run
 that is killed or crashes takes Asterisk, SIPp and the phones with it; ``stop``
-ends the whole group, politely first.
+ends the whole group, politely first. The signal follows the *thread* that
+started the child: start them from the test's own thread, not a worker thread.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ temporary folder and on the stack's own loopback addresses.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class PbxStack:
         self.phone_modes = phones
         self.phones: dict[str, Softphone] = {}
         self.serve: Child | None = None
+        self._background: set[asyncio.Task[object]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -148,6 +150,13 @@ class PbxStack:
             time.sleep(0.1)
 
     # -- what tests use ----------------------------------------------------------------------
+
+    def background(self, work: Coroutine[Any, Any, object]) -> asyncio.Task[object]:
+        """A call left running in the background (kept, so it is not garbage-collected)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     @property
     def url(self) -> str:

@@ -114,6 +114,11 @@ class Api:
         )
         return response.json()
 
+    async def patch(self, path: str, body: dict[str, Any]) -> Any:
+        response = await self.client.patch(path, json=body)
+        assert response.status_code == 200, f"PATCH {path}: {response.text}"
+        return response.json()
+
     async def seat(self, seat: str) -> dict[str, Any]:
         seats = (await self.get("/api/seats"))["seats"]
         return next(s for s in seats if s["seat"] == seat)
