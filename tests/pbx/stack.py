@@ -101,8 +101,9 @@ class PbxStack:
             )
             phone.start()
             self.phones[ext] = phone
+        self._spawn_serve()  # it starts up while the phones register
         self.wait_registered(list(self.phones))
-        self.start_serve()
+        self._wait_serve()
 
     def stop(self) -> None:
         for part in (self.serve, *self.phones.values(), self.carrier, self.asterisk):
@@ -111,6 +112,10 @@ class PbxStack:
                     part.stop()
 
     def start_serve(self) -> None:
+        self._spawn_serve()
+        self._wait_serve()
+
+    def _spawn_serve(self) -> None:
         cli = Path(sys.executable).with_name("callcenter")
         self.serve = Child(
             "callcenter serve",
@@ -123,6 +128,9 @@ class PbxStack:
                 **self.serve_env,
             },
         )
+
+    def _wait_serve(self) -> None:
+        assert self.serve is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.serve.alive, self.serve.tail()
