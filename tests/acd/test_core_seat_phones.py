@@ -96,21 +96,35 @@ def test_a_ringing_phone_that_stops_answering_qualify_gives_the_caller_back() ->
     assert routed(core.handle(waiting("c1"), T0 + 2)) == {"c1": "8001"}
     core.handle(SeatRinging(call_id="c1", seat="8001", channel=LEG), T0 + 2)
     commands = core.handle(SeatReachability(seat="8001", reachable=False), T0 + 5)
-    assert [c.call_id for c in commands if isinstance(c, TakeBack)] == ["c1"]
-    assert routed(commands) == {"c1": "8002"}
+    assert routed(commands) == {"c1": "8002"}  # that Redirect also ends the ring at 8001
     assert not published(commands, AgentAlert)
     assert state_of(core, "8001") == "unreachable"
 
 
-def test_a_ring_that_outlives_its_timeout_is_taken_back_before_anyone_else_rings() -> None:
+def test_a_ring_that_outlives_its_timeout_is_taken_back_to_the_queue() -> None:
+    """A late answer can then reach nobody: the caller is back in music on hold."""
+    core = make_core(RoutingPolicy(ring_timeout=15, ring_grace=5))
+    core.login(agent("ann"), "8001", T0)
+    core.handle(waiting("c1"), T0 + 2)
+    core.handle(SeatRinging(call_id="c1", seat="8001", channel=LEG), T0 + 2)
+    commands = core.tick(T0 + 22)
+    assert [(type(c).__name__, c.call_id) for c in commands if isinstance(c, TakeBack)] == [
+        ("TakeBack", "c1")
+    ]
+    assert routed(commands) == {}
+
+
+def test_a_caller_taken_back_and_routed_at_once_gets_one_redirect() -> None:
+    """Asterisk refuses a second Redirect right behind the first ("channel not up")."""
     core = make_core(RoutingPolicy(ring_timeout=15, ring_grace=5))
     core.login(agent("ann"), "8001", T0)
     core.login(agent("ben"), "8002", T0 + 1)
     core.handle(waiting("c1"), T0 + 2)
     core.handle(SeatRinging(call_id="c1", seat="8001", channel=LEG), T0 + 2)
     commands = core.tick(T0 + 22)
-    kinds = [type(c).__name__ for c in commands if isinstance(c, TakeBack | ConnectToSeat)]
-    assert kinds == ["TakeBack", "ConnectToSeat"]
+    assert [type(c).__name__ for c in commands if isinstance(c, TakeBack | ConnectToSeat)] == [
+        "ConnectToSeat"
+    ]
 
 
 def test_the_dialplan_is_told_the_acds_ring_timeout() -> None:
