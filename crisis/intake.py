@@ -152,7 +152,7 @@ async def _open(
     session: AsyncSession, draft: CaseDraft, verdict: Verdict, now: datetime, config: IntakeConfig
 ) -> Escalation:
     state = raise_escalation(now, config.policy)
-    contact = config.directory.lookup(draft.region)
+    contact = config.directory.lookup(draft.region, draft.city)
     row = Escalation(
         call_id=draft.call_id,
         order_id=draft.order_id,
@@ -196,7 +196,7 @@ def _hand_off(
             queued += 1
     if plan.local and not row.local:
         row.local = True
-        contact = config.directory.lookup(draft.region)
+        contact = config.directory.lookup(draft.region, draft.city)
         store.add_step(session, row.id, now, "local_referral", detail=contact.league_contact)
         if config.webhook_url:
             body = notices.local_referral(

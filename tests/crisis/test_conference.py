@@ -91,8 +91,8 @@ def imminent(call_id: str) -> WorkOrderUpdated:
         age_group="15-17",
         gender=None,
         identity=None,
-        city="杭州市",
-        county="西湖区",
+        city="郑州市",
+        county="金水区",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,12 @@ async def test_a_call_is_answered_by_the_agent_and_recorded(
     call = await eventually(lambda: _answered(api, "13800000001"))
     assert call["seat"] == "8001" and call["agent"] == "agent-8001"
     assert call["skill"] == "psychological"
+    # the wait counts from the end of the IVR menu, not from the arrival
+    arrived, queued, answered = (
+        datetime.fromisoformat(str(call[key])) for key in ("arrived_at", "queued_at", "answered_at")
+    )
+    assert arrived + timedelta(seconds=0.3) < queued < answered
+    assert call["wait_seconds"] == round((answered - queued).total_seconds(), 3)
 
     assert await caller == 0
     await ami.wait(event("Hangup", Uniqueid=dial.text("Linkedid")))
