@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from tests.pbx.floor import clear_floor
+from tests.pbx.stack import PbxStack
 from tests.pbx.tools import Tools, find_tools, pbx_required
+from tests.pbx.watch import AmiWatch, Api
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +33,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def failed(request: pytest.FixtureRequest) -> bool:
     report = getattr(request.node, "report_call", None)
     return bool(report is not None and report.failed)
+
+
+@pytest.fixture
+async def floor(
+    stack: PbxStack, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Api, AmiWatch]]:
+    """The API and an AMI session on an empty floor (each module builds its ``stack``);
+    a failed test prints what the ACD and Asterisk logged and the AMI events it saw."""
+    async with stack.api() as api, stack.ami() as ami:
+        await clear_floor(stack, api)
+        yield api, ami
+        if failed(request):
+            print(stack.diagnostics() + "\n--- AMI\n" + ami.dump())

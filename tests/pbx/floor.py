@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from tests.pbx.stack import PbxStack
 from tests.pbx.watch import Api, eventually
@@ -34,7 +35,7 @@ async def clear_floor(stack: PbxStack, api: Api) -> None:
         if not agent:
             continue
         if seat["state"] in ("wrap_up", "on_call", "ringing"):
-            await eventually(lambda s=seat["seat"]: _idle(api, s), within=10)
+            await eventually(functools.partial(_idle, api, seat["seat"]), within=10)
         await api.post("/api/supervisor/force-logout", {"agent": agent})
 
 

@@ -90,20 +90,24 @@ class PbxStack:
         for ext, mode in self.phone_modes.items():
             if mode == "absent":
                 continue
-            phone = Softphone(
-                self.tools,
-                self.root,
-                extension=ext,
-                password=passwords[ext],
-                registrar=self.asterisk.sip_uri,
-                host=self.net.phones,
-                answer=mode,
-            )
+            phone = self.phone(ext, password=passwords[ext], answer=mode)
             phone.start()
             self.phones[ext] = phone
         self._spawn_serve()  # it starts up while the phones register
         self.wait_registered(list(self.phones))
         self._wait_serve()
+
+    def phone(self, extension: str, *, password: str, answer: str = "auto") -> Softphone:
+        """A softphone for ``extension`` on this stack (not started)."""
+        return Softphone(
+            self.tools,
+            self.root,
+            extension=extension,
+            password=password,
+            registrar=self.asterisk.sip_uri,
+            host=self.net.phones,
+            answer=answer,
+        )
 
     def stop(self) -> None:
         for part in (self.serve, *self.phones.values(), self.carrier, self.asterisk):

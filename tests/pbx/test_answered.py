@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.pbx.conftest import failed
-from tests.pbx.floor import clear_floor, sign_in
+from tests.pbx.floor import sign_in
 from tests.pbx.stack import PbxStack, running
 from tests.pbx.tools import Tools
 from tests.pbx.watch import AmiWatch, Api, event, eventually, user_event
@@ -25,17 +24,6 @@ def stack(pbx_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterato
               "8099": "auto", "8090": "auto"}  # fmt: skip
     with running(PbxStack(pbx_tools, root, phones=phones)) as stack:
         yield stack
-
-
-@pytest.fixture
-async def floor(
-    stack: PbxStack, request: pytest.FixtureRequest
-) -> AsyncIterator[tuple[Api, AmiWatch]]:
-    async with stack.api() as api, stack.ami() as ami:
-        await clear_floor(stack, api)
-        yield api, ami
-        if failed(request):
-            print(stack.diagnostics() + "\n--- AMI\n" + ami.dump())
 
 
 async def test_a_call_is_answered_by_the_agent_and_recorded(

@@ -7,13 +7,12 @@ started with a parent-death signal dies with the thread that started it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.pbx.conftest import failed
-from tests.pbx.floor import clear_floor, sign_in
+from tests.pbx.floor import sign_in
 from tests.pbx.stack import PbxStack, running
 from tests.pbx.tools import Tools
 from tests.pbx.watch import AmiWatch, Api, event, eventually, user_event
@@ -28,17 +27,6 @@ def stack(pbx_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     settings = {"CALLCENTER_WRAPUP_HIGH_RISK_SECONDS": "0"}
     with running(PbxStack(pbx_tools, root, phones=phones, settings=settings)) as stack:
         yield stack
-
-
-@pytest.fixture
-async def floor(
-    stack: PbxStack, request: pytest.FixtureRequest
-) -> AsyncIterator[tuple[Api, AmiWatch]]:
-    async with stack.api() as api, stack.ami() as ami:
-        await clear_floor(stack, api)
-        yield api, ami
-        if failed(request):
-            print(stack.diagnostics() + "\n--- AMI\n" + ami.dump())
 
 
 async def _conference(stack: PbxStack, api: Api, ami: AmiWatch) -> list[str]:

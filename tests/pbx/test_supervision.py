@@ -4,13 +4,13 @@ and a phone that freezes while it rings."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.pbx.conftest import failed
-from tests.pbx.floor import clear_floor, sign_in
+from acd.ami import AmiEvent
+from tests.pbx.floor import sign_in
 from tests.pbx.stack import SUPERVISOR_PHONE, PbxStack, running
 from tests.pbx.tools import Tools
 from tests.pbx.watch import AmiWatch, Api, event, eventually
@@ -30,17 +30,6 @@ def stack(pbx_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     }
     with running(PbxStack(pbx_tools, root, phones=phones, settings=settings)) as stack:
         yield stack
-
-
-@pytest.fixture
-async def floor(
-    stack: PbxStack, request: pytest.FixtureRequest
-) -> AsyncIterator[tuple[Api, AmiWatch]]:
-    async with stack.api() as api, stack.ami() as ami:
-        await clear_floor(stack, api)
-        yield api, ami
-        if failed(request):
-            print(stack.diagnostics() + "\n--- AMI\n" + ami.dump())
 
 
 async def _order_of(stack: PbxStack, call_id: str) -> int:
@@ -67,7 +56,7 @@ async def test_imminent_risk_puts_caller_agent_and_police_in_one_quiet_conferenc
     join = await ami.wait(event("ConfbridgeJoin"), within=10)
     room = join.text("Conference")
 
-    async def three() -> list[object] | None:
+    async def three() -> list[AmiEvent] | None:
         members = await ami.listing({"Action": "ConfbridgeList", "Conference": room})
         return members if len(members) == 3 else None
 
