@@ -240,3 +240,22 @@ async def test_a_repeat_caller_goes_first_but_waits_for_no_crisis_agent(
 async def _flagged(api: Api, number: str) -> str | None:
     flags: dict[str, str] = await api.get("/api/crisis/flagged")
     return next((reason for flagged, reason in flags.items() if flagged.endswith(number)), None)
+
+
+async def test_a_callback_the_agent_ends_first_is_still_recorded_reached(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """The dialplan's h extension reports the result when the callback seat hangs up."""
+    api, ami = floor
+    agent = await sign_in(api, "8001")
+    await api.post("/api/agents/pause", {"agent": agent, "reason": "meal"})
+    await sign_in(api, "8099")
+    number = "13920000091"  # the carrier's side stays on the line
+    assert await stack.carrier.call(number, stay=1.5) == 0
+    await ami.wait(event("BridgeEnter", Channel="PJSIP/8099-*"), within=15)
+    await asyncio.sleep(0.5)
+    stack.phones["8099"].command("hangup")  # the agent ends the callback
+    result = await ami.wait(user_event("CallbackResult"))
+    assert result.text("DialStatus") == "ANSWER"
+    task = await eventually(lambda: _callback(api, number, "reached"))
+    assert task["attempts"] == 1
