@@ -133,7 +133,9 @@ class _Search:
         self, cp_model: Any, model: _RotaModel, limit: float, workers: int, gap: float, seed: int
     ) -> None:
         self.model = model
-        self.lp_bound = _lp_bound(model.model.proto)
+        relaxed = _lp_bound(model.model.proto)
+        # Every objective here is a sum of integers: its bound rounds up.
+        self.lp_bound = None if relaxed is None else math.ceil(relaxed - 1e-6)
         self.solver = solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = limit
         solver.parameters.num_search_workers = workers
@@ -145,7 +147,7 @@ class _Search:
         value = round(self.solver.objective_value)
         bound = math.ceil(self.solver.best_objective_bound - 1e-6)
         if self.lp_bound is not None:
-            bound = max(bound, math.ceil(self.lp_bound - 1e-6))
+            bound = max(bound, self.lp_bound)
         return Goal(value, min(bound, value))
 
     def value(self, expression: Any) -> int:
@@ -194,7 +196,7 @@ def _hull(domain: Any) -> tuple[float, float]:
     return low, high
 
 
-def _stop_near(cp_model: Any, bound: float | None, relative_gap: float) -> Any:
+def _stop_near(cp_model: Any, bound: int | None, relative_gap: float) -> Any:
     """A callback that ends the search once a solution is within ``relative_gap`` of ``bound``."""
 
     class StopNearBound(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from seats.staffing.forecast import CallFact
+from seats.staffing.rota import SHIFT_ORDER, Counsellor, ShiftKind
 from seats.staffing.slots import SLOT, SLOTS_PER_DAY, day_slots, slot_start
 
 # Calls relative to the day's mean, hour by hour from 00:00.
@@ -91,3 +92,38 @@ def synthetic_calls(
                 ended = answered + timedelta(seconds=rng.expovariate(1 / callers.talk))
                 yield CallFact(arrived, answered, ended, "answered", name)
             offset += rng.expovariate(rate / SLOT.total_seconds())
+
+
+def synthetic_roster(count: int = 90, *, staff: int = 20, seed: int = 12355) -> list[Counsellor]:
+    """A hotline's counsellors: ``staff`` employees and the rest volunteers.
+
+    Employees give three shifts a week, most of them crisis-qualified, available on
+    about half the shifts; volunteers give one or two, mostly evenings and weekends,
+    rarely nights, and fewer are crisis-qualified.
+    """
+    rng = random.Random(seed)
+    people: list[Counsellor] = []
+    for n in range(count):
+        employee = n < staff
+        likes = EMPLOYEE_LIKES if employee else VOLUNTEER_LIKES
+        available = frozenset(
+            (weekday, kind)
+            for weekday in range(7)
+            for kind in SHIFT_ORDER
+            if rng.random() < likes[kind] * (1.6 if weekday >= 5 and not employee else 1.0)
+        )
+        people.append(
+            Counsellor(
+                agent_id=f"{'s' if employee else 'v'}{n + 1:03d}",
+                name=f"{'Staff' if employee else 'Volunteer'} {n + 1}",
+                crisis=rng.random() < (0.6 if employee else 0.15),
+                max_hours_week=24 if employee else rng.choice((8, 8, 8, 16)),
+                max_nights_week=rng.choice((1, 2, 2, 3) if employee else (0, 0, 1, 1, 2)),
+                available=available,
+            )
+        )
+    return people
+
+
+EMPLOYEE_LIKES = {ShiftKind.NIGHT: 0.5, ShiftKind.DAY: 0.5, ShiftKind.EVENING: 0.5}
+VOLUNTEER_LIKES = {ShiftKind.NIGHT: 0.08, ShiftKind.DAY: 0.15, ShiftKind.EVENING: 0.3}
