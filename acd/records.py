@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
@@ -73,3 +73,18 @@ async def recent_calls(
     if since is not None:
         query = query.where(Call.arrived_at >= since)
     return list((await session.scalars(query)).all())
+
+
+async def calls_between(session: AsyncSession, start: datetime, end: datetime) -> list[Call]:
+    """Calls that arrived in [start, end), oldest first (for the staffing forecast)."""
+    query = (
+        select(Call)
+        .where(Call.arrived_at >= start, Call.arrived_at < end)
+        .order_by(Call.arrived_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def first_call_at(session: AsyncSession) -> datetime | None:
+    """When the hotline's first recorded call arrived: the call history starts there."""
+    return await session.scalar(select(func.min(Call.arrived_at)))

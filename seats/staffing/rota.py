@@ -64,6 +64,15 @@ class Shift:
     def __str__(self) -> str:
         return f"{self.day.isoformat()} {WEEKDAYS[self.day.weekday()]} {self.kind.value}"
 
+    @staticmethod
+    def all_of(day: date) -> list[Shift]:
+        return [Shift(day, kind) for kind in SHIFT_ORDER]
+
+    @staticmethod
+    def holding(index: int) -> ShiftKind:
+        """The shift a half-hour of the day belongs to."""
+        return SHIFT_ORDER[index // SLOTS_PER_SHIFT]
+
 
 def parse_shift(text: str) -> tuple[int, ShiftKind]:
     """``"mon:night"`` → (0, NIGHT): a weekly availability entry."""
@@ -105,7 +114,7 @@ class RotaProblem:
 
     @property
     def shifts(self) -> list[Shift]:
-        return [Shift(day, kind) for day in days(self.first_day, self.days) for kind in SHIFT_ORDER]
+        return [shift for day in days(self.first_day, self.days) for shift in Shift.all_of(day)]
 
     def week_of(self, shift: Shift) -> int:
         return (shift.day - self.first_day).days // WEEK
