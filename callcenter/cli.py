@@ -139,9 +139,12 @@ def report(
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
     from rich.progress import Progress as Bar
 
+    from callcenter.clock import SystemClock
+    from workorders.stats.forecasts import Captured
     from workorders.stats.report import write_monthly_report
 
     settings = load_settings()
+    forecasts = Captured.for_runtime(settings, SystemClock().now())
     target = output or Path(f"12355-report-{month}.xlsx")
     with Bar(console=console) as bar:
         task = bar.add_task(f"report {month}", total=None)
@@ -154,7 +157,7 @@ def report(
                 _with_sessions(
                     settings,
                     lambda sessions: write_monthly_report(
-                        sessions, month, target, progress, zone=settings.zone
+                        sessions, month, target, progress, zone=settings.zone, forecasts=forecasts
                     ),
                 )
             )

@@ -6,6 +6,7 @@ with the hotline's clock reading passed in, and returns their results.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from seats.staffing import store
-from seats.staffing.accuracy import Accuracy, backtest
+from seats.staffing.accuracy import Accuracy, SlotAccuracy, backtest
 from seats.staffing.erlang import ServiceTarget
 from seats.staffing.forecast import (
     DEFAULT_WEEKS,
@@ -98,3 +99,14 @@ async def rota_problem(
         needs_by_shift(seats, first, days),
         max_seats=config.max_seats,
     )
+
+
+def forecast_source(
+    config: StaffingConfig, now: datetime
+) -> Callable[[AsyncSession, date, date], Awaitable[Sequence[SlotAccuracy]]]:
+    """For the statistics: each half-hour's day-ahead forecast and actual calls."""
+
+    async def half_hours(session: AsyncSession, first: date, last: date) -> Sequence[SlotAccuracy]:
+        return (await accuracy(session, config, first, last, now)).slots
+
+    return half_hours

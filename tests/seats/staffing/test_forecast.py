@@ -138,3 +138,23 @@ def test_no_history_forecasts_no_calls_and_needs_no_seats() -> None:
     forecast = make_forecast(counts, handling, first=date(2026, 11, 2), days=1, as_of=date(2026, 11, 2))
     assert {(s.offered, s.seats) for s in forecast.slots} == {(0.0, 0)}
     assert handling.patience_seconds is None and handling.talk_seconds == 600.0
+
+
+def test_accuracy_compares_each_half_hour_with_the_forecast_made_the_day_before() -> None:
+    from seats.staffing.accuracy import backtest
+
+    flood = Campaign("flood", date(2026, 10, 26), date(2026, 10, 27), factor=4.0)
+    calls = _history((flood,))
+    counts = count_slots(calls, SHANGHAI, datetime(2026, 9, 6, 16, tzinfo=UTC), NOW)
+    accuracy = backtest(counts, date(2026, 10, 19), date(2026, 11, 1), weeks=4)
+    assert len(accuracy.slots) + accuracy.left_out == 14 * SLOTS_PER_DAY
+    assert accuracy.left_out == 2 * SLOTS_PER_DAY  # the flood's two days
+    assert all(slot.day not in (flood.first, flood.last) for slot in accuracy.slots)
+    # Poisson noise alone: each half-hour's count strays by about √λ from a good forecast.
+    assert accuracy.wape is not None and 0.15 < accuracy.wape < 0.45
+    assert accuracy.bias is not None and abs(accuracy.bias) < 0.05
+    first_day = accuracy.within(
+        datetime(2026, 10, 18, 16, tzinfo=UTC), datetime(2026, 10, 19, 16, tzinfo=UTC)
+    )
+    assert len(first_day.slots) == SLOTS_PER_DAY
+    assert first_day.slots[0].start == datetime(2026, 10, 18, 16, tzinfo=UTC)  # 00:00 local

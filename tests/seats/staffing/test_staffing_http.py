@@ -159,3 +159,19 @@ async def test_publishing_rechecks_availability(client: httpx.AsyncClient) -> No
     refused = await client.post(f"/api/staffing/rotas/{made.json()['id']}/publish", headers=SUPERVISOR)
     assert refused.status_code == 409
     assert "available" in {b["rule"] for b in refused.json()["detail"]["breaches"]}
+
+
+async def test_stats_report_forecast_accuracy_per_day_and_half_hour(
+    client: httpx.AsyncClient,
+) -> None:
+    params = {"from": "2026-10-27", "to": "2026-11-02", "group_by": "day"}
+    body = (await client.get("/api/stats", params=params, headers=SUPERVISOR)).json()
+    accuracy = body["forecast_accuracy"]
+    # one week of history before 27 Oct (from 6 Oct): every half-hour has a forecast
+    assert accuracy["half_hours_compared"] == 7 * 48
+    assert accuracy["half_hours"][0] == {**accuracy["half_hours"][0],
+                                         "start": "2026-10-27T00:00:00+08:00"}
+    assert 0 < accuracy["wape"] < 0.6
+    assert sum(r["forecast_actual_calls"] for r in body["rows"]) == accuracy["actual_calls"]
+    assert all(r["forecast_wape"] is not None for r in body["rows"])
+    assert body["total"]["forecast_wape"] == accuracy["wape"]
