@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -36,6 +37,13 @@ async def home() -> RedirectResponse:
 async def wallboard(runtime: RuntimeDep) -> HTMLResponse:
     config = {"normal_seats": runtime.settings.normal_seats}
     return HTMLResponse(render("wallboard.html", config))
+
+
+@router.get("/rota", response_class=HTMLResponse)
+async def rota(runtime: RuntimeDep) -> HTMLResponse:
+    """Supervisors generate and publish rotas; the first day offered is tomorrow, hotline time."""
+    tomorrow = runtime.clock.now().astimezone(runtime.settings.zone).date() + timedelta(days=1)
+    return HTMLResponse(render("rota.html", {"tomorrow": tomorrow.isoformat()}))
 
 
 @router.get("/desk", response_class=HTMLResponse)

@@ -3,7 +3,7 @@
 Pure, with ``now`` passed in. The hours run from the current local hour to the
 end of tomorrow. An hour needs the most seats either of its half-hours needs,
 and has the fewest counsellors its shifts roster; consecutive hours of one day
-short of counsellors become one flag, raised before they begin:
+short by the same numbers become one flag, raised before they begin:
 "19:00–21:00: need 9, 7 rostered".
 """
 
@@ -43,8 +43,8 @@ class GapFlag:
     day: date
     first_hour: int
     end_hour: int  # exclusive
-    needed: int  # the most seats any hour of the stretch needs
-    rostered: int  # the fewest counsellors rostered in it
+    needed: int  # seats each hour of the stretch needs
+    rostered: int  # counsellors rostered for it
 
     @property
     def text(self) -> str:
@@ -89,21 +89,19 @@ def hours_ahead(
 
 
 def gap_flags(hours: list[HourOutlook]) -> list[GapFlag]:
-    """Runs of consecutive short hours within one day, in time order."""
+    """Runs of consecutive hours of one day short by the same numbers, in time order."""
     flags: list[GapFlag] = []
     for hour in hours:
         if not hour.short:
             continue
         assert hour.rostered is not None
         last = flags[-1] if flags else None
-        if last is not None and last.day == hour.day and last.end_hour == hour.hour:
-            flags[-1] = GapFlag(
-                last.day,
-                last.first_hour,
-                hour.hour + 1,
-                max(last.needed, hour.needed),
-                min(last.rostered, hour.rostered),
-            )
+        if (
+            last is not None
+            and (last.day, last.end_hour) == (hour.day, hour.hour)
+            and (last.needed, last.rostered) == (hour.needed, hour.rostered)
+        ):
+            flags[-1] = GapFlag(last.day, last.first_hour, hour.hour + 1, hour.needed, hour.rostered)
         else:
             flags.append(GapFlag(hour.day, hour.hour, hour.hour + 1, hour.needed, hour.rostered))
     return flags

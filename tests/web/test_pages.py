@@ -16,7 +16,7 @@ from callcenter.web.i18n import LABELS, labels
 from callcenter.web.pages import STATIC, render
 from callcenter.web.pages import router as pages_router
 
-PAGES = ("wallboard.html", "desk.html")
+PAGES = ("wallboard.html", "desk.html", "rota.html")
 
 
 async def test_the_root_opens_the_wallboard(memory_worker: tuple[str, Runtime]) -> None:
