@@ -39,7 +39,12 @@ GAP_TARGET = 0.05
 def problem(seed: int) -> RotaProblem:
     calls = list(synthetic_calls(hotline_rates(9.5), date(2026, 9, 7), 56, ZONE, seed=seed))
     forecast = forecast_at(
-        NOW, calls, [60.0], zone=ZONE, observed_from=calls[0].arrived_at, default_wrapup=60.0,
+        NOW,
+        calls,
+        [60.0],
+        zone=ZONE,
+        observed_from=calls[0].arrived_at,
+        default_wrapup=60.0,
         weeks=8,
     )
     seats = {(slot.day, slot.index): slot.seats for slot in forecast.slots}
@@ -70,15 +75,20 @@ def run(seed: int) -> bool:
         f"spread {summary.night_spread[0]}-{summary.night_spread[1]}, "
         f"mean {statistics.fmean(night_counts):.2f} over {len(night_counts)}"
     )
-    print(f"  hours per counsellor {summary.hours_spread[0]}-{summary.hours_spread[1]}; "
-          f"hard-rule breaches {len(broken)}")
+    print(
+        f"  hours per counsellor {summary.hours_spread[0]}-{summary.hours_spread[1]}; "
+        f"hard-rule breaches {len(broken)}"
+    )
     ok = (
         result.seconds <= SECONDS_TARGET
         and cover.gap <= GAP_TARGET
         and nights.gap <= GAP_TARGET
         and not broken
     )
-    print(f"  {'ok' if ok else 'MISSED'}: <= {SECONDS_TARGET:.0f} s, <= {GAP_TARGET:.0%} from the bound")
+    print(
+        f"  {'ok' if ok else 'MISSED'}: <= {SECONDS_TARGET:.0f} s, "
+        f"<= {GAP_TARGET:.0%} from the bound"
+    )
     return ok
 
 

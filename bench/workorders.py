@@ -32,13 +32,16 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from callcenter.db import import_all_models, make_engine, make_sessionmaker, transaction  # noqa: E402
+from callcenter.app.discovery import import_all_models  # noqa: E402
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from workorders.reference import regions  # noqa: E402
 from workorders.service import mark_answered, open_for_call, update_fields  # noqa: E402
 from workorders.stats.core import Grouping, span  # noqa: E402
 from workorders.stats.keys import RowKeys  # noqa: E402
 from workorders.stats.orders import counts_statement, people_statement  # noqa: E402
 from workorders.stats.queries import compute_stats  # noqa: E402
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -88,7 +91,7 @@ async def create_answer_update(
 
     async def create(session: AsyncSession, n: int) -> None:
         order = await open_for_call(
-            session, call_id=f"bench-{n}", caller_number=f"1380{n:07d}", at=at
+            session, zone=SHANGHAI, call_id=f"bench-{n}", caller_number=f"1380{n:07d}", at=at
         )
         ids[n] = order.id
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.phone import normalise
+from callcenter.kernel.calendar import day_start
+from callcenter.kernel.phone import normalise
 from workorders.models import WorkOrder
 
 READABLE = re.compile(r"^\d+-\d{8}-\d{4,}$")
@@ -29,11 +30,6 @@ class OrderFilter:
     city: str | None = None
     county: str | None = None
     tag: str | None = None
-
-
-def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """The instant the hotline's local ``day`` begins."""
-    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def filtered(

@@ -17,17 +17,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from callcenter.bus import EventBus
-from callcenter.db import UTCDateTime
-from callcenter.errors import NotFound
-from callcenter.phone import normalise
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.db import UTCDateTime
+from callcenter.kernel.errors import NotFound
+from callcenter.kernel.phone import normalise
 from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpdated
 from workorders.lifecycle import Allowed, Denied, Status, check_transition
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
 from workorders.numbering import local_day, readable_number
 from workorders.outbox import publish_after_commit
 
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 SYSTEM = "system"
 EDITABLE = (
     "summary",
@@ -157,7 +156,7 @@ async def open_for_call(
     caller_number: str,
     at: datetime,
     tags: Sequence[str] = (),
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
     hotline: str = "12355",
     bus: EventBus | None = None,
 ) -> WorkOrder:

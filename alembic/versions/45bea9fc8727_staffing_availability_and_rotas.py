@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import callcenter.db
+import callcenter.kernel.db
 
 
 revision: str = '45bea9fc8727'
@@ -26,9 +26,9 @@ def upgrade() -> None:
     sa.Column('first_day', sa.Date(), nullable=False),
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', callcenter.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', callcenter.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('published_at', callcenter.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', callcenter.kernel.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('published_by', sa.String(length=64), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staffing_rotas'))
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('shifts', sa.JSON(), nullable=False),
     sa.Column('max_hours_week', sa.Integer(), nullable=False),
     sa.Column('max_nights_week', sa.Integer(), nullable=False),
-    sa.Column('updated_at', callcenter.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', callcenter.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.agent_id'], name=op.f('fk_staffing_availability_agent_id_agents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('agent_id', name=op.f('pk_staffing_availability'))

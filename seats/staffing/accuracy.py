@@ -85,4 +85,3 @@ def backtest(counts: SlotCounts, first: date, last: date, weeks: int) -> Accurac
                 SlotAccuracy(day, index, start, expected, counts.offered.get((day, index), 0))
             )
     return Accuracy(tuple(compared), left_out, weeks)
-

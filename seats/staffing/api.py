@@ -12,14 +12,16 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
-from callcenter.auth import Principal, Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.calendar import local_date
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
 from seats.registry import find_agent, list_agents
 from seats.staffing import service, store
 from seats.staffing.advice import surge_advice
+from seats.staffing.deps import CALL_HISTORY, CallHistory
 from seats.staffing.outlook import gap_flags, hours_ahead
 from seats.staffing.rota import breaches, summarise
 from seats.staffing.schemas import (
@@ -30,9 +32,16 @@ from seats.staffing.schemas import (
     shifts_out,
     summary_out,
 )
-from seats.staffing.solver import ENABLE_HINT, Infeasible, SolverMissing, solve_rota, solver_installed
+from seats.staffing.solver import (
+    ENABLE_HINT,
+    Infeasible,
+    SolverMissing,
+    solve_rota,
+    solver_installed,
+)
 
 router = APIRouter(prefix="/api/staffing", tags=["staffing"])
+HistoryDep = Annotated[CallHistory, Depends(CALL_HISTORY)]
 
 STAFF = frozenset({Role.AGENT, Role.SUPERVISOR, Role.OPS})
 SOLVE_SECONDS = 30.0
@@ -54,8 +63,10 @@ def _own_or_supervisor(principal: Principal, agent_id: str) -> None:
 def _missing_solver() -> JSONResponse:
     return JSONResponse(
         status_code=501,
-        content={"detail": f"the rota solver is not installed; enable it with: {ENABLE_HINT}",
-                 "enable": ENABLE_HINT},
+        content={
+            "detail": f"the rota solver is not installed; enable it with: {ENABLE_HINT}",
+            "enable": ENABLE_HINT,
+        },
     )
 
 
@@ -72,12 +83,13 @@ async def forecast(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: PrincipalDep,
+    history: HistoryDep,
     days: Annotated[int, Query(ge=1, le=28)] = 14,
 ) -> dict[str, Any]:
     """Calls and seats needed per half-hour from today (hotline time) for ``days`` days."""
     _require(principal, STAFF, "read the forecast")
     config = service.StaffingConfig.from_settings(runtime.settings)
-    ahead = await service.forecast(session, config, runtime.clock.now(), days=days)
+    ahead = await service.forecast(session, config, history, runtime.clock.now(), days=days)
     return forecast_out(ahead, config.zone)
 
 
@@ -149,7 +161,11 @@ async def list_rotas(session: SessionDep, principal: PrincipalDep) -> Any:
 
 @router.post("/rotas", status_code=201, response_model=None)
 async def generate_rota(
-    body: RotaIn, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    body: RotaIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    history: HistoryDep,
 ) -> Any:
     """Solve a draft rota for the period from the forecast and everyone's availability."""
     _require(principal, frozenset({Role.SUPERVISOR}), "generate rotas")
@@ -157,7 +173,7 @@ async def generate_rota(
         return _missing_solver()
     config = service.StaffingConfig.from_settings(runtime.settings)
     now = runtime.clock.now()
-    problem = await service.rota_problem(session, config, now, body.first_day, body.days)
+    problem = await service.rota_problem(session, config, history, now, body.first_day, body.days)
     if not problem.counsellors:
         raise HTTPException(409, "no counsellor has stated their availability yet")
     try:
@@ -177,28 +193,39 @@ async def generate_rota(
         )
     summary = summary_out(summarise(problem, result.assignment))
     summary["goals"] = {
-        "open_seat_half_hours": {"value": result.open_half_hours.value, "bound": result.open_half_hours.bound},
+        "open_seat_half_hours": {
+            "value": result.open_half_hours.value,
+            "bound": result.open_half_hours.bound,
+        },
         "most_nights": {"value": result.most_nights.value, "bound": result.most_nights.bound},
         "seconds": round(result.seconds, 1),
     }
     record = await store.save_rota(
         session, body.first_day, body.days, result.assignment, summary, by=principal.user, at=now
     )
-    return await _rota_out(session, config, now, record.id)
+    return await _rota_out(session, config, history, now, record.id)
 
 
 @router.get("/rotas/{rota_id}")
 async def get_rota(
-    rota_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    rota_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    history: HistoryDep,
 ) -> dict[str, Any]:
     _require(principal, STAFF, "read rotas")
     config = service.StaffingConfig.from_settings(runtime.settings)
-    return await _rota_out(session, config, runtime.clock.now(), rota_id)
+    return await _rota_out(session, config, history, runtime.clock.now(), rota_id)
 
 
 @router.post("/rotas/{rota_id}/publish")
 async def publish_rota(
-    rota_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    rota_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    history: HistoryDep,
 ) -> dict[str, Any]:
     """Publish a draft after checking it against everyone's availability as it stands now."""
     _require(principal, frozenset({Role.SUPERVISOR}), "publish rotas")
@@ -207,18 +234,21 @@ async def publish_rota(
     record, assignment = await store.rota(session, rota_id)
     if record.status != store.DRAFT:
         raise HTTPException(409, f"rota {rota_id} is already {record.status}")
-    problem = await service.rota_problem(session, config, now, record.first_day, record.days)
+    problem = await service.rota_problem(
+        session, config, history, now, record.first_day, record.days
+    )
     broken = breaches(problem, assignment)
     if broken:
         raise HTTPException(
             409,
             {
-                "reason": "the rota breaks hard rules since availability changed; generate it again",
+                "reason": "availability changed and the rota now breaks hard rules; "
+                "generate it again",
                 "breaches": [breach_out(b.rule.value, b.message, b.shift) for b in broken],
             },
         )
     await store.mark_published(session, record, by=principal.user, at=now)
-    return await _rota_out(session, config, now, rota_id)
+    return await _rota_out(session, config, history, now, rota_id)
 
 
 def _rota_head(record: Any) -> dict[str, Any]:
@@ -235,22 +265,28 @@ def _rota_head(record: Any) -> dict[str, Any]:
     }
 
 
-async def _rota_out(session: Any, config: Any, now: Any, rota_id: int) -> dict[str, Any]:
+async def _rota_out(
+    session: Any, config: Any, history: CallHistory, now: Any, rota_id: int
+) -> dict[str, Any]:
     record, assignment = await store.rota(session, rota_id)
-    problem = await service.rota_problem(session, config, now, record.first_day, record.days)
+    problem = await service.rota_problem(
+        session, config, history, now, record.first_day, record.days
+    )
     names = {agent.agent_id: agent.name for agent in await list_agents(session)}
     return {**_rota_head(record), "shifts": shifts_out(problem, assignment, names)}
 
 
 @router.get("/outlook")
-async def outlook(session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+async def outlook(
+    session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep, history: HistoryDep
+) -> dict[str, Any]:
     """For the wallboard: needed, rostered and logged-in seats per hour to the end of tomorrow,
     the gaps ahead, and a surge suggestion when calls run above forecast."""
     _require(principal, STAFF, "read the staffing outlook")
     config = service.StaffingConfig.from_settings(runtime.settings)
     now = runtime.clock.now()
-    today = now.astimezone(config.zone).date()
-    ahead = await service.forecast(session, config, now, first=today, days=2)
+    today = local_date(now, config.zone)
+    ahead = await service.forecast(session, config, history, now, first=today, days=2)
     covered = await store.rostered(session, today, today + timedelta(days=1))
     seats = (await runtime.live.get_snapshot("seats") or {}).get("seats", [])
     staffed = [s for s in seats if not s.get("callback")]
@@ -262,16 +298,20 @@ async def outlook(session: SessionDep, runtime: RuntimeDep, principal: Principal
         zone=config.zone,
         logged_in=logged_in if seats else None,
     )
-    recent, _ = await store.call_history(session, now - timedelta(minutes=15), now)
-    advice = surge_advice(
-        [call.arrived_at for call in recent],
-        ahead,
-        ahead.handling,
-        now=now,
-        logged_in=logged_in,
-        can_open=len(staffed) - logged_in,
-        target=config.target,
-    ) if seats else None
+    recent, _ = await history(session, now - timedelta(minutes=15), now)
+    advice = (
+        surge_advice(
+            [call.arrived_at for call in recent],
+            ahead,
+            ahead.handling,
+            now=now,
+            logged_in=logged_in,
+            can_open=len(staffed) - logged_in,
+            target=config.target,
+        )
+        if seats
+        else None
+    )
     return {
         "at": now.astimezone(config.zone).isoformat(),
         "rota_published": bool(covered),
@@ -287,11 +327,19 @@ async def outlook(session: SessionDep, runtime: RuntimeDep, principal: Principal
             for h in hours
         ],
         "gaps": [
-            {"day": g.day.isoformat(), "from": f"{g.first_hour:02d}:00", "to": f"{g.end_hour:02d}:00",
-             "needed": g.needed, "rostered": g.rostered, "text": g.text}
+            {
+                "day": g.day.isoformat(),
+                "from": f"{g.first_hour:02d}:00",
+                "to": f"{g.end_hour:02d}:00",
+                "needed": g.needed,
+                "rostered": g.rostered,
+                "text": g.text,
+            }
             for g in gap_flags(hours)
         ],
-        "surge": None if advice is None else {
+        "surge": None
+        if advice is None
+        else {
             "extra_seats": advice.extra_seats,
             "seen_per_hour": round(advice.seen_per_hour, 1),
             "forecast_per_hour": round(advice.forecast_per_hour, 1),

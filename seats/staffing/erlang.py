@@ -118,7 +118,6 @@ def performance(queue: Queue, seats: int, answer_within: float) -> Performance:
     """Service level, abandonment and waits of ``queue`` served by ``seats`` seats."""
     if seats < 0:
         raise ValueError("seats cannot be negative")
-    load = queue.load
     if queue.arrival_rate == 0:
         return Performance(seats, 0.0, 1.0, 0.0, 0.0, 0.0)
     if seats == 0:

@@ -68,9 +68,7 @@ def count_slots(
     first = slot_of(observed_from, zone)
     if slot_start(*first, zone) < observed_from:  # recording began inside that half-hour
         first = slot_of(slot_start(*first, zone) + SLOT, zone)
-    return SlotCounts(
-        dict(offered), frozenset(campaign), first, slot_of(observed_to, zone), zone
-    )
+    return SlotCounts(dict(offered), frozenset(campaign), first, slot_of(observed_to, zone), zone)
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,9 @@ class Forecast:
 
 
 def staffing(offered: float, handling: Handling, target: ServiceTarget) -> int:
-    queue = Queue(offered / SLOT.total_seconds(), handling.handle_seconds, handling.patience_seconds)
+    queue = Queue(
+        offered / SLOT.total_seconds(), handling.handle_seconds, handling.patience_seconds
+    )
     return seats_needed(queue, target)
 
 

@@ -101,7 +101,9 @@ def gap_flags(hours: list[HourOutlook]) -> list[GapFlag]:
             and (last.day, last.end_hour) == (hour.day, hour.hour)
             and (last.needed, last.rostered) == (hour.needed, hour.rostered)
         ):
-            flags[-1] = GapFlag(last.day, last.first_hour, hour.hour + 1, hour.needed, hour.rostered)
+            flags[-1] = GapFlag(
+                last.day, last.first_hour, hour.hour + 1, hour.needed, hour.rostered
+            )
         else:
             flags.append(GapFlag(hour.day, hour.hour, hour.hour + 1, hour.needed, hour.rostered))
     return flags

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 
 from seats.staffing.slots import WEEKDAYS, SlotKey, days
 
@@ -169,12 +170,24 @@ def breaches(problem: RotaProblem, assignment: Assignment) -> list[Breach]:
         for agent in sorted(names):
             counsellor = people.get(agent)
             if counsellor is None or not counsellor.can_work(shift):
-                found.append(Breach(HardRule.AVAILABLE, f"{agent} is not available for {shift}", shift, agent))
+                found.append(
+                    Breach(
+                        HardRule.AVAILABLE, f"{agent} is not available for {shift}", shift, agent
+                    )
+                )
             worked.setdefault(agent, []).append(shift)
         if not any(people[a].crisis for a in names if a in people):
-            found.append(Breach(HardRule.CRISIS_COVER, f"no crisis-qualified counsellor on {shift}", shift))
+            found.append(
+                Breach(HardRule.CRISIS_COVER, f"no crisis-qualified counsellor on {shift}", shift)
+            )
         if len(names) > problem.max_seats:
-            found.append(Breach(HardRule.SEATS, f"{len(names)} counsellors for {problem.max_seats} seats on {shift}", shift))
+            found.append(
+                Breach(
+                    HardRule.SEATS,
+                    f"{len(names)} counsellors for {problem.max_seats} seats on {shift}",
+                    shift,
+                )
+            )
     for agent, shifts in worked.items():
         if agent in people:
             found.extend(_personal_breaches(problem, people[agent], shifts))
@@ -187,23 +200,52 @@ def _personal_breaches(problem: RotaProblem, who: Counsellor, shifts: list[Shift
         mine = [s for s in shifts if problem.week_of(s) == week]
         hours = SHIFT_HOURS * len(mine)
         if hours > who.max_hours_week:
-            found.append(Breach(HardRule.WEEKLY_HOURS, f"{who.agent_id}: {hours} h in week {week + 1}, limit {who.max_hours_week} h", agent=who.agent_id))
+            found.append(
+                Breach(
+                    HardRule.WEEKLY_HOURS,
+                    f"{who.agent_id}: {hours} h in week {week + 1}, limit {who.max_hours_week} h",
+                    agent=who.agent_id,
+                )
+            )
         nights = sum(1 for s in mine if s.kind is ShiftKind.NIGHT)
         if nights > who.max_nights_week:
-            found.append(Breach(HardRule.WEEKLY_NIGHTS, f"{who.agent_id}: {nights} nights in week {week + 1}, limit {who.max_nights_week}", agent=who.agent_id))
+            found.append(
+                Breach(
+                    HardRule.WEEKLY_NIGHTS,
+                    f"{who.agent_id}: {nights} nights in week {week + 1}, "
+                    f"limit {who.max_nights_week}",
+                    agent=who.agent_id,
+                )
+            )
     ordered = sorted(shifts, key=lambda s: s.position)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if before.day == after.day:
-            found.append(Breach(HardRule.ONE_SHIFT_A_DAY, f"{who.agent_id}: two shifts on {after.day}", after, who.agent_id))
+            found.append(
+                Breach(
+                    HardRule.ONE_SHIFT_A_DAY,
+                    f"{who.agent_id}: two shifts on {after.day}",
+                    after,
+                    who.agent_id,
+                )
+            )
         elif after.position - before.position == 1:
-            found.append(Breach(HardRule.REST, f"{who.agent_id}: {before} then {after} back to back", after, who.agent_id))
+            found.append(
+                Breach(
+                    HardRule.REST,
+                    f"{who.agent_id}: {before} then {after} back to back",
+                    after,
+                    who.agent_id,
+                )
+            )
     return found
 
 
 def uncoverable(problem: RotaProblem) -> list[Breach]:
     """Shifts no crisis-qualified counsellor can take at all: infeasible before solving."""
     return [
-        Breach(HardRule.CRISIS_COVER, f"no crisis-qualified counsellor is available for {shift}", shift)
+        Breach(
+            HardRule.CRISIS_COVER, f"no crisis-qualified counsellor is available for {shift}", shift
+        )
         for shift in problem.shifts
         if not any(c.crisis and c.can_work(shift) for c in problem.counsellors)
     ]
@@ -275,7 +317,9 @@ def by_shift(rows: Iterable[tuple[date, str, str]]) -> dict[Shift, frozenset[str
     return {shift: frozenset(names) for shift, names in grouped.items()}
 
 
-def needs_by_shift(seats: Mapping[SlotKey, int], first: date, count: int) -> dict[Shift, tuple[int, ...]]:
+def needs_by_shift(
+    seats: Mapping[SlotKey, int], first: date, count: int
+) -> dict[Shift, tuple[int, ...]]:
     """Seats needed per half-hour (from the forecast) grouped into each shift of the period."""
     return {
         Shift(day, kind): tuple(seats.get(key, 0) for key in Shift(day, kind).slots)

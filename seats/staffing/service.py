@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.calendar import day_start, local_date
 from seats.staffing import store
 from seats.staffing.accuracy import Accuracy, SlotAccuracy, backtest
+from seats.staffing.deps import CallHistory
 from seats.staffing.erlang import ServiceTarget
 from seats.staffing.forecast import (
     DEFAULT_WEEKS,
@@ -46,21 +48,22 @@ class StaffingConfig:
         )
 
     def midnight(self, day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=self.zone)
+        return day_start(day, self.zone)
 
 
 async def forecast(
     session: AsyncSession,
     config: StaffingConfig,
+    history: CallHistory,
     now: datetime,
     *,
     first: date | None = None,
     days: int = HORIZON_DAYS,
 ) -> Forecast:
     """Seats per half-hour for ``days`` days from ``first`` (default today), as made at ``now``."""
-    today = now.astimezone(config.zone).date()
+    today = local_date(now, config.zone)
     since = config.midnight(today - timedelta(weeks=config.weeks))
-    calls, began = await store.call_history(session, since, now)
+    calls, began = await history(session, since, now)
     wrapups = await store.wrapup_seconds(session, since, now)
     counts = count_slots(calls, config.zone, began or now, now)
     handling = measure_handling(calls, wrapups, config.default_wrapup)
@@ -76,21 +79,31 @@ async def forecast(
 
 
 async def accuracy(
-    session: AsyncSession, config: StaffingConfig, first: date, last: date, now: datetime
+    session: AsyncSession,
+    config: StaffingConfig,
+    history: CallHistory,
+    first: date,
+    last: date,
+    now: datetime,
 ) -> Accuracy:
     """Each half-hour of ``first..last`` forecast a day ahead, against the calls that came."""
     since = config.midnight(first - timedelta(weeks=config.weeks))
     until = min(now, config.midnight(last + timedelta(days=1)))
-    calls, began = await store.call_history(session, since, until)
+    calls, began = await history(session, since, until)
     counts = count_slots(calls, config.zone, began or until, until)
     return backtest(counts, first, last, config.weeks)
 
 
 async def rota_problem(
-    session: AsyncSession, config: StaffingConfig, now: datetime, first: date, days: int
+    session: AsyncSession,
+    config: StaffingConfig,
+    history: CallHistory,
+    now: datetime,
+    first: date,
+    days: int,
 ) -> RotaProblem:
     """The forecast's seats for the period and every counsellor who stated availability."""
-    ahead = await forecast(session, config, now, first=first, days=days)
+    ahead = await forecast(session, config, history, now, first=first, days=days)
     seats = {(slot.day, slot.index): slot.seats for slot in ahead.slots}
     return RotaProblem(
         first,
@@ -102,11 +115,11 @@ async def rota_problem(
 
 
 def forecast_source(
-    config: StaffingConfig, now: datetime
+    config: StaffingConfig, history: CallHistory, now: datetime
 ) -> Callable[[AsyncSession, date, date], Awaitable[Sequence[SlotAccuracy]]]:
     """For the statistics: each half-hour's day-ahead forecast and actual calls."""
 
     async def half_hours(session: AsyncSession, first: date, last: date) -> Sequence[SlotAccuracy]:
-        return (await accuracy(session, config, first, last, now)).slots
+        return (await accuracy(session, config, history, first, last, now)).slots
 
     return half_hours

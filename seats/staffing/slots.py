@@ -42,10 +42,6 @@ def slot_label(index: int) -> str:
     return f"{index // 2:02d}:{30 * (index % 2):02d}"
 
 
-def local_today(now: datetime, zone: ZoneInfo) -> date:
-    return now.astimezone(zone).date()
-
-
 def days(first: date, count: int) -> Iterator[date]:
     for offset in range(count):
         yield first + timedelta(days=offset)

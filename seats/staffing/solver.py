@@ -269,7 +269,9 @@ class _RotaModel:
         for week in {week_of(s) for s in mine}:
             in_week = {s: v for s, v in mine.items() if week_of(s) == week}
             nights = [v for s, v in in_week.items() if s.kind is ShiftKind.NIGHT]
-            self._rule(HardRule.WEEKLY_HOURS, None, SHIFT_HOURS * sum(in_week.values()) <= max_hours)
+            self._rule(
+                HardRule.WEEKLY_HOURS, None, SHIFT_HOURS * sum(in_week.values()) <= max_hours
+            )
             self._rule(HardRule.WEEKLY_NIGHTS, None, sum(nights) <= max_nights)
         for day in {s.day for s in mine}:
             same_day = sum(v for s, v in mine.items() if s.day == day)

@@ -13,28 +13,15 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from acd.records import calls_between, first_call_at
-from callcenter.errors import NotFound
+from callcenter.kernel.errors import NotFound
 from seats.models import AgentRecord, SeatStateRecord
 from seats.registry import to_agent
-from seats.staffing.forecast import CallFact
 from seats.staffing.models import AvailabilityRecord, RotaRecord, RotaShiftRecord
 from seats.staffing.rota import Assignment, Counsellor, Shift, by_shift, parse_shift
 
 WRAP_UP = "wrap_up"
 PUBLISHED = "published"
 DRAFT = "draft"
-
-
-async def call_history(
-    session: AsyncSession, start: datetime, end: datetime
-) -> tuple[list[CallFact], datetime | None]:
-    """The calls of [start, end) as facts, and when the recorded history begins."""
-    calls = [
-        CallFact(c.arrived_at, c.answered_at, c.ended_at, c.outcome, c.campaign)
-        for c in await calls_between(session, start, end)
-    ]
-    return calls, await first_call_at(session)
 
 
 async def wrapup_seconds(session: AsyncSession, start: datetime, end: datetime) -> list[float]:
@@ -113,7 +100,11 @@ async def save_rota(
     at: datetime,
 ) -> RotaRecord:
     record = RotaRecord(
-        first_day=first_day, days=days, status=DRAFT, created_at=at, created_by=by,
+        first_day=first_day,
+        days=days,
+        status=DRAFT,
+        created_at=at,
+        created_by=by,
         summary=summary,
     )
     session.add(record)
@@ -144,7 +135,9 @@ async def rotas(session: AsyncSession, limit: int = 20) -> list[RotaRecord]:
     return list(found)
 
 
-async def mark_published(session: AsyncSession, record: RotaRecord, *, by: str, at: datetime) -> None:
+async def mark_published(
+    session: AsyncSession, record: RotaRecord, *, by: str, at: datetime
+) -> None:
     record.status, record.published_at, record.published_by = PUBLISHED, at, by
     await session.flush()
 
@@ -154,7 +147,7 @@ async def discard(session: AsyncSession, rota_id: int) -> None:
 
 
 async def rostered(session: AsyncSession, first: date, last: date) -> dict[Shift, frozenset[str]]:
-    """Who is on each shift of ``first..last``: for each day, the latest published rota covering it."""
+    """Who is on each shift of ``first..last``: each day from the latest rota published for it."""
     published = await session.scalars(
         select(RotaRecord)
         .where(RotaRecord.status == PUBLISHED, RotaRecord.first_day <= last)
@@ -170,11 +163,18 @@ async def rostered(session: AsyncSession, first: date, last: date) -> dict[Shift
     if not owner:
         return {}
     rows = await session.execute(
-        select(RotaShiftRecord.rota_id, RotaShiftRecord.day, RotaShiftRecord.shift, RotaShiftRecord.agent_id)
+        select(
+            RotaShiftRecord.rota_id,
+            RotaShiftRecord.day,
+            RotaShiftRecord.shift,
+            RotaShiftRecord.agent_id,
+        )
         .where(and_(RotaShiftRecord.day >= first, RotaShiftRecord.day <= last))
         .where(RotaShiftRecord.rota_id.in_(set(owner.values())))
     )
-    chosen = [(day, shift, agent) for rota_id, day, shift, agent in rows if owner.get(day) == rota_id]
+    chosen = [
+        (day, shift, agent) for rota_id, day, shift, agent in rows if owner.get(day) == rota_id
+    ]
     covered = by_shift(chosen)
     for day in owner:  # a published day with an empty shift still counts: 0 rostered
         for shift in Shift.all_of(day):

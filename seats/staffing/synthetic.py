@@ -82,7 +82,10 @@ def synthetic_calls(
         offset = rng.expovariate(rate / SLOT.total_seconds())
         while offset < SLOT.total_seconds():
             arrived = start + timedelta(seconds=offset)
-            wait, patience = rng.expovariate(1 / callers.wait), rng.expovariate(1 / callers.patience)
+            wait, patience = (
+                rng.expovariate(1 / callers.wait),
+                rng.expovariate(1 / callers.patience),
+            )
             name = campaign.name if campaign else None
             if patience < wait:
                 ended = arrived + timedelta(seconds=patience)

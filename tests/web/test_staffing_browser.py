@@ -1,4 +1,4 @@
-"""Staffing in a real browser: availability in the desk, a rota generated and published, the gap flag.
+"""Staffing in a browser: availability at the desk, a rota generated and published, a gap flag.
 
 The demo stack runs on the real clock, so the rota is for tomorrow (hotline time),
 which is always wholly ahead: the wallboard must flag its gaps whatever the hour.
@@ -24,7 +24,9 @@ SUPERVISOR = {"X-Role": "supervisor", "X-User": "duty-lead"}
 EVERY_SHIFT = [f"{d}:{k}" for d in WEEKDAYS for k in ("night", "day", "evening")]
 
 
-async def test_availability_rota_and_the_wallboard_gap_flag(tmp_path: Path, artifacts: Path) -> None:
+async def test_availability_rota_and_the_wallboard_gap_flag(
+    tmp_path: Path, artifacts: Path
+) -> None:
     today = datetime.now(UTC).astimezone(ZONE).date()
     tomorrow = today + timedelta(days=1)
     errors: list[str] = []
@@ -33,8 +35,14 @@ async def test_availability_rota_and_the_wallboard_gap_flag(tmp_path: Path, arti
         history = synthetic_calls(hotline_rates(8.0), today - timedelta(days=7), 7, ZONE, seed=9)
         async with stack.system.runtime.sessions() as session, session.begin():
             session.add_all(
-                Call(call_id=f"hist-{n}", caller_number="+8613800000000", arrived_at=c.arrived_at,
-                     answered_at=c.answered_at, ended_at=c.ended_at, outcome=c.outcome)
+                Call(
+                    call_id=f"hist-{n}",
+                    caller_number="+8613800000000",
+                    arrived_at=c.arrived_at,
+                    answered_at=c.answered_at,
+                    ended_at=c.ended_at,
+                    outcome=c.outcome,
+                )
                 for n, c in enumerate(history)
             )
         async with httpx.AsyncClient(base_url=stack.url, headers=SUPERVISOR) as api:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 from workorders.models import WorkOrder
 from workorders.service import mark_answered, open_for_call
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 AGENT = {"X-Role": "agent", "X-User": "agent-li"}
 SUPERVISOR = {"X-Role": "supervisor", "X-User": "sup-wang"}
@@ -59,7 +62,7 @@ def runtime(
 @pytest.fixture
 def app(runtime: Runtime) -> FastAPI:
     """The production application (every router, the error mapping) over this runtime."""
-    from callcenter.app import create_app
+    from callcenter.app.factory import create_app
 
     return create_app(runtime)
 
@@ -83,7 +86,7 @@ async def arrive(
     """A call arrives (and, unless ``answered_by`` is None, an agent answers it)."""
     async with transaction(sessions) as session:
         order = await open_for_call(
-            session, call_id=call_id, caller_number=caller, at=at, tags=tags
+            session, zone=SHANGHAI, call_id=call_id, caller_number=caller, at=at, tags=tags
         )
         if answered_by is not None:
             answered = await mark_answered(

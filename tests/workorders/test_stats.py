@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.models import Call
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
-from tests.workorders.conftest import SUPERVISOR, arrive, site_user
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
+from tests.workorders.conftest import SHANGHAI, SUPERVISOR, arrive, site_user
+from workorders.deps import CALLBACK_SOURCE
 from workorders.lifecycle import Status
 from workorders.referrals.core import Party, ReferralStatus
 from workorders.referrals.models import Site
@@ -24,7 +25,14 @@ from workorders.referrals.service import escalate_overdue, send_referral, step_r
 from workorders.service import change_status, update_fields
 from workorders.stats.core import CallbackFact
 from workorders.stats.forecasts import Captured
-from workorders.stats.report import HEADINGS, SUMMARY_SHEET, write_monthly_report
+from workorders.stats.report import (
+    FIRST_FIGURE_ROW,
+    HEADINGS,
+    SUMMARY_SHEET,
+    write_monthly_report,
+)
+
+pytestmark = pytest.mark.hotline_time
 
 A, B, C, D, E = (f"1380000000{n}" for n in range(1, 6))
 
@@ -82,7 +90,7 @@ async def call(
 
 @pytest.fixture
 async def month(sessions: async_sessionmaker[AsyncSession], runtime: Runtime) -> None:
-    runtime.extras["callback_source"] = callbacks
+    runtime.provide(CALLBACK_SOURCE, callbacks)
     psych = {"category": "psychological", "city": "郑州市"}
     o1 = await call(
         sessions, "c1", A, utc(11, 2, 1), wait=10, talk=300, form={**psych, "risk_level": "high"}
@@ -236,8 +244,9 @@ async def test_csv_and_xlsx_carry_the_same_table(client: httpx.AsyncClient) -> N
     )
     assert as_csv.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(as_csv.text)))
-    assert lines[0][:2] == ["category", "calls_offered"]
-    assert lines[-1][0] == "total" and lines[-1][1] == "5"
+    assert lines[0][:4] == ["category", "starts_at", "ends_at", "calls_offered"]
+    # The period in the hotline's local time with its offset, whatever the machine's zone.
+    assert lines[-1][:4] == ["total", "2026-11-01T00:00:00+08:00", "2026-12-01T00:00:00+08:00", "5"]
     as_xlsx = await client.get(
         "/api/stats",
         params={**NOVEMBER, "group_by": "category", "format": "xlsx"},
@@ -277,19 +286,24 @@ async def test_monthly_report_figures_equal_the_api(
         "2026-11",
         tmp_path / "report.xlsx",
         progress=lambda step, done, total: steps.append((step, done, total)),
+        zone=SHANGHAI,
         callbacks=callbacks,
         forecasts=Captured.for_runtime(runtime.settings, runtime.clock.now()),
     )
     api = (await stats(client))["total"]
     sheet = load_workbook(path)[SUMMARY_SHEET]
-    figures = {row[1]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    figures = {
+        row[1]: row[2] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)
+    }
     assert figures == {english: api[name] for _, english, name in HEADINGS}
     assert figures["calls answered"] == 3 and figures["crisis cases handled"] == 2
-    headings = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    headings = [row[0] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)]
+    period = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert period[1:] == ("2026-11-01T00:00:00+08:00 – 2026-12-01T00:00:00+08:00", "Asia/Shanghai")
     assert {"接听来电", "咨询个案", "危机干预", "服务人数"} <= set(headings)
     assert steps[-1][1] == steps[-1][2]
     with pytest.raises(ValueError, match="2026-11"):
-        await write_monthly_report(sessions, "November", tmp_path / "x.xlsx")
+        await write_monthly_report(sessions, "November", tmp_path / "x.xlsx", zone=SHANGHAI)
 
 
 async def test_callbacks_are_read_from_the_dialers_table_when_it_exists(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from acd.records import call_history
 from seats.staffing.service import StaffingConfig, forecast_source
 from workorders.stats.core import Figures, HalfHourForecast
 
@@ -28,7 +29,7 @@ class Captured:
     """A forecast source that also keeps what it returned."""
 
     def __init__(self, config: StaffingConfig, now: datetime) -> None:
-        self._source = forecast_source(config, now)
+        self._source = forecast_source(config, call_history, now)
         self.half_hours: list[HalfHourForecast] = []
         self.days = 0
 

@@ -16,6 +16,7 @@ from workorders.models import WorkOrder, WorkOrderCall
 from workorders.referrals.models import Referral, ReferralReminder
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import (
+    TOTAL,
     Bucket,
     CallFact,
     Figures,
@@ -32,7 +33,6 @@ from workorders.stats.core import (
 from workorders.stats.keys import RowKeys
 from workorders.stats.orders import add_orders
 
-
 # The day-ahead forecast against actual calls for each half-hour of first..last.
 ForecastSource = Callable[[AsyncSession, date, date], Awaitable[Sequence[HalfHourForecast]]]
 
@@ -44,6 +44,12 @@ class StatsReport:
     grouping: Grouping
     rows: list[Figures]
     total: Figures
+    zone: ZoneInfo
+    # Each row's period (by key; the whole period for region and category rows).
+    bounds: dict[str, Bucket]
+
+    def bounds_of(self, key: str) -> Bucket:
+        return self.bounds.get(key) or self.bounds[TOTAL]
 
 
 async def compute_stats(
@@ -78,6 +84,8 @@ async def compute_stats(
         grouping,
         ordered(rows.values(), keys),
         whole.get(period.key) or Figures(period.key),
+        zone,
+        {period.key: period, **{b.key: b for b in buckets if grouping.is_time}},
     )
 
 

@@ -40,9 +40,7 @@ def test_erlang_b_matches_the_one_percent_column_of_the_table(lines: int, erlang
     assert erlang_b(lines, erlangs) == pytest.approx(0.01, abs=0.0005)
 
 
-@pytest.mark.parametrize(
-    ("channels", "erlangs", "delayed"), [(8, 3.87, 0.05), (10, 4.08, 0.01)]
-)
+@pytest.mark.parametrize(("channels", "erlangs", "delayed"), [(8, 3.87, 0.05), (10, 4.08, 0.01)])
 def test_erlang_c_matches_the_published_delay_table(
     channels: int, erlangs: float, delayed: float
 ) -> None:

@@ -33,9 +33,7 @@ RATES = hotline_rates(8.0)
 
 
 def _history(campaigns: tuple[Campaign, ...] = ()) -> list[CallFact]:
-    return list(
-        synthetic_calls(RATES, FIRST, 7 * WEEKS, SHANGHAI, seed=17, campaigns=campaigns)
-    )
+    return list(synthetic_calls(RATES, FIRST, 7 * WEEKS, SHANGHAI, seed=17, campaigns=campaigns))
 
 
 def _forecast(calls: list[CallFact], now: datetime = NOW) -> object:
@@ -91,7 +89,9 @@ def test_a_campaign_is_left_out_of_the_normal_forecast() -> None:
     with_flood = _history((flood,))
     marked = _forecast(with_flood)
     assert marked.campaign_slots == 7 * SLOTS_PER_DAY
-    unmarked = _forecast([CallFact(c.arrived_at, c.answered_at, c.ended_at, c.outcome) for c in with_flood])
+    unmarked = _forecast(
+        [CallFact(c.arrived_at, c.answered_at, c.ended_at, c.outcome) for c in with_flood]
+    )
     total = sum(RATES.values()) * 2
     assert sum(s.offered for s in marked.slots) == pytest.approx(total, rel=0.05)
     assert sum(s.offered for s in unmarked.slots) > total * 1.2  # what a naive mean gives
@@ -100,8 +100,13 @@ def test_a_campaign_is_left_out_of_the_normal_forecast() -> None:
 def test_history_before_the_system_recorded_is_not_read_as_silence() -> None:
     calls = [c for c in _history() if c.arrived_at >= datetime(2026, 10, 18, 16, tzinfo=UTC)]
     forecast = forecast_at(
-        NOW, calls, [], zone=SHANGHAI, observed_from=datetime(2026, 10, 18, 16, tzinfo=UTC),
-        default_wrapup=60.0, weeks=WEEKS,
+        NOW,
+        calls,
+        [],
+        zone=SHANGHAI,
+        observed_from=datetime(2026, 10, 18, 16, tzinfo=UTC),
+        default_wrapup=60.0,
+        weeks=WEEKS,
     )
     total = sum(RATES.values()) * 2
     assert forecast.observed_slots == 14 * SLOTS_PER_DAY
@@ -135,7 +140,9 @@ def test_the_forecast_day_turns_at_the_hotlines_midnight_not_utc() -> None:
 def test_no_history_forecasts_no_calls_and_needs_no_seats() -> None:
     counts = count_slots([], SHANGHAI, NOW - timedelta(days=1), NOW)
     handling = measure_handling([], [], default_wrapup=60.0)
-    forecast = make_forecast(counts, handling, first=date(2026, 11, 2), days=1, as_of=date(2026, 11, 2))
+    forecast = make_forecast(
+        counts, handling, first=date(2026, 11, 2), days=1, as_of=date(2026, 11, 2)
+    )
     assert {(s.offered, s.seats) for s in forecast.slots} == {(0.0, 0)}
     assert handling.patience_seconds is None and handling.talk_seconds == 600.0
 

@@ -46,13 +46,15 @@ def test_gaps_ahead_are_flagged_with_the_hours_and_numbers() -> None:
 
 def test_the_outlook_turns_at_the_hotlines_midnight() -> None:
     forecast = _forecast({})
-    late = hours_ahead(forecast, {}, now=datetime(2026, 11, 3, 15, 59, tzinfo=UTC), zone=ZONE,
-                       logged_in=2)
+    late = hours_ahead(
+        forecast, {}, now=datetime(2026, 11, 3, 15, 59, tzinfo=UTC), zone=ZONE, logged_in=2
+    )
     assert (late[0].day, late[0].hour) == (TUESDAY, 23)  # 23:59 Tuesday: one hour left today
     assert len(late) == 1 + 24
     assert all(h.rostered is None for h in late) and gap_flags(late) == []
-    after = hours_ahead(forecast, {}, now=datetime(2026, 11, 3, 16, 0, tzinfo=UTC), zone=ZONE,
-                        logged_in=2)
+    after = hours_ahead(
+        forecast, {}, now=datetime(2026, 11, 3, 16, 0, tzinfo=UTC), zone=ZONE, logged_in=2
+    )
     assert (after[0].day, after[0].hour) == (TUESDAY + timedelta(1), 0)
     assert len(after) == 24  # the forecast covers two days only: tomorrow's tomorrow is not shown
 
@@ -71,8 +73,9 @@ def _arrivals(per_five_minutes: list[int]) -> list[datetime]:
 
 def test_a_quarter_hour_above_forecast_suggests_surge_seats_and_their_effect() -> None:
     forecast = _forecast({}, calls=10.0)  # 10 calls a half-hour: 1.67 every 5 minutes
-    advice = surge_advice(_arrivals([5, 6, 5]), forecast, HANDLING, now=NOW, logged_in=4,
-                          can_open=12)
+    advice = surge_advice(
+        _arrivals([5, 6, 5]), forecast, HANDLING, now=NOW, logged_in=4, can_open=12
+    )
     assert advice is not None
     assert round(advice.seen_per_hour) == 64 and round(advice.forecast_per_hour) == 20
     assert advice.after.meets(ServiceTarget()) and not advice.now.meets(ServiceTarget())
@@ -84,12 +87,15 @@ def test_a_quarter_hour_above_forecast_suggests_surge_seats_and_their_effect() -
 
 def test_no_suggestion_for_a_busy_moment_or_when_the_seats_cope() -> None:
     forecast = _forecast({}, calls=10.0)
-    burst = surge_advice(_arrivals([0, 0, 12]), forecast, HANDLING, now=NOW, logged_in=4,
-                         can_open=12)
+    burst = surge_advice(
+        _arrivals([0, 0, 12]), forecast, HANDLING, now=NOW, logged_in=4, can_open=12
+    )
     assert burst is None  # one busy 5 minutes is not a quarter of an hour above forecast
-    coping = surge_advice(_arrivals([5, 6, 5]), forecast, HANDLING, now=NOW, logged_in=18,
-                          can_open=6)
+    coping = surge_advice(
+        _arrivals([5, 6, 5]), forecast, HANDLING, now=NOW, logged_in=18, can_open=6
+    )
     assert coping is None
-    on_forecast = surge_advice(_arrivals([2, 2, 2]), forecast, HANDLING, now=NOW, logged_in=1,
-                               can_open=6)
+    on_forecast = surge_advice(
+        _arrivals([2, 2, 2]), forecast, HANDLING, now=NOW, logged_in=1, can_open=6
+    )
     assert on_forecast is None

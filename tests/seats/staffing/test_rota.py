@@ -36,7 +36,9 @@ def _person(
 
 
 def _problem(people: list[Counsellor], days: int = 2, need: int = 2) -> RotaProblem:
-    shifts = [Shift(MONDAY.replace(day=MONDAY.day + d), k) for d in range(days) for k in SHIFT_ORDER]
+    shifts = [
+        Shift(MONDAY.replace(day=MONDAY.day + d), k) for d in range(days) for k in SHIFT_ORDER
+    ]
     return RotaProblem(MONDAY, days, tuple(people), {s: (need,) * 16 for s in shifts}, max_seats=8)
 
 
@@ -52,14 +54,17 @@ def test_a_feasible_week_is_covered_with_no_gaps_and_nights_spread() -> None:
     assert breaches(problem, result.assignment) == []
     summary = summarise(problem, result.assignment)
     assert summary.open_seat_half_hours == 0 and summary.short_shifts == []
-    low, high = summary.night_spread
+    _, high = summary.night_spread
     assert high == result.most_nights.value == 1  # 14 nights over 14 people: one each
     assert result.open_half_hours.gap == 0.0
 
 
 def test_too_few_counsellors_leave_gaps_the_summary_names() -> None:
-    people = [_person("a", crisis=True, hours=8), _person("b", crisis=True, hours=8),
-              _person("c", crisis=True, hours=8)]
+    people = [
+        _person("a", crisis=True, hours=8),
+        _person("b", crisis=True, hours=8),
+        _person("c", crisis=True, hours=8),
+    ]
     problem = _problem(people, days=1, need=2)
     result = _solve(problem)
     assert isinstance(result, Solved)
@@ -102,8 +107,12 @@ def test_breaches_name_each_broken_rule() -> None:
     found = breaches(problem, rota)
     rules = {b.rule for b in found}
     assert rules == {
-        HardRule.WEEKLY_HOURS, HardRule.WEEKLY_NIGHTS, HardRule.ONE_SHIFT_A_DAY,
-        HardRule.REST, HardRule.AVAILABLE, HardRule.CRISIS_COVER,
+        HardRule.WEEKLY_HOURS,
+        HardRule.WEEKLY_NIGHTS,
+        HardRule.ONE_SHIFT_A_DAY,
+        HardRule.REST,
+        HardRule.AVAILABLE,
+        HardRule.CRISIS_COVER,
     }
     assert "b: 2026-11-02 mon evening then 2026-11-03 tue night back to back" in {
         b.message for b in found
@@ -125,7 +134,9 @@ counsellors = st.builds(
     crisis=st.booleans(),
     max_hours_week=st.sampled_from([0, 8, 16, 24, 40]),
     max_nights_week=st.integers(0, 3),
-    available=st.frozensets(st.tuples(st.integers(0, 6), st.sampled_from(SHIFT_ORDER)), max_size=21),
+    available=st.frozensets(
+        st.tuples(st.integers(0, 6), st.sampled_from(SHIFT_ORDER)), max_size=21
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,29 +13,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.events import Skill
 from acd.models import Call
-from callcenter.app import create_app
-from callcenter.bus import EventBus
-from callcenter.clock import FakeClock
-from callcenter.live import MemoryLive
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from acd.records import call_history
+from callcenter.app.factory import create_app
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.live import MemoryLive
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 from seats.registry import save_agent
+from seats.staffing.deps import CALL_HISTORY
 from seats.staffing.synthetic import hotline_rates, synthetic_calls
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Tuesday 3 Nov 2026, 18:10 in Shanghai: the evening peak is ahead.
 NOW = datetime(2026, 11, 3, 10, 10, tzinfo=UTC)
 SUPERVISOR = {"X-Role": "supervisor", "X-User": "duty-lead"}
-EVERYWHERE = [f"{d}:{k}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-              for k in ("night", "day", "evening")]
+EVERYWHERE = [
+    f"{d}:{k}"
+    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for k in ("night", "day", "evening")
+]
 
 
 async def seed_calls(sessions: async_sessionmaker[AsyncSession], calls: list[Any]) -> None:
     async with sessions() as session, session.begin():
         session.add_all(
             Call(
-                call_id=f"hist-{n}", caller_number="+8613800000000", arrived_at=c.arrived_at,
-                answered_at=c.answered_at, ended_at=c.ended_at, outcome=c.outcome,
+                call_id=f"hist-{n}",
+                caller_number="+8613800000000",
+                arrived_at=c.arrived_at,
+                answered_at=c.answered_at,
+                ended_at=c.ended_at,
+                outcome=c.outcome,
                 campaign=c.campaign,
             )
             for n, c in enumerate(calls)
@@ -53,9 +62,14 @@ async def client(
             skills = {Skill.GENERAL, Skill.CRISIS} if n <= 3 else {Skill.GENERAL}
             await save_agent(session, f"a{n}", f"Counsellor {n}", skills)
     runtime = Runtime(
-        settings=Settings(), bus=EventBus(), engine=db_engine, sessions=sessions,
-        clock=FakeClock(NOW), live=MemoryLive(),
+        settings=Settings(),
+        bus=EventBus(),
+        engine=db_engine,
+        sessions=sessions,
+        clock=FakeClock(NOW),
+        live=MemoryLive(),
     )
+    runtime.provide(CALL_HISTORY, call_history)
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://staffing") as http:
         yield http
@@ -93,8 +107,8 @@ async def test_the_forecast_reads_the_history_in_hotline_time(client: httpx.Asyn
     assert body["as_of"] == "2026-11-03" and len(body["half_hours"]) == 96
     assert body["half_hours"][0]["start"] == "2026-11-03T00:00:00+08:00"
     assert body["model"].startswith("Erlang A")
-    evening = [h for h in body["half_hours"] if h["time"] == "20:00"][0]
-    night = [h for h in body["half_hours"] if h["time"] == "04:00"][0]
+    evening = next(h for h in body["half_hours"] if h["time"] == "20:00")
+    night = next(h for h in body["half_hours"] if h["time"] == "04:00")
     assert evening["seats"] > night["seats"] >= 1
     site = {"X-Role": "site", "X-Site": "1", "X-User": "s"}
     assert (await client.get("/api/staffing/forecast", headers=site)).status_code == 403
@@ -105,10 +119,13 @@ async def test_a_supervisor_generates_and_publishes_a_rota_and_the_outlook_flags
 ) -> None:
     for n in range(1, 7):
         body = {"shifts": EVERYWHERE, "max_hours_week": 40, "max_nights_week": 3}
-        assert (await client.put(f"/api/staffing/availability/a{n}", json=body,
-                                 headers=SUPERVISOR)).status_code == 200
+        assert (
+            await client.put(f"/api/staffing/availability/a{n}", json=body, headers=SUPERVISOR)
+        ).status_code == 200
     rota_for = {"first_day": "2026-11-03", "days": 2}
-    assert (await client.post("/api/staffing/rotas", json=rota_for, headers=_as("a1"))).status_code == 403
+    assert (
+        await client.post("/api/staffing/rotas", json=rota_for, headers=_as("a1"))
+    ).status_code == 403
     made = await client.post("/api/staffing/rotas", json=rota_for, headers=SUPERVISOR)
     assert made.status_code == 201, made.text
     rota = made.json()
@@ -127,14 +144,18 @@ async def test_a_supervisor_generates_and_publishes_a_rota_and_the_outlook_flags
     assert outlook["hours"][-1] == {**outlook["hours"][-1], "day": "2026-11-04", "time": "23:00"}
     assert outlook["gaps"], outlook
     first = outlook["gaps"][0]
-    assert first["text"] == f"{first['from']}–{first['to']}: need {first['needed']}, {first['rostered']} rostered"
+    assert (
+        first["text"]
+        == f"{first['from']}–{first['to']}: need {first['needed']}, {first['rostered']} rostered"
+    )
     assert first["rostered"] < first["needed"]
 
 
 async def test_an_impossible_rota_says_which_rule_cannot_be_met(client: httpx.AsyncClient) -> None:
     body = {"shifts": ["tue:day", "tue:evening"], "max_hours_week": 8, "max_nights_week": 0}
-    assert (await client.put("/api/staffing/availability/a1", json=body,
-                             headers=SUPERVISOR)).status_code == 200
+    assert (
+        await client.put("/api/staffing/availability/a1", json=body, headers=SUPERVISOR)
+    ).status_code == 200
     refused = await client.post(
         "/api/staffing/rotas", json={"first_day": "2026-11-03", "days": 1}, headers=SUPERVISOR
     )
@@ -156,7 +177,9 @@ async def test_publishing_rechecks_availability(client: httpx.AsyncClient) -> No
     worker = night["agents"][0]["agent"]
     body = {"shifts": ["wed:day"], "max_hours_week": 8, "max_nights_week": 0}
     await client.put(f"/api/staffing/availability/{worker}", json=body, headers=_as(worker))
-    refused = await client.post(f"/api/staffing/rotas/{made.json()['id']}/publish", headers=SUPERVISOR)
+    refused = await client.post(
+        f"/api/staffing/rotas/{made.json()['id']}/publish", headers=SUPERVISOR
+    )
     assert refused.status_code == 409
     assert "available" in {b["rule"] for b in refused.json()["detail"]["breaches"]}
 
@@ -169,8 +192,10 @@ async def test_stats_report_forecast_accuracy_per_day_and_half_hour(
     accuracy = body["forecast_accuracy"]
     # one week of history before 27 Oct (from 6 Oct): every half-hour has a forecast
     assert accuracy["half_hours_compared"] == 7 * 48
-    assert accuracy["half_hours"][0] == {**accuracy["half_hours"][0],
-                                         "start": "2026-10-27T00:00:00+08:00"}
+    assert accuracy["half_hours"][0] == {
+        **accuracy["half_hours"][0],
+        "start": "2026-10-27T00:00:00+08:00",
+    }
     assert 0 < accuracy["wape"] < 0.6
     assert sum(r["forecast_actual_calls"] for r in body["rows"]) == accuracy["actual_calls"]
     assert all(r["forecast_wape"] is not None for r in body["rows"])

@@ -19,14 +19,16 @@ SCRIPT = textwrap.dedent(
     import asyncio, json, sys
     sys.modules["ortools"] = None  # as if `pip install -e .` without the staffing extra
     import httpx
-    from callcenter.app import create_app
-    from callcenter.bus import EventBus
-    from callcenter.db import make_engine, make_sessionmaker
-    from callcenter.live import MemoryLive
-    from callcenter.migrations import upgrade_to_head
-    from callcenter.runtime import Runtime
-    from callcenter.settings import Settings
+    from callcenter.app.factory import create_app
+    from callcenter.kernel.bus import EventBus
+    from callcenter.kernel.db import make_engine, make_sessionmaker
+    from callcenter.kernel.live import MemoryLive
+    from callcenter.kernel.migrations import upgrade_to_head
+    from callcenter.kernel.runtime import Runtime
+    from callcenter.kernel.settings import Settings
     from datetime import date
+    from acd.records import call_history
+    from seats.staffing.deps import CALL_HISTORY
     from seats.staffing.rota import SHIFT_ORDER, Counsellor, RotaProblem
     from seats.staffing.solver import SolverMissing, solve_rota
 
@@ -36,6 +38,7 @@ SCRIPT = textwrap.dedent(
         await upgrade_to_head(engine)
         runtime = Runtime(settings=settings, bus=EventBus(), engine=engine,
                           sessions=make_sessionmaker(engine), live=MemoryLive())
+        runtime.provide(CALL_HISTORY, call_history)
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
             rota = await http.post("/api/staffing/rotas", json={"first_day": "2026-11-02"})
@@ -65,7 +68,11 @@ SCRIPT = textwrap.dedent(
 def test_the_rota_names_the_extra_to_install_when_or_tools_is_missing(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "core.sqlite3")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,0 +1,191 @@
+"""The ``callcenter`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from callcenter.kernel.settings import Settings
+
+app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+T = TypeVar("T")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; an invalid one stops start-up naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "CALLCENTER_" + "_".join(str(p) for p in error["loc"]).upper()
+            console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
+    database: Annotated[str, typer.Option(help="database URL")] = (
+        "sqlite+aiosqlite:///./var/demo.sqlite3"
+    ),
+    scenario: Annotated[str, typer.Option(help="simulator scenario name or file")] = "demo",
+    time_scale: Annotated[float, typer.Option(help="simulated durations × this")] = 1.0,
+) -> None:
+    """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
+    from callcenter.app.demo import DemoOptions, DemoStack
+    from callcenter.kernel.logs import configure_logging
+
+    load_settings()
+    configure_logging()
+    options = DemoOptions(
+        http_port=port, database_url=database, scenario=scenario, time_scale=time_scale
+    )
+
+    async def run() -> None:
+        async with DemoStack(options) as stack:
+            console.print(f"[bold green]12355 demo running[/bold green] at {stack.url}")
+            console.print(f"  wallboard     {stack.url}/wallboard")
+            console.print(f"  agent desk    {stack.url}/desk")
+            console.print(f"  API docs      {stack.url}/docs")
+            console.print(f"  seats         {stack.url}/api/seats")
+            console.print(f"  queue         {stack.url}/api/queue")
+            console.print(f"  calls         {stack.url}/api/calls")
+            console.print(f"  work orders   {stack.url}/api/workorders")
+            console.print(f"  health        {stack.url}/api/health")
+            console.print("Ctrl-C stops it.")
+            await stack.serve_until_stopped()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def serve() -> None:
+    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
+    import uvicorn
+
+    from callcenter.app.factory import create_app
+    from callcenter.app.system import System
+    from callcenter.kernel.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging()
+
+    async def run() -> None:
+        async with System(settings) as system:
+            config = uvicorn.Config(
+                create_app(system.runtime),
+                host=settings.http_host,
+                port=settings.http_port,
+                lifespan="off",
+            )
+            await uvicorn.Server(config).serve()
+
+    asyncio.run(run())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the configured database (PostgreSQL or SQLite) to the newest schema."""
+    from callcenter.kernel.db import make_engine
+    from callcenter.kernel.migrations import upgrade_to_head
+
+    settings = load_settings()
+
+    async def run() -> None:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    console.print("database is at the newest schema")
+
+
+sites_app = typer.Typer(help="The directory of local counselling sites.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+
+
+async def _with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(sessions)`` against the configured database, migrated to head."""
+    from callcenter.kernel.db import make_engine, make_sessionmaker
+    from callcenter.kernel.migrations import upgrade_to_head
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        return await work(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def report(
+    month: Annotated[str, typer.Option(help="the month, YYYY-MM")],
+    output: Annotated[Path | None, typer.Option(help="the XLSX file to write")] = None,
+) -> None:
+    """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
+    from rich.progress import Progress as Bar
+
+    from callcenter.kernel.clock import SystemClock
+    from workorders.stats.forecasts import Captured
+    from workorders.stats.report import write_monthly_report
+
+    settings = load_settings()
+    forecasts = Captured.for_runtime(settings, SystemClock().now())
+    target = output or Path(f"12355-report-{month}.xlsx")
+    with Bar(console=console) as bar:
+        task = bar.add_task(f"report {month}", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{month}: {step}", completed=done, total=total)
+
+        try:
+            written = asyncio.run(
+                _with_sessions(
+                    settings,
+                    lambda sessions: write_monthly_report(
+                        sessions, month, target, progress, zone=settings.zone, forecasts=forecasts
+                    ),
+                )
+            )
+        except ValueError as exc:  # e.g. a month that is not YYYY-MM
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(f"monthly report written to {written}")
+
+
+@sites_app.command("import")
+def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Create or update local counselling sites from a CSV file (all or nothing)."""
+    from callcenter.kernel.db import transaction
+    from workorders.referrals.sites import ImportResult, import_sites
+
+    settings = load_settings()
+
+    async def run(sessions: Any) -> ImportResult:
+        async with transaction(sessions) as session:
+            return await import_sites(session, file)
+
+    result = asyncio.run(_with_sessions(settings, run))
+    if not result.ok:
+        for error in result.errors:
+            console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1)
+    console.print(f"sites imported: {result.created} created, {result.updated} updated")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,169 @@
+"""The demo stack: PBX simulator + AMI listener + ACD + HTTP API in one process.
+
+Used by ``callcenter demo`` and by the end-to-end tests. Everything runs on
+embedded defaults: SQLite, in-process live state, the built-in simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from acd.events import Skill
+from acd.simulator import PbxSimulator
+from acd.simulator.scenario import Scenario, load_scenario, run_scenario
+from callcenter.app.factory import create_app
+from callcenter.app.system import System
+from callcenter.kernel.lifecycle import StartStop
+from callcenter.kernel.settings import Settings
+from seats.control import SEAT_CONTROL
+from seats.registry import find_agent, save_agent
+
+log = logging.getLogger(__name__)
+
+# Simulated counsellors for the demo: names, and skills spread like a real shift's.
+DEMO_AGENTS: list[tuple[str, str, frozenset[Skill]]] = [
+    ("a01", "王老师", frozenset({Skill.PSYCHOLOGICAL, Skill.CRISIS, Skill.GENERAL})),
+    ("a02", "李老师", frozenset({Skill.PSYCHOLOGICAL, Skill.GENERAL})),
+    ("a03", "张律师", frozenset({Skill.LEGAL, Skill.GENERAL})),
+    ("a04", "刘老师", frozenset({Skill.PSYCHOLOGICAL, Skill.CRISIS, Skill.GENERAL})),
+    ("a05", "陈志愿者", frozenset({Skill.GENERAL, Skill.PSYCHOLOGICAL})),
+    ("a06", "杨律师", frozenset({Skill.LEGAL, Skill.GENERAL})),
+    ("a07", "赵老师", frozenset({Skill.PSYCHOLOGICAL, Skill.GENERAL})),
+    ("a08", "黄志愿者", frozenset({Skill.GENERAL, Skill.PSYCHOLOGICAL, Skill.LEGAL})),
+    ("cb1", "回拨专席", frozenset({Skill.GENERAL})),
+]
+
+
+@dataclass
+class DemoOptions:
+    http_port: int = 8000
+    http_host: str = "127.0.0.1"
+    database_url: str = "sqlite+aiosqlite:///./var/demo.sqlite3"
+    journal_path: Path | None = None  # default: beside the SQLite file, else var/
+    scenario: str = "demo"
+    time_scale: float = 1.0
+    wrapup_seconds: float = 10.0
+    seats: int = 8
+    login_agents: bool = True
+
+
+class DemoStack(StartStop):
+    def __init__(self, options: DemoOptions, scenario: Scenario | None = None) -> None:
+        self.options = options
+        self.scenario = scenario
+        self.simulator: PbxSimulator | None = None
+        self.system: System | None = None
+        self.server: uvicorn.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.http_port = options.http_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.options.http_host}:{self.http_port}"
+
+    async def start(self) -> None:
+        options = self.options
+        base = Settings()
+        scenario = self.scenario or load_scenario(options.scenario)
+        self.simulator = PbxSimulator(
+            username=base.ami_username,
+            secret=base.ami_secret,
+            seats=base.seat_extensions,
+            callback_seat=base.callback_seat,
+            time_scale=options.time_scale,
+        )
+        await self.simulator.start()
+        settings = base.model_copy(
+            update={
+                "ami_host": "127.0.0.1",
+                "ami_port": self.simulator.port,
+                # Simulated agents never submit their forms, so wrap-up always runs to its
+                # end; a short one keeps the demo's seats turning over like a real shift's.
+                "wrapup_seconds": options.wrapup_seconds * options.time_scale,
+                "wrapup_high_risk_seconds": 3 * options.wrapup_seconds * options.time_scale,
+                "database_url": options.database_url,
+                "journal_path": options.journal_path or _journal_beside(options.database_url),
+                "http_host": options.http_host,
+                "http_port": options.http_port,
+            }
+        )
+        _ensure_folder(settings.database_url)
+        self.system = System(settings)
+        await self.system.start()
+        assert self.system.link is not None
+        await self.system.link.wait_logged_in(timeout=10)
+        await self._seed_agents()
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(self.system.runtime),
+                host=options.http_host,
+                port=options.http_port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
+        self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
+        while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
+            await asyncio.sleep(0.01)
+        self.http_port = self.server.servers[0].sockets[0].getsockname()[1]
+        self._tasks.append(
+            asyncio.create_task(run_scenario(self.simulator, scenario), name="traffic")
+        )
+
+    async def serve_until_stopped(self) -> None:
+        """Wait until the HTTP server exits (Ctrl-C)."""
+        for task in self._tasks:
+            if task.get_name() == "http":
+                await task
+
+    async def _seed_agents(self) -> None:
+        assert self.system is not None
+        runtime = self.system.runtime
+        async with runtime.sessions() as session, session.begin():
+            for agent_id, name, skills in DEMO_AGENTS:
+                if await find_agent(session, agent_id) is None:
+                    await save_agent(session, agent_id, name, skills)
+        control = runtime.find(SEAT_CONTROL)
+        if not self.options.login_agents or control is None:
+            return
+        seats = runtime.settings.seat_extensions[: self.options.seats]
+        seats.append(runtime.settings.callback_seat)  # the callback seat's own agent
+        counsellors = [a for a in DEMO_AGENTS if a[0] != "cb1"][: len(seats) - 1]
+        callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
+        async with runtime.sessions() as session:
+            for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
+                agent = await find_agent(session, agent_id)
+                assert agent is not None
+                control.login(agent, seat)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        for task in reversed(self._tasks):
+            if task.get_name() == "traffic":
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)
+        if self.system is not None:
+            await self.system.stop()
+        if self.simulator is not None:
+            await self.simulator.stop()
+
+
+def _journal_beside(database_url: str) -> Path:
+    prefix = "sqlite+aiosqlite:///"
+    if database_url.startswith(prefix):
+        return Path(database_url[len(prefix) :] + ".journal.jsonl")
+    return Path("var/demo-journal.jsonl")
+
+
+def _ensure_folder(database_url: str) -> None:
+    prefix = "sqlite+aiosqlite:///"
+    if database_url.startswith(prefix):
+        Path(database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,166 @@
+"""Starts the domain services beside the ACD: callback dialer, crisis escalation, referrals.
+
+Each service is a bus subscriber plus its own background loop; the composition
+root (``System``) calls ``start_services`` once the ACD exists and
+``stop_services`` on shutdown. None of them sits on the hot path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from acd.ami import AmiLink
+from acd.callback.dialer import CallbackService
+from acd.callback.policy import CallbackPolicy
+from acd.callback.queries import callbacks_owed
+from acd.policy import CallerPriority
+from acd.service import AcdService
+from callcenter.app.parts import CALLBACKS
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from crisis.deps import CRISIS_CONFIG
+from crisis.service import CrisisService
+from workorders.deps import PENDING_CALLBACKS
+from workorders.lookup import work_order_for_call
+from workorders.referrals.service import escalate_overdue
+
+log = logging.getLogger(__name__)
+
+REFERRAL_CHECK_SECONDS = 60.0
+
+
+def callback_policy(settings: Settings) -> CallbackPolicy:
+    quiet_start, quiet_end = settings.quiet_window
+    return CallbackPolicy(quiet_start=quiet_start, quiet_end=quiet_end)
+
+
+async def start_services(
+    runtime: Runtime, acd: AcdService | None, link: AmiLink | None
+) -> list[asyncio.Task[None]]:
+    """Start the services; the callback dialer only where this process runs the ACD."""
+    settings = runtime.settings
+    crisis = CrisisService(
+        sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=link
+    )
+    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
+    runtime.provide(PENDING_CALLBACKS, pending_callbacks)
+    runtime.bus.subscribe("crisis", crisis.on_event)
+    flagged: dict[str, str] = {}
+    with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
+        flagged = await crisis.flagged_numbers()
+    tasks = [
+        _forever("crisis", crisis.run_workers),
+        _forever("referrals", lambda: _referrals(runtime)),
+    ]
+    if acd is not None and link is not None:
+        for number in flagged:
+            acd.core.set_caller_priority(number, CallerPriority.CRISIS)
+        runtime.bus.observe(lambda event: _remember_flag(flagged, event))
+        callbacks = CallbackService(
+            sessions=runtime.sessions,
+            bus=runtime.bus,
+            clock=runtime.clock,
+            ami=link,
+            policy=callback_policy(settings),
+            callback_seat=settings.callback_seat,
+            hotline_number=settings.hotline_number,
+            zone=settings.zone,
+            agent_available=lambda: _seat_available(acd, settings.callback_seat),
+            find_order=work_order_for_call,
+            is_high_risk=lambda number: number in flagged,
+            # Stable across restarts of this host's process, distinct between hosts: a
+            # restarting dialer then resolves only its own unfinished attempts.
+            dialer_id=f"callback-{socket.gethostname()}",
+        )
+        runtime.provide(CALLBACKS, callbacks)
+        runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
+        acd.on_ami_event(callbacks.ami_listener)
+        tasks.append(_forever("callback-dialer", callbacks.run))
+    return tasks
+
+
+async def pending_callbacks(
+    session: AsyncSession, number: str, at: datetime
+) -> list[dict[str, Any]]:
+    """For the screen pop: the callbacks this caller was owed when the call came in.
+
+    Read as of the call's arrival, so one the answered call itself just cancelled
+    still shows: the agent should know the hotline had been trying to reach them.
+    """
+    owed = await callbacks_owed(session, number, at=at)
+    return [
+        {
+            "id": task.id,
+            "status": task.status,
+            "misses": task.miss_count,
+            "first_missed_at": task.first_missed_at.isoformat(),
+            "attempts": task.attempts,
+        }
+        for task in owed
+    ]
+
+
+async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _remember_flag(flagged: dict[str, str], event: DomainEvent) -> None:
+    if event.kind == "CallerFlagged":
+        flagged[getattr(event, "number", "")] = getattr(event, "reason", "")
+
+
+def _seat_available(acd: AcdService, seat: str) -> bool:
+    for view in acd.core.seats_view(acd._now()):
+        if view.seat == seat:
+            return view.state == "available" and view.reachable
+    return False
+
+
+def _poking(callbacks: CallbackService, seat: str) -> Callable[[DomainEvent], Awaitable[None]]:
+    """The dialer's bus subscriber, which also wakes it when the callback seat frees up."""
+
+    async def handle(event: DomainEvent) -> None:
+        await callbacks.on_event(event)
+        if event.kind == "SeatStateChanged" and getattr(event, "seat", None) == seat:
+            if getattr(event, "new_state", "") == "available":
+                await callbacks.poke()
+
+    return handle
+
+
+async def _referrals(runtime: Runtime) -> None:
+    """Supervision alerts (督办) for referrals past a deadline, checked every minute."""
+    while True:
+        async with runtime.sessions() as session, session.begin():
+            raised = await escalate_overdue(session, runtime.clock.now(), runtime.bus)
+        if raised:
+            log.info("%d referral deadlines missed; sites reminded", len(raised))
+        await asyncio.sleep(REFERRAL_CHECK_SECONDS)
+
+
+def _forever(name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    """A background loop that logs and restarts after a failure instead of dying silently."""
+
+    async def guarded() -> None:
+        while True:
+            try:
+                await work()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s loop failed; restarting in 5 s", name)
+                await asyncio.sleep(5)
+
+    return asyncio.create_task(guarded(), name=name)

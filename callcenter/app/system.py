@@ -1,0 +1,147 @@
+"""The composition root: builds the running system from Settings and tears it down.
+
+``System`` owns the order of things: database (and migrations), bus, live state,
+recorder, then the AMI link and the ACD. The HTTP app is built over
+``system.runtime`` (``callcenter.app.create_app``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from acd.ami import AmiConfig, AmiLink
+from acd.core import AcdCore
+from acd.policy import RoutingPolicy
+from acd.records import call_history
+from acd.seat_control import AcdSeatControl
+from acd.service import AcdService
+from acd.tracker import CallTracker
+from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from callcenter.app.reactions import connect_acd_reactions
+from callcenter.app.recorder import Recorder
+from callcenter.app.services import start_services, stop_services
+from callcenter.kernel.bus import DomainEvent, EventBus, event_payload
+from callcenter.kernel.clock import Clock, SystemClock
+from callcenter.kernel.db import make_engine, make_sessionmaker
+from callcenter.kernel.lifecycle import StartStop
+from callcenter.kernel.live import make_live
+from callcenter.kernel.migrations import upgrade_to_head
+from callcenter.kernel.phone import mask
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from seats.control import SEAT_CONTROL
+from seats.staffing.deps import CALL_HISTORY
+
+log = logging.getLogger(__name__)
+
+NUMBER_FIELDS = ("caller_number", "number")
+
+
+class System(StartStop):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        with_acd: bool = True,
+        migrate: bool = True,
+        policy: RoutingPolicy | None = None,
+        with_services: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or RoutingPolicy.from_settings(settings)
+        self.with_acd = with_acd
+        self.migrate = migrate
+        engine = make_engine(settings.database_url)
+        self.runtime = Runtime(
+            settings=settings,
+            bus=EventBus(),
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            clock=clock or SystemClock(),
+            live=make_live(settings.redis_url, namespace=settings.hotline_id),
+        )
+        self.with_services = with_services
+        self._service_tasks: list[asyncio.Task[None]] = []
+        self.recorder: Recorder | None = None
+        self.acd: AcdService | None = None
+        self.link: AmiLink | None = None
+
+    async def start(self) -> None:
+        runtime = self.runtime
+        if self.migrate:
+            await upgrade_to_head(runtime.engine)
+        self.recorder = Recorder(
+            runtime.sessions, runtime.bus, self.settings, campaign=self._campaign
+        )
+        runtime.bus.subscribe("recorder", self.recorder)
+        runtime.bus.subscribe("live", self._fan_out)
+        runtime.provide(RECORDER, self.recorder)
+        runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
+        self.recorder.start()
+        if self.with_acd:
+            self._build_acd()
+        if self.with_services:
+            self._service_tasks = await start_services(self.runtime, self.acd, self.link)
+        runtime.bus.start()
+        if self.acd is not None and self.link is not None:
+            await self.acd.start()
+            await self.link.start()
+
+    def _build_acd(self) -> None:
+        settings = self.settings
+        core = AcdCore(
+            self.policy,
+            seats=settings.seat_extensions,
+            normal_seats=settings.normal_seats,
+            callback_seat=settings.callback_seat,
+        )
+        tracker = CallTracker(dnis={settings.hotline_number})
+        config = AmiConfig(
+            host=settings.ami_host,
+            port=settings.ami_port,
+            username=settings.ami_username,
+            secret=settings.ami_secret,
+            action_timeout=settings.ami_action_timeout,
+            ping_interval=settings.ami_ping_interval,
+        )
+        self.link = AmiLink(config)  # it resyncs itself after every login, in event order
+        self.acd = AcdService(
+            core=core,
+            tracker=tracker,
+            link=self.link,
+            bus=self.runtime.bus,
+            live=self.runtime.live,
+        )
+        self.runtime.provide(ACD, self.acd)
+        self.runtime.provide(AMI_LINK, self.link)
+        self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
+        connect_acd_reactions(self.runtime.bus, self.acd)
+
+    def _campaign(self) -> str | None:
+        if self.acd is None or not self.acd.core.surge.on:
+            return None
+        reason: str = self.acd.core.surge.reason
+        return reason
+
+    async def _fan_out(self, event: DomainEvent) -> None:
+        payload = event_payload(event)
+        for key in NUMBER_FIELDS:  # browsers get masked numbers; full ones via the API by role
+            if isinstance(payload.get(key), str):
+                payload[key] = mask(payload[key])
+        await self.runtime.live.broadcast(payload)
+
+    async def stop(self) -> None:
+        await stop_services(self._service_tasks)
+        if self.link is not None:
+            await self.link.close()
+        if self.acd is not None:
+            await self.acd.stop()
+        with contextlib.suppress(Exception):
+            await self.runtime.bus.stop()
+        if self.recorder is not None:
+            await self.recorder.stop()
+        await self.runtime.live.close()
+        await self.runtime.engine.dispose()
