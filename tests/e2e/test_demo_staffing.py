@@ -23,7 +23,10 @@ def test_the_demo_forecasts_from_its_history_and_publishes_a_rota(tmp_path: Path
 
     async def run() -> tuple[dict[str, object], dict[str, object], str]:
         options = DemoOptions(
-            http_port=0, database_url=database, time_scale=0.05, history_weeks=2,
+            http_port=0,
+            database_url=database,
+            time_scale=0.05,
+            history_weeks=2,
             login_agents=False,
         )
         async with DemoStack(options, load_scenario(QUIET)) as stack:
@@ -47,7 +50,8 @@ def test_the_demo_forecasts_from_its_history_and_publishes_a_rota(tmp_path: Path
     assert all(h["rostered"] is not None for h in outlook["hours"])
 
     result = CliRunner().invoke(
-        app, ["staffing", "accuracy", "--from", week_ago, "--to", week_ago],
+        app,
+        ["staffing", "accuracy", "--from", week_ago, "--to", week_ago],
         env={"CALLCENTER_DATABASE_URL": database},
     )
     assert result.exit_code == 0, result.output

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.async_api import expect
 
-from acd.models import Call
 from seats.staffing.slots import WEEKDAYS
 from seats.staffing.synthetic import hotline_rates, synthetic_calls
+from tests.seats.staffing.history import seed_calls
 from tests.web.browser import chromium, demo, open_page
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -33,18 +33,7 @@ async def test_availability_rota_and_the_wallboard_gap_flag(
     async with demo(tmp_path) as stack, chromium() as browser:
         assert stack.system is not None
         history = synthetic_calls(hotline_rates(8.0), today - timedelta(days=7), 7, ZONE, seed=9)
-        async with stack.system.runtime.sessions() as session, session.begin():
-            session.add_all(
-                Call(
-                    call_id=f"hist-{n}",
-                    caller_number="+8613800000000",
-                    arrived_at=c.arrived_at,
-                    answered_at=c.answered_at,
-                    ended_at=c.ended_at,
-                    outcome=c.outcome,
-                )
-                for n, c in enumerate(history)
-            )
+        await seed_calls(stack.system.runtime.sessions, history)
         async with httpx.AsyncClient(base_url=stack.url, headers=SUPERVISOR) as api:
             crisis = {"agent": "a09", "name": "周老师", "skills": ["general", "crisis"]}
             assert (await api.put("/api/agents", json=crisis)).status_code == 200

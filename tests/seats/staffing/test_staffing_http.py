@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.events import Skill
-from acd.models import Call
 from acd.records import call_history
 from callcenter.app.factory import create_app
 from callcenter.kernel.bus import EventBus
@@ -23,6 +22,7 @@ from callcenter.kernel.settings import Settings
 from seats.registry import save_agent
 from seats.staffing.deps import CALL_HISTORY
 from seats.staffing.synthetic import hotline_rates, synthetic_calls
+from tests.seats.staffing.history import seed_calls
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Tuesday 3 Nov 2026, 18:10 in Shanghai: the evening peak is ahead.
@@ -33,22 +33,6 @@ EVERYWHERE = [
     for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     for k in ("night", "day", "evening")
 ]
-
-
-async def seed_calls(sessions: async_sessionmaker[AsyncSession], calls: list[Any]) -> None:
-    async with sessions() as session, session.begin():
-        session.add_all(
-            Call(
-                call_id=f"hist-{n}",
-                caller_number="+8613800000000",
-                arrived_at=c.arrived_at,
-                answered_at=c.answered_at,
-                ended_at=c.ended_at,
-                outcome=c.outcome,
-                campaign=c.campaign,
-            )
-            for n, c in enumerate(calls)
-        )
 
 
 @pytest.fixture
