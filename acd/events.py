@@ -40,12 +40,24 @@ class CallWaiting(DomainEvent):
     skill: Skill = Skill.GENERAL
     wait_channel: str
     requeued: bool = False
+    # When the caller first reached the queue (epoch s), for a caller found waiting by a
+    # resync after a restart; None: now.
+    queued_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class SeatRinging(DomainEvent):
     seat: str
     channel: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRecovered(DomainEvent):
+    """A resync found this call at a seat, ringing or talking, with no routing record of it:
+    the ACD restarted (or took over) meanwhile. SeatRinging or CallConnected follows."""
+
+    seat: str
+    caller_number: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,6 +42,7 @@ def demo(
 ) -> None:
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
     from callcenter.app.demo import DemoOptions, DemoStack
+    from callcenter.app.serving import stop_on_signals
     from callcenter.kernel.logs import configure_logging
 
     load_settings()
@@ -52,6 +53,8 @@ def demo(
 
     async def run() -> None:
         async with DemoStack(options) as stack:
+            assert stack.server is not None
+            stop_on_signals(stack.server)
             console.print(f"[bold green]12355 demo running[/bold green] at {stack.url}")
             console.print(f"  wallboard     {stack.url}/wallboard")
             console.print(f"  agent desk    {stack.url}/desk")
@@ -72,27 +75,45 @@ def demo(
 
 @app.command()
 def serve() -> None:
-    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
-    import uvicorn
+    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*).
 
+    SIGTERM (or Ctrl-C) stops routing and hands over to a standby, finishes or
+    journals the writes under way, logs off AMI and exits within
+    CALLCENTER_SHUTDOWN_GRACE seconds. Exit status 3: this process lost the ACD
+    lease while active and stopped so that it can come back as a standby.
+    """
     from callcenter.app.factory import create_app
+    from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
     from callcenter.kernel.logs import configure_logging
 
     settings = load_settings()
     configure_logging()
 
-    async def run() -> None:
-        async with System(settings) as system:
-            config = uvicorn.Config(
-                create_app(system.runtime),
-                host=settings.http_host,
-                port=settings.http_port,
-                lifespan="off",
-            )
-            await uvicorn.Server(config).serve()
+    async def run() -> int:
+        system = System(settings)
+        await system.start()
+        server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
+        stop_on_signals(server)
+        lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
+        try:
+            await server.serve()
+        finally:
+            lapsed.cancel()
+            try:
+                async with asyncio.timeout(settings.shutdown_grace):
+                    await system.stop()
+            except TimeoutError:
+                console.print("[red]shutdown took too long: exiting anyway[/red]")
+        return 3 if system.failover is not None and system.failover.lapsed.is_set() else 0
 
-    asyncio.run(run())
+    raise typer.Exit(asyncio.run(run()))
+
+
+async def _stop_when_lapsed(system: Any, server: Any) -> None:
+    if system.failover is not None:
+        await system.failover.lapsed.wait()
+        server.should_exit = True
 
 
 @db_app.command("upgrade")

@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario, run_scenario
 from callcenter.app.factory import create_app
+from callcenter.app.serving import HttpServer, http_server
 from callcenter.app.system import System
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.settings import Settings
@@ -59,7 +58,7 @@ class DemoStack(StartStop):
         self.scenario = scenario
         self.simulator: PbxSimulator | None = None
         self.system: System | None = None
-        self.server: uvicorn.Server | None = None
+        self.server: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
 
@@ -99,14 +98,8 @@ class DemoStack(StartStop):
         assert self.system.link is not None
         await self.system.link.wait_logged_in(timeout=10)
         await self._seed_agents()
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.system.runtime),
-                host=options.http_host,
-                port=options.http_port,
-                log_level="warning",
-                lifespan="off",
-            )
+        self.server = http_server(
+            create_app(self.system.runtime), options.http_host, options.http_port
         )
         self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
         while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
