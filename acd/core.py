@@ -10,6 +10,7 @@ Seat states change only through ``seats.state.transition``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from acd.calls import CallBook
 from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
@@ -118,8 +119,8 @@ class AcdCore:
                 if call and call.seat == seat and not call.connected:
                     call.connected = True
                     self._apply(seat, Answer(call.call_id), now, out)
-            case CallEnded(call_id=call_id):
-                self._on_ended(call_id or "", now, out)
+            case CallEnded(call_id=call_id, estimated=estimated):
+                self._on_ended(call_id or "", now, out, dropped=estimated)
             case CallbackOffered(call_id=call_id, reason=reason):
                 call = self._calls.get(call_id)
                 if call and call.seat is None:  # overflowed by someone else: still one miss
@@ -302,12 +303,15 @@ class AcdCore:
             at = call.waiting_since + self.policy.crisis_widen_after
             self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id, call.seq)
 
-    def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
+    def _on_ended(self, call_id: str, now: float, out: list[Command], *, dropped: bool) -> None:
+        """``dropped``: the call was found gone by a resync, not seen hanging up."""
         call = self._calls.get(call_id)
         if call is None:
             missed = self._in_menu.hung_up(call_id, now, self.policy)
             if missed is not None:
-                out.append(Publish(missed))
+                out.append(
+                    Publish(replace(missed, reason=MissReason.DROPPED) if dropped else missed)
+                )
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
@@ -325,7 +329,7 @@ class AcdCore:
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
-        reason = hang_up_reason(call.waited(now), self.policy)
+        reason = MissReason.DROPPED if dropped else hang_up_reason(call.waited(now), self.policy)
         out.append(Publish(self._missed(call, reason, now)))
 
     def _ring_failed(self, call: CallRecord, now: float, out: list[Command]) -> None:

@@ -19,6 +19,7 @@ class MissReason(StrEnum):
     OVERFLOW = "overflow"  # waited too long or the queue was full
     ALL_BUSY = "all_busy"  # no seat open at all
     CLOSED = "closed"  # out of hours
+    DROPPED = "dropped"  # gone when the ACD resynced: Asterisk restarted or lost the call
 
 
 @dataclass(frozen=True, kw_only=True)
