@@ -20,6 +20,7 @@ its next try instead of after the ttl.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import lease
-from acd.ami import AmiLink
+from acd.ami import AmiLink, AmiTimeout
 from acd.fence import Fence
 from acd.service import AcdService
 from callcenter.kernel.db import transaction
@@ -209,12 +210,17 @@ class Failover:
 
 
 def when_active(
-    acd: AcdService, work: Callable[[], Awaitable[None]]
+    acd: AcdService, link: AmiLink, work: Callable[[], Awaitable[None]]
 ) -> Callable[[], Awaitable[None]]:
-    """A background job (the callback dialer) that may only run in the active process."""
+    """A background job (the callback dialer) that may only run in the active process,
+    from its first AMI login on (its recovery asks Asterisk what still rings)."""
 
     async def run() -> None:
         await acd.until_active()
+        while True:
+            with contextlib.suppress(AmiTimeout):
+                await link.wait_logged_in(60)
+                break
         await work()
 
     return run

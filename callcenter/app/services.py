@@ -83,7 +83,7 @@ async def start_services(
         runtime.provide(CALLBACKS, callbacks)
         runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
         acd.on_ami_event(callbacks.ami_listener)
-        tasks.append(_forever("callback-dialer", when_active(acd, callbacks.run)))
+        tasks.append(_forever("callback-dialer", when_active(acd, link, callbacks.run)))
     return tasks
 
 
