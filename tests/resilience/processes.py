@@ -183,8 +183,8 @@ class Floor:
 
 async def until(
     condition: Callable[[], Any],
-    timeout: float = 10,
-    what: str = "condition",  # noqa: ASYNC109
+    timeout: float = 10,  # noqa: ASYNC109
+    what: str = "condition",
 ) -> float:
     """Wait for a (sync or async) condition; the seconds it took."""
     start = time.monotonic()
