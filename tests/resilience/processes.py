@@ -119,7 +119,7 @@ def serve_env(
         "CALLCENTER_RING_TIMEOUT": "5",
         "CALLCENTER_AMI_PING_INTERVAL": "1",
         "CALLCENTER_AMI_ACTION_TIMEOUT": "2",
-        "CALLCENTER_LEASE_TTL": "1.6",
+        "CALLCENTER_LEASE_TTL": "2.4",
         "CALLCENTER_QUIET_HOURS": "00:00-00:00",  # callbacks at any hour of the test
         "CALLCENTER_HA": "true" if ha else "false",
         "CALLCENTER_REDIS_URL": redis_url,
