@@ -59,6 +59,9 @@ class AcdService:
         self._active = asyncio.Event()
         self._active.set()
         self.followed = 0  # events seen while on standby
+        # Told how long each routing decision took from its AMI event's arrival (metrics).
+        self.on_decision: Callable[[float], None] | None = None
+        self._event_received: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------
     async def start(self) -> None:
@@ -109,8 +112,13 @@ class AcdService:
             except Exception:  # one bad event must not stop call routing
                 log.exception("ACD failed on AMI event %s", event.get("Event"))
 
+    def now(self) -> float:
+        return self._now()
+
     def ingest(self, ami_event: Mapping[str, Any]) -> None:
+        self._event_received = getattr(ami_event, "received_at", None)
         self._dispatch(self.tracker.feed(ami_event, self._wall()))
+        self._event_received = None
         for listener in self._ami_listeners:
             try:
                 listener(ami_event)
@@ -131,6 +139,7 @@ class AcdService:
                 case ConnectToSeat(wait_channel=channel, seat=seat):
                     self.decisions += 1
                     self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                    self._decided()
                 case SendToOverflow(wait_channel=channel, reason=reason):
                     context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
                     self.link.send_nowait(_redirect(channel, context, "s"))
@@ -140,6 +149,11 @@ class AcdService:
                     self._wake_at(at)
         if commands:
             self._snapshot_due.set()
+
+    def _decided(self) -> None:
+        received = self._event_received
+        if self.on_decision is not None and received is not None:
+            self.on_decision((datetime.now(UTC) - received).total_seconds())
 
     def tick(self) -> None:
         self.execute(self.core.tick(self._now()))
@@ -165,9 +179,6 @@ class AcdService:
         self._snapshot_due.set()
 
     # -- helpers ---------------------------------------------------------------
-    def now(self) -> float:
-        return self._now()
-
     def _agent_at(self, seat: str) -> str | None:
         for view in self.core.seats_view(self._now()):
             if view.seat == seat:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from callcenter.app.system import System
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -31,6 +37,12 @@ def load_settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from exc
 
 
+def configure_logging_from(settings: Settings) -> None:
+    from callcenter.kernel.logs import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_format == "json")
+
+
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
@@ -43,10 +55,8 @@ def demo(
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
     from callcenter.app.demo import DemoOptions, DemoStack
     from callcenter.app.serving import stop_on_signals
-    from callcenter.kernel.logs import configure_logging
 
-    load_settings()
-    configure_logging()
+    configure_logging_from(load_settings())
     options = DemoOptions(
         http_port=port, database_url=database, scenario=scenario, time_scale=time_scale
     )
@@ -74,7 +84,15 @@ def demo(
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    api_only: Annotated[
+        bool,
+        typer.Option(
+            "--api-only",
+            help="an extra API worker: no ACD, no background services; live state from Redis",
+        ),
+    ] = False,
+) -> None:
     """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*).
 
     SIGTERM (or Ctrl-C) stops routing and hands over to a standby, finishes or
@@ -85,13 +103,19 @@ def serve() -> None:
     from callcenter.app.factory import create_app
     from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
-    from callcenter.kernel.logs import configure_logging
 
     settings = load_settings()
-    configure_logging()
+    configure_logging_from(settings)
+    if api_only and not settings.redis_url:
+        console.print(
+            "[red]an API-only worker reads live state from Redis: set CALLCENTER_REDIS_URL[/red]"
+        )
+        raise typer.Exit(2)
 
     async def run() -> int:
-        system = System(settings)
+        system = System(
+            settings, with_acd=not api_only, with_services=not api_only, migrate=not api_only
+        )
         await system.start()
         server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
         stop_on_signals(server)
@@ -107,10 +131,15 @@ def serve() -> None:
                 console.print("[red]shutdown took too long: exiting anyway[/red]")
         return 3 if system.failover is not None and system.failover.lapsed.is_set() else 0
 
-    raise typer.Exit(asyncio.run(run()))
+    try:
+        status = asyncio.run(run())
+    except DataDirUnwritable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    raise typer.Exit(status)
 
 
-async def _stop_when_lapsed(system: Any, server: Any) -> None:
+async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:
     if system.failover is not None:
         await system.failover.lapsed.wait()
         server.should_exit = True
@@ -155,7 +184,9 @@ async def _with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]
 @app.command()
 def report(
     month: Annotated[str, typer.Option(help="the month, YYYY-MM")],
-    output: Annotated[Path | None, typer.Option(help="the XLSX file to write")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="the XLSX file to write (default: DATA_DIR/exports/)")
+    ] = None,
 ) -> None:
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
     from rich.progress import Progress as Bar
@@ -163,7 +194,8 @@ def report(
     from workorders.stats.report import write_monthly_report
 
     settings = load_settings()
-    target = output or Path(f"12355-report-{month}.xlsx")
+    target = output or settings.exports_dir / f"12355-report-{month}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
     with Bar(console=console) as bar:
         task = bar.add_task(f"report {month}", total=None)
 
