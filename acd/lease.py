@@ -6,7 +6,7 @@ so the hosts' clocks never matter. A node acquires the lease when it is free,
 expired, or already its own (a restarted node takes its lease back at once);
 it renews only while the lease is still unexpired and its own term; it releases
 by expiring it now. Why the database and not Redis, and what a partition does:
-docs in ``acd/README.md`` ("Active and standby").
+see acd/README.md, "Active and standby".
 """
 
 from __future__ import annotations
