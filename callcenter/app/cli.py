@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -14,6 +14,11 @@ from rich.console import Console
 
 from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from callcenter.app.system import System
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -53,6 +58,7 @@ def demo(
 ) -> None:
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
     from callcenter.app.demo import DemoOptions, DemoStack
+    from callcenter.app.serving import stop_on_signals
 
     configure_logging_from(load_settings())
     options = DemoOptions(
@@ -65,6 +71,8 @@ def demo(
 
     async def run() -> None:
         async with DemoStack(options) as stack:
+            assert stack.server is not None
+            stop_on_signals(stack.server)
             console.print(f"[bold green]12355 demo running[/bold green] at {stack.url}")
             console.print(f"  wallboard     {stack.url}/wallboard")
             console.print(f"  agent desk    {stack.url}/desk")
@@ -95,10 +103,15 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
-    import uvicorn
+    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*).
 
+    SIGTERM (or Ctrl-C) stops routing and hands over to a standby, finishes or
+    journals the writes under way, logs off AMI and exits within
+    CALLCENTER_SHUTDOWN_GRACE seconds. Exit status 3: this process lost the ACD
+    lease while active and stopped so that it can come back as a standby.
+    """
     from callcenter.app.factory import create_app
+    from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
 
     settings = load_settings()
@@ -109,23 +122,37 @@ def serve(
         )
         raise typer.Exit(2)
 
-    async def run() -> None:
-        async with System(
+    async def run() -> int:
+        system = System(
             settings, with_acd=not api_only, with_services=not api_only, migrate=not api_only
-        ) as system:
-            config = uvicorn.Config(
-                create_app(system.runtime),
-                host=settings.http_host,
-                port=settings.http_port,
-                lifespan="off",
-            )
-            await uvicorn.Server(config).serve()
+        )
+        await system.start()
+        server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
+        stop_on_signals(server)
+        lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
+        try:
+            await server.serve()
+        finally:
+            lapsed.cancel()
+            try:
+                async with asyncio.timeout(settings.shutdown_grace):
+                    await system.stop()
+            except TimeoutError:
+                console.print("[red]shutdown took too long: exiting anyway[/red]")
+        return 3 if system.failover is not None and system.failover.lapsed.is_set() else 0
 
     try:
-        asyncio.run(run())
+        status = asyncio.run(run())
     except DataDirUnwritable as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    raise typer.Exit(status)
+
+
+async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:
+    if system.failover is not None:
+        await system.failover.lapsed.wait()
+        server.should_exit = True
 
 
 @db_app.command("upgrade")

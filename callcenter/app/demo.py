@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario, run_scenario
 from callcenter.app.factory import create_app
+from callcenter.app.serving import HttpServer, http_server
 from callcenter.app.system import System
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.settings import Settings
@@ -61,7 +60,7 @@ class DemoStack(StartStop):
         self.scenario = scenario
         self.simulator: PbxSimulator | None = None
         self.system: System | None = None
-        self.server: uvicorn.Server | None = None
+        self.server: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
 
@@ -103,14 +102,8 @@ class DemoStack(StartStop):
         await self._seed_agents()
         if options.history_weeks:
             await self._seed_history(options.history_weeks)
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.system.runtime),
-                host=options.http_host,
-                port=options.http_port,
-                log_level="warning",
-                lifespan="off",
-            )
+        self.server = http_server(
+            create_app(self.system.runtime), options.http_host, options.http_port
         )
         self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
         while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
@@ -157,6 +150,8 @@ class DemoStack(StartStop):
         callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
         async with runtime.sessions() as session:
             for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
+                if control.seat_of_agent(agent_id) is not None:
+                    continue  # still logged in from the last run (seat sessions persist)
                 agent = await find_agent(session, agent_id)
                 assert agent is not None
                 control.login(agent, seat)
