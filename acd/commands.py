@@ -53,3 +53,11 @@ class WakeAt:
 
 
 Command = ConnectToSeat | TakeBack | SendToOverflow | Publish | WakeAt
+
+
+def one_redirect_per_caller(commands: list[Command]) -> list[Command]:
+    """A caller taken back and routed again at once needs one Redirect, not two: on the
+    real Asterisk a second Redirect right behind the first fails ("channel not up")
+    while the first is still pulling the channel out of its Dial."""
+    rerouted = {c.call_id for c in commands if isinstance(c, ConnectToSeat)}
+    return [c for c in commands if not (isinstance(c, TakeBack) and c.call_id in rerouted)]

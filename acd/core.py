@@ -9,10 +9,18 @@ Seat states change only through ``seats.state.transition``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from acd.calls import CallBook
-from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, TakeBack, WakeAt
+from acd.commands import (
+    Command,
+    Publish,
+    SendToOverflow,
+    TakeBack,
+    WakeAt,
+    one_redirect_per_caller,
+)
 from acd.deadlines import Deadline, DeadlineKind, Deadlines
 from acd.events import (
     CallArrived,
@@ -20,7 +28,7 @@ from acd.events import (
     CallConnected,
     CallEnded,
     CallMissed,
-    CallRouted,
+    CallRecovered,
     CallWaiting,
     MissReason,
     SeatFailed,
@@ -30,16 +38,15 @@ from acd.events import (
     SeatRinging,
     Skill,
 )
-from acd.explain import WaitExplainer
+from acd.explain import WaitExplainer, explain_call, queue_entries
 from acd.misses import CallersInMenu, hang_up_reason, missed_call
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import plan_routes
+from acd.routing import connect, plan_routes
 from acd.seat_board import SeatBoard
-from acd.views import QueueEntryView, SeatView, queue_entry
+from acd.views import QueueEntryView, SeatView
 from acd.waiting import CallRecord
 from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
-from seats.events import instant
 from seats.state import (
     Answer,
     Logout,
@@ -103,6 +110,8 @@ class AcdCore:
             case CallWaiting():
                 self._in_menu.reached_queue(event.call_id or "")
                 self._on_waiting(event, now, out)
+            case CallRecovered(call_id=call_id, seat=seat, caller_number=number):
+                self._adopt(call_id, seat, number, now, out)
             case SeatRinging(call_id=call_id, seat=seat, channel=channel):
                 self._seats.phones.rang(seat, channel)
                 call = self._calls.get(call_id)
@@ -125,7 +134,7 @@ class AcdCore:
                     call.connected = True
                     self._apply(seat, Answer(call.call_id), now, out)
             case CallEnded(call_id=call_id, estimated=estimated):
-                self._on_ended(call_id or "", now, out, estimated=estimated)
+                self._on_ended(call_id or "", now, out, dropped=estimated)
             case CallbackOffered(call_id=call_id, reason=reason):
                 call = self._calls.get(call_id)
                 if call and call.seat is None:  # overflowed by someone else: still one miss
@@ -170,6 +179,13 @@ class AcdCore:
         self._seats.set_surge(on, reason, now, out)
         return self._finish(now, out)
 
+    def restore(
+        self, saved: Iterable[tuple[str, Agent, str | None]], surge: SurgeState, now: float
+    ) -> None:
+        """The seats' agents and pauses as saved before a restart, without events:
+        for the agents nothing changed. Call before the first call event."""
+        self._seats.restore(saved, surge, now)
+
     def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
         """Give a number priority (or take it away), also for a caller waiting now.
 
@@ -195,27 +211,13 @@ class AcdCore:
         return self._seats.views()
 
     def queue_view(self, now: float) -> list[QueueEntryView]:
-        explainer = WaitExplainer(self._seats.seats.values(), self._seats.open, self.policy)
-        views = [
-            queue_entry(call, now, position, explainer.explain(call, position - 1, now))
-            for position, call in enumerate(self._calls.waiting, start=1)
-        ]
-        for call in self._calls.routed():
-            views.append(queue_entry(call, now, None, self._explain_routed(call)))
-        return views
+        return queue_entries(self._calls, self._explainer(), now)
 
     def explain(self, call_id: str, now: float) -> str | None:
-        call = self._calls.get(call_id)
-        if call is None:
-            return None
-        if call.seat is not None:
-            return self._explain_routed(call)
-        explainer = WaitExplainer(self._seats.seats.values(), self._seats.open, self.policy)
-        return explainer.explain(call, (self._calls.waiting.position(call_id) or 1) - 1, now)
+        return explain_call(self._calls, self._explainer(), call_id, now)
 
-    def _explain_routed(self, call: CallRecord) -> str:
-        where = "connected to" if call.connected else "ringing at"
-        return f"{where} {call.seat}: {call.explanation}"
+    def _explainer(self) -> WaitExplainer:
+        return WaitExplainer(self._seats.seats.values(), self._seats.open, self.policy)
 
     # -- internals: calls ----------------------------------------------------------
     def _on_waiting(self, event: CallWaiting, now: float, out: list[Command]) -> None:
@@ -237,6 +239,19 @@ class AcdCore:
         self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id, call.seq)
         self._widen_later(call)
 
+    def _adopt(
+        self, call_id: str | None, seat: str, number: str, now: float, out: list[Command]
+    ) -> None:
+        """A call already ringing or talking at a seat when this ACD started: the seat is
+        busy with it (when its agent is back and free), and its end is recorded."""
+        if not call_id or self._calls.get(call_id) or self._calls.finished(call_id):
+            return
+        if seat not in self._seats.seats or self._seats[seat].state is not SeatState.AVAILABLE:
+            return
+        number = self._in_menu.reached_queue(call_id) or number
+        self._calls.adopt(call_id, number, seat, now)
+        self._apply(seat, Offer(call_id), now, out)
+
     def _refusal(self, now: float) -> MissReason | None:
         if not self.policy.is_open(now):
             return MissReason.CLOSED
@@ -251,14 +266,15 @@ class AcdCore:
             at = call.waiting_since + self.policy.crisis_widen_after
             self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id, call.seq)
 
-    def _on_ended(
-        self, call_id: str, now: float, out: list[Command], *, estimated: bool = False
-    ) -> None:
+    def _on_ended(self, call_id: str, now: float, out: list[Command], *, dropped: bool) -> None:
+        """``dropped``: the call was found gone by a resync, not seen hanging up."""
         call = self._calls.get(call_id)
         if call is None:
-            missed = self._in_menu.hung_up(call_id, now, self.policy, estimated=estimated)
+            missed = self._in_menu.hung_up(call_id, now, self.policy)
             if missed is not None:
-                out.append(Publish(missed))
+                out.append(
+                    Publish(replace(missed, reason=MissReason.DROPPED) if dropped else missed)
+                )
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
@@ -266,7 +282,7 @@ class AcdCore:
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
-        reason = hang_up_reason(call.waited(now), self.policy, estimated=estimated)
+        reason = MissReason.DROPPED if dropped else hang_up_reason(call.waited(now), self.policy)
         out.append(Publish(self._missed(call, reason, now)))
 
     def _agent_left(self, seat: str, call_id: str, now: float, out: list[Command]) -> None:
@@ -340,22 +356,7 @@ class AcdCore:
             call.seat, call.explanation = route.seat, route.explanation
             self._apply(route.seat, Offer(call.call_id), now, out)
             self._arm_ring_guard(call, now)
-            out.append(
-                ConnectToSeat(
-                    call.call_id,
-                    call.wait_channel,
-                    route.seat,
-                    route.explanation,
-                    self.policy.ring_timeout,
-                )
-            )
-            routed = CallRouted(
-                call_id=call.call_id,
-                at=instant(now),
-                seat=route.seat,
-                explanation=route.explanation,
-            )
-            out.append(Publish(routed))
+            out += connect(route, self.policy.ring_timeout, now)
 
     # -- internals: seats --------------------------------------------------------------
     def _apply(self, name: str, trigger: Trigger, now: float, out: list[Command]) -> None:
@@ -405,11 +406,7 @@ class AcdCore:
         """After the input: fire what fell due by ``now``, route, and say when to wake."""
         self._fire_due(now, out)
         self._route(now, out)
-        # A caller taken back and routed again at once needs one Redirect, not two: on
-        # the real Asterisk a second Redirect right behind the first fails ("channel
-        # not up") while the first is still pulling the channel out of its Dial.
-        rerouted = {c.call_id for c in out if isinstance(c, ConnectToSeat)}
-        out[:] = [c for c in out if not (isinstance(c, TakeBack) and c.call_id in rerouted)]
+        out[:] = one_redirect_per_caller(out)
         wake = self._deadlines.next_at(self._applies)
         if wake is not None:
             out.append(WakeAt(wake))

@@ -19,14 +19,8 @@ def missed_call(
     )
 
 
-def hang_up_reason(waited: float, policy: RoutingPolicy, *, estimated: bool = False) -> MissReason:
-    """A caller who gives up quickly is hesitant, and called back first among equals.
-
-    ``estimated``: the end was inferred after a reconnect (Asterisk restarted or the
-    link was down), so the PBX dropped the caller; nobody gave up.
-    """
-    if estimated:
-        return MissReason.DROPPED
+def hang_up_reason(waited: float, policy: RoutingPolicy) -> MissReason:
+    """A caller who gives up quickly is hesitant, and called back first among equals."""
     return MissReason.SHORT_HANGUP if waited < policy.short_hangup_seconds else MissReason.ABANDONED
 
 
@@ -39,16 +33,14 @@ class CallersInMenu:
     def arrive(self, call_id: str, number: str, now: float) -> None:
         self._arrived[call_id] = (number, now)
 
-    def reached_queue(self, call_id: str) -> None:
-        self._arrived.pop(call_id, None)
+    def reached_queue(self, call_id: str) -> str:
+        """The caller's number, now that the call is the queue's to track."""
+        return self._arrived.pop(call_id, ("", 0.0))[0]
 
-    def hung_up(
-        self, call_id: str, now: float, policy: RoutingPolicy, *, estimated: bool = False
-    ) -> CallMissed | None:
+    def hung_up(self, call_id: str, now: float, policy: RoutingPolicy) -> CallMissed | None:
         arrival = self._arrived.pop(call_id, None)
         if arrival is None:
             return None
         number, arrived = arrival
         waited = now - arrived
-        reason = hang_up_reason(waited, policy, estimated=estimated)
-        return missed_call(call_id, number, reason, waited, now)
+        return missed_call(call_id, number, hang_up_reason(waited, policy), waited, now)

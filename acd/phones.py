@@ -11,7 +11,11 @@ reachable again, so it is not trusted for registration.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+
+from acd.events import SeatPhoneBusy, SeatReachability
+from callcenter.kernel.bus import DomainEvent
 
 Event = Mapping[str, str | list[str]]
 
@@ -50,3 +54,53 @@ def phone_in_use(event: Event) -> tuple[str, bool | None]:
     if state in ("UNAVAILABLE", "INVALID", "UNKNOWN"):
         return match.group(1), None  # says nothing about use; registration is the contacts'
     return match.group(1), state in _IN_USE
+
+
+class PhoneWatch:
+    """What the tracker last reported of each phone: registered, in use. Reports changes."""
+
+    def __init__(self, seats: Collection[str]) -> None:
+        self._seats = frozenset(seats)  # every phone the ACD manages (for a resync)
+        self._reachable: dict[str, bool] = {}
+        self._in_use: dict[str, bool] = {}
+
+    def contact(self, event: Event, now: datetime) -> list[DomainEvent]:
+        seat, reachable = contact_reachability(event)
+        if not seat or reachable is None:
+            return []
+        return self._set_reachable(seat, reachable, now)
+
+    def device(self, event: Event, now: datetime) -> list[DomainEvent]:
+        seat, in_use = phone_in_use(event)
+        if not seat or in_use is None or self._in_use.get(seat, False) == in_use:
+            return []
+        self._in_use[seat] = in_use
+        return [SeatPhoneBusy(at=now, seat=seat, busy=in_use)]
+
+    def registrations(self, contacts: Sequence[Event], now: datetime) -> list[DomainEvent]:
+        """Each listed contact's reachability; a managed phone with no contact is unreachable."""
+        out: list[DomainEvent] = []
+        listed = set()
+        for contact in contacts:
+            listed.add(contact_reachability(contact)[0])
+            out += self.contact(contact, now)
+        for seat in sorted(self._seats - listed):
+            out += self._set_reachable(seat, False, now)
+        return out
+
+    def freed(self, channels: Iterable[str], now: datetime) -> list[DomainEvent]:
+        """A phone marked in use with no channel left in a listing was freed meanwhile."""
+        names = list(channels)
+        out: list[DomainEvent] = []
+        for seat in [seat for seat, busy in self._in_use.items() if busy]:
+            prefixes = (f"PJSIP/{seat}-", f"SIP/{seat}-")
+            if not any(name.startswith(prefixes) for name in names):
+                self._in_use[seat] = False
+                out.append(SeatPhoneBusy(at=now, seat=seat, busy=False))
+        return out
+
+    def _set_reachable(self, seat: str, reachable: bool, now: datetime) -> list[DomainEvent]:
+        if self._reachable.get(seat) == reachable:
+            return []
+        self._reachable[seat] = reachable
+        return [SeatReachability(at=now, seat=seat, reachable=reachable)]

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from acd.events import Skill
+from acd.commands import Command, ConnectToSeat, Publish
+from acd.events import CallRouted, Skill
 from acd.policy import CallerPriority, RoutingPolicy
 from acd.waiting import CallRecord, Need, WaitingQueue, need_of
 from seats.agents import serves
+from seats.events import instant
 from seats.state import Seat
 
 
@@ -108,3 +110,15 @@ def _why_this_seat(call: CallRecord, need: Need, fitting: Sequence[Seat], now: f
     if call.skipped:
         notes.append(f"did not answer: {', '.join(sorted(call.skipped))}")
     return f"{text} ({'; '.join(notes)})" if notes else text
+
+
+def connect(route: Route, ring_timeout: float, now: float) -> list[Command]:
+    """What a route asks of the shell: move the caller to the seat, and say why."""
+    call = route.call
+    routed = CallRouted(
+        call_id=call.call_id, at=instant(now), seat=route.seat, explanation=route.explanation
+    )
+    return [
+        ConnectToSeat(call.call_id, call.wait_channel, route.seat, route.explanation, ring_timeout),
+        Publish(routed),
+    ]

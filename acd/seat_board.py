@@ -8,7 +8,7 @@ alert when a seat pauses itself. Pure and synchronous, like the core that owns i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from acd.commands import Command, Publish
 from acd.deadlines import DeadlineKind, Deadlines
@@ -171,6 +171,19 @@ class SeatBoard:
         changed = SurgeChanged(at=instant(now), on=on, reason=campaign, open_seats=len(self.open),
                                timestamp=now)  # fmt: skip
         out.append(Publish(changed))
+
+    def restore(
+        self, saved: Iterable[tuple[str, Agent, str | None]], surge: SurgeState, now: float
+    ) -> None:
+        """The agents and pauses saved before a restart, without events (AcdCore.restore)."""
+        self.surge = surge
+        self.open = open_seats(self.rotation, self._normal_seats, surge)
+        for name, agent, pause in saved:
+            if name in self.seats and not self.seats[name].logged_in:
+                seat, _ = transition(self.seats[name], Login(agent), now)
+                if pause:
+                    seat, _ = transition(seat, Pause(pause), now)
+                self.seats[name] = seat
 
     def _close_if_idle(self, name: str, now: float, out: list[Command]) -> None:
         seat = self.seats[name]

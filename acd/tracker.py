@@ -19,16 +19,15 @@ from acd.events import (
     CallbackOffered,
     CallConnected,
     CallEnded,
+    CallRecovered,
     CallWaiting,
     SeatFailed,
     SeatLegEnded,
-    SeatPhoneBusy,
-    SeatReachability,
     SeatRinging,
-    Skill,
 )
+from acd.listing import channel_variables, creation_order, epoch, skill_of
 from acd.own_calls import is_own_call
-from acd.phones import contact_reachability, phone_in_use
+from acd.phones import PhoneWatch
 from acd.recording import CallRecord, CallRecorder
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.phone import mask, normalise
@@ -81,11 +80,9 @@ class CallTracker:
         self._dnis = frozenset(dnis)
         self._inbound_context = inbound_context
         self._region = region
-        self._seats = frozenset(seats)  # every phone the ACD manages (for a resync)
+        self.phones = PhoneWatch(seats)
         self._calls: dict[str, _Call] = {}
         self._seat_legs: dict[str, _Leg] = {}  # channel → the seat leg it is
-        self._reachable: dict[str, bool] = {}
-        self._in_use: dict[str, bool] = {}
         self.recorder = CallRecorder(inbound_contexts=(inbound_context,))
 
     # -- public --------------------------------------------------------------------------
@@ -122,27 +119,28 @@ class CallTracker:
         names = {_text(c, "Channel") for c in channels}
         for name in [name for name in self._seat_legs if name not in names]:
             out += self._leg_gone(name, now)
+        # Oldest channel first: a caller before the seat leg that joined them.
+        channels = sorted(channels, key=creation_order)
+        found: dict[str, str] = {}  # calls this resync discovered → the caller's context
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")
             if uid != linkedid:
-                out += self._connected_meanwhile(channel, now)
-            elif linkedid not in self._calls and self._is_inbound_caller(channel):
-                out += self._arrive(channel, now, from_resync=True)
+                out += self._connected_meanwhile(channel, now, found)
+                continue
+            if linkedid in self._calls or not self._is_inbound_caller(channel):
+                continue
+            found[linkedid] = _text(channel, "Context")
+            out += self._arrive(channel, now, from_resync=True)
         if contacts is not None:
-            out += self._registrations(contacts, now)
-        out += self._phones_in_use(names, now)
+            out += self.phones.registrations(contacts, now)
+        out += self.phones.freed(names, now)
         self.recorder.close_missing(live, now)
-        return out
-
-    def _phones_in_use(self, names: set[str], now: datetime) -> list[DomainEvent]:
-        """A phone marked in use whose channels are all gone was freed during the outage."""
-        out: list[DomainEvent] = []
-        for seat in [seat for seat, busy in self._in_use.items() if busy]:
-            if not any(_SEAT_LEG.match(name) and name.split("/", 1)[1].startswith(f"{seat}-")
-                       for name in names):  # fmt: skip
-                self._in_use[seat] = False
-                out.append(SeatPhoneBusy(at=now, seat=seat, busy=False))
-        return out
+        # Callers found waiting go last, longest-waiting first: by then the seats busy
+        # with calls and the unregistered phones are known, and each routing decision
+        # taken between these events picks the caller who has waited longest.
+        waiting = [e for e in out if isinstance(e, CallWaiting)]
+        waiting.sort(key=lambda e: e.queued_at or 0.0)
+        return [e for e in out if not isinstance(e, CallWaiting)] + waiting
 
     def _is_inbound_caller(self, channel: Event) -> bool:
         """The live path's test, from a listing: a hotline caller, not a leg we placed."""
@@ -153,28 +151,36 @@ class CallTracker:
             return _text(channel, "Exten") in self._dnis
         return context in HOTLINE_CONTEXTS
 
-    def _registrations(self, contacts: Sequence[Event], now: datetime) -> list[DomainEvent]:
-        """Each listed contact's reachability; a managed phone with no contact is unreachable."""
-        out: list[DomainEvent] = []
-        listed = set()
-        for contact in contacts:
-            seat, _ = contact_reachability(contact)
-            listed.add(seat)
-            out += self._reachability(contact, now)
-        for seat in sorted(self._seats - listed):
-            out += self._set_reachable(seat, False, now)
-        return out
+    def _connected_meanwhile(
+        self, channel: Event, now: datetime, found: Mapping[str, str]
+    ) -> list[DomainEvent]:
+        """A seat leg bridged with a call we still hold: it was answered during the outage.
 
-    def _connected_meanwhile(self, channel: Event, now: datetime) -> list[DomainEvent]:
-        """A seat leg bridged with a call we still hold: it was answered during the outage."""
+        A call this resync ``found`` (the ACD restarted) may also still ring at the seat.
+        """
         call = self._calls.get(_text(channel, "Linkedid"))
         match = _SEAT_LEG.match(_text(channel, "Channel"))
-        if call is None or call.connected or match is None or not _text(channel, "BridgeId"):
+        if call is None or call.connected or match is None:
             return []
-        call.seat = match.group(1) or match.group(2)
-        self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, call.seat)
+        seat, bridged = match.group(1) or match.group(2), bool(_text(channel, "BridgeId"))
+        if call.call_id not in found:
+            if not bridged:
+                return []
+            call.seat = seat
+            self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, seat)
+            call.answered = call.bridged = True
+            return self._connect(call, now)
+        if not bridged and found[call.call_id] != "acd-seat":
+            return []  # a leg left over from a dial that ended: the caller is elsewhere
+        call.seat = seat
+        self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, seat)
+        recovered = CallRecovered(call_id=call.call_id, at=now, seat=seat,
+                                  caller_number=call.number)  # fmt: skip
+        if not bridged:
+            leg = _text(channel, "Channel")
+            return [recovered, SeatRinging(call_id=call.call_id, at=now, seat=seat, channel=leg)]
         call.answered = call.bridged = True
-        return self._connect(call, now)
+        return [recovered, *self._connect(call, now)]
 
     def records(self) -> list[CallRecord]:
         return self.recorder.records()
@@ -207,13 +213,16 @@ class CallTracker:
         self._learn_caller(call, _text(event, "CallerIDNum"), _text(event, "CallerIDName"))
         out = self._announce(call, now, force=from_resync)
         if from_resync and _text(event, "Context") == "acd-hold":
+            variables = channel_variables(event)
             out.append(
                 CallWaiting(
                     call_id=call_id,
                     at=now,
                     caller_number=call.number,
                     caller_name=call.name,
+                    skill=skill_of(variables.get("ACD_SKILL", "")),
                     wait_channel=call.channel,
+                    queued_at=epoch(variables.get("ACD_QUEUED_AT", "")),
                 )
             )
         return out
@@ -276,10 +285,7 @@ class CallTracker:
     def _waiting(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
         self._learn_caller(call, _text(event, "ACDCallerNum"), _text(event, "ACDCallerName"))
         out = self._announce(call, now, force=True)
-        try:
-            skill = Skill(_text(event, "ACDSkill"))
-        except ValueError:
-            skill = Skill.GENERAL
+        skill = skill_of(_text(event, "ACDSkill"))
         out.append(
             CallWaiting(
                 call_id=call.call_id,
@@ -353,27 +359,13 @@ class CallTracker:
 
     # -- seats -----------------------------------------------------------------------------
 
-    def _on_reachability(self, event: Event, now: datetime) -> list[DomainEvent]:
-        return self._reachability(event, now)
+    # -- phones ------------------------------------------------------------------------------
 
-    def _reachability(self, event: Event, now: datetime) -> list[DomainEvent]:
-        seat, reachable = contact_reachability(event)
-        if not seat or reachable is None:
-            return []
-        return self._set_reachable(seat, reachable, now)
+    def _on_contact(self, event: Event, now: datetime) -> list[DomainEvent]:
+        return self.phones.contact(event, now)
 
-    def _set_reachable(self, seat: str, reachable: bool, now: datetime) -> list[DomainEvent]:
-        if self._reachable.get(seat) == reachable:
-            return []
-        self._reachable[seat] = reachable
-        return [SeatReachability(at=now, seat=seat, reachable=reachable)]
-
-    def _on_device_state(self, event: Event, now: datetime) -> list[DomainEvent]:
-        seat, in_use = phone_in_use(event)
-        if not seat or in_use is None or self._in_use.get(seat, False) == in_use:
-            return []
-        self._in_use[seat] = in_use
-        return [SeatPhoneBusy(at=now, seat=seat, busy=in_use)]
+    def _on_device(self, event: Event, now: datetime) -> list[DomainEvent]:
+        return self.phones.device(event, now)
 
 
 @dataclass(frozen=True)
@@ -390,6 +382,6 @@ _HANDLERS = {
     "DialEnd": CallTracker._on_dial_end,
     "BridgeEnter": CallTracker._on_bridge_enter,
     "Hangup": CallTracker._on_hangup,
-    "ContactStatus": CallTracker._on_reachability,
-    "DeviceStateChange": CallTracker._on_device_state,
+    "ContactStatus": CallTracker._on_contact,
+    "DeviceStateChange": CallTracker._on_device,
 }

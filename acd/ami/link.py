@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acd.ami.backoff import Backoff
+from acd.ami.contacts import list_contacts
 from acd.ami.delivery import EventDelivery
 from acd.ami.messages import (
     AmiActionError,
     AmiAuthError,
     AmiConfig,
+    AmiError,
     AmiEvent,
+    AmiFenced,
     AmiNotConnected,
     AmiReply,
     AmiTimeout,
@@ -33,8 +36,12 @@ from acd.ami.protocol import AmiProtocol
 
 log = logging.getLogger(__name__)
 
-NO_CONTACTS = "No Contacts found"  # PJSIPShowContacts' answer when nobody is registered
 LoginHook = Callable[["AmiLink"], Awaitable[None]]
+# Actions that change nothing in Asterisk: a standby (or a fenced active) may still send them.
+READ_ONLY_ACTIONS = frozenset(
+    {"login", "logoff", "ping", "coreshowchannels", "pjsipshowcontacts", "devicestatelist",
+     "status", "getvar", "corestatus"}
+)  # fmt: skip
 
 
 class AmiLink:
@@ -43,6 +50,10 @@ class AmiLink:
         self._delivery = EventDelivery(config.queue_size)
         self.events: asyncio.Queue[AmiEvent] = self._delivery.queue
         self._on_login = on_login
+        # Whether this process may change anything in Asterisk now (the active ACD's
+        # fence); None: always. The one place every Redirect, Originate, Hangup passes.
+        self.gate: Callable[[], bool] | None = None
+        self.fenced_actions = 0
         self._backoff = Backoff(config.backoff_initial, config.backoff_max)
         self._protocol: AmiProtocol | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -74,7 +85,9 @@ class AmiLink:
             raise AmiTimeout(f"not logged in to {self._where} within {timeout}s") from None
 
     async def close(self) -> None:
+        """Log off (when logged in) and stop; nothing reconnects afterwards."""
         self._closing = True
+        await self._logoff()
         self._logged_in.clear()
         pending = [t for t in (self._runner, *self._tasks) if t is not None]
         for task in pending:
@@ -84,6 +97,18 @@ class AmiLink:
         await asyncio.gather(*pending, return_exceptions=True)
         await self._delivery.close()
         self._runner = None
+
+    async def _logoff(self) -> None:
+        protocol = self._protocol
+        if protocol is None or protocol.closed or not self._logged_in.is_set():
+            return
+        with contextlib.suppress(AmiError, OSError):
+            await self._request(protocol, {"Action": "Logoff"}, False, 1.0)
+
+    async def resync(self) -> None:
+        """List what is up now and queue it in the event stream (a standby taking over)."""
+        if self._logged_in.is_set():
+            await self._resync()
 
     @property
     def status(self) -> LinkStatus:
@@ -106,14 +131,14 @@ class AmiLink:
     # -- actions -----------------------------------------------------------------------------
 
     async def send(self, action: Mapping[str, Any], *, as_list: bool | None = None) -> AmiReply:
-        protocol = self._ready_protocol()
+        protocol = self._ready_protocol(action)
         return await self._request(protocol, action, as_list, self.config.action_timeout)
 
     def send_nowait(self, action: Mapping[str, Any]) -> asyncio.Task[AmiReply]:
         """Write the action now; the returned task completes with the reply (failures logged)."""
         coro: Coroutine[Any, Any, AmiReply]
         try:
-            protocol = self._ready_protocol()
+            protocol = self._ready_protocol(action)
             future = _submit(protocol, action, None)
             coro = self._await_reply(protocol, action, future, self.config.action_timeout)
         except AmiNotConnected as exc:
@@ -158,13 +183,17 @@ class AmiLink:
         # as_list=False: the reply completes on "successfully queued", so the
         # OriginateResponse (same ActionID) is left for the event queue.
         return await self._request(
-            self._ready_protocol(), action, False, self.config.action_timeout
+            self._ready_protocol(action), action, False, self.config.action_timeout
         )
 
-    def _ready_protocol(self) -> AmiProtocol:
+    def _ready_protocol(self, action: Mapping[str, Any]) -> AmiProtocol:
         protocol = self._protocol
         if protocol is None or protocol.closed or not self._logged_in.is_set():
             raise AmiNotConnected(f"AMI link to {self._where} is not logged in")
+        name = str(action.get("Action", "")).lower()
+        if self.gate is not None and name not in READ_ONLY_ACTIONS and not self.gate():
+            self.fenced_actions += 1
+            raise AmiFenced(f"{action.get('Action')} not sent: this ACD is not active")
         return protocol
 
     async def _request(
@@ -337,33 +366,12 @@ class AmiLink:
             )
             snapshot = ResyncSnapshot(
                 channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
-                contacts=await self._contacts(),
+                contacts=await list_contacts(self.send, self.config.username),
                 received_at=datetime.now(UTC),
             )
         finally:
             self._resync_id = ""
             self._delivery.release(snapshot, self._protocol)
-
-    async def _contacts(self) -> tuple[AmiEvent, ...] | None:
-        """Every registered phone's contact; None when the AMI user may not list them.
-
-        DeviceStateList is no substitute: right after an Asterisk restart it says
-        UNAVAILABLE for every phone until the first qualify, seconds after they are
-        reachable again.
-        """
-        try:
-            reply = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
-        except AmiActionError as exc:
-            if exc.message == NO_CONTACTS:  # Asterisk answers an empty list with an error
-                return ()
-            log.error(
-                "AMI user %r may not list PJSIP contacts (%s): registrations are not "
-                "resynced; grant it write=system in manager.conf",
-                self.config.username,
-                exc.message,
-            )
-            return None
-        return tuple(i for i in reply.items if not i.name.endswith("Complete"))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)

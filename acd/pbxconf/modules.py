@@ -49,6 +49,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("format_pcm", "hotline recordings as .ulaw/.alaw"),
     ("func_callerid", "CALLERID()"),
     ("func_logic", "IF()"),
+    ("func_strings", "STRFTIME(): when a caller reached the queue"),
 )
 
 LOADED = tuple(name for name, _ in MODULES)

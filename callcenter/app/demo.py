@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario, run_scenario
 from callcenter.app.factory import create_app
+from callcenter.app.serving import HttpServer, http_server
 from callcenter.app.system import System
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.settings import Settings
@@ -45,12 +44,14 @@ class DemoOptions:
     http_port: int = 8000
     http_host: str = "127.0.0.1"
     database_url: str = "sqlite+aiosqlite:///./var/demo.sqlite3"
-    journal_path: Path | None = None  # default: beside the SQLite file, else var/
+    data_dir: Path | None = None  # default: the SQLite file's folder, else ./var
     scenario: str = "demo"
     time_scale: float = 1.0
     wrapup_seconds: float = 10.0
     seats: int = 8
     login_agents: bool = True
+    # Weeks of synthetic call history and a 90-strong roster for staffing (0: none).
+    history_weeks: int = 0
 
 
 class DemoStack(StartStop):
@@ -59,7 +60,7 @@ class DemoStack(StartStop):
         self.scenario = scenario
         self.simulator: PbxSimulator | None = None
         self.system: System | None = None
-        self.server: uvicorn.Server | None = None
+        self.server: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
 
@@ -88,7 +89,7 @@ class DemoStack(StartStop):
                 "wrapup_seconds": options.wrapup_seconds * options.time_scale,
                 "wrapup_high_risk_seconds": 3 * options.wrapup_seconds * options.time_scale,
                 "database_url": options.database_url,
-                "journal_path": options.journal_path or _journal_beside(options.database_url),
+                "data_dir": (options.data_dir or _folder_of(options.database_url)).absolute(),
                 "http_host": options.http_host,
                 "http_port": options.http_port,
             }
@@ -99,14 +100,10 @@ class DemoStack(StartStop):
         assert self.system.link is not None
         await self.system.link.wait_logged_in(timeout=10)
         await self._seed_agents()
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.system.runtime),
-                host=options.http_host,
-                port=options.http_port,
-                log_level="warning",
-                lifespan="off",
-            )
+        if options.history_weeks:
+            await self._seed_history(options.history_weeks)
+        self.server = http_server(
+            create_app(self.system.runtime), options.http_host, options.http_port
         )
         self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
         while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
@@ -121,6 +118,21 @@ class DemoStack(StartStop):
         for task in self._tasks:
             if task.get_name() == "http":
                 await task
+
+    async def _seed_history(self, weeks: int) -> None:
+        from callcenter.app.demo_history import publish_demo_rota, seed_history
+
+        assert self.system is not None
+        runtime = self.system.runtime
+        named = [agent_id for agent_id, _, _ in DEMO_AGENTS if agent_id != "cb1"]
+        seeded = await seed_history(runtime, weeks, named)
+        if seeded.calls:
+            log.info("demo history: %d calls, %d counsellors", seeded.calls, seeded.counsellors)
+
+        async def rota() -> None:  # beside the start: solving takes seconds
+            log.info("demo rota: %s", await publish_demo_rota(runtime))
+
+        self._tasks.append(asyncio.create_task(rota(), name="rota"))
 
     async def _seed_agents(self) -> None:
         assert self.system is not None
@@ -138,6 +150,8 @@ class DemoStack(StartStop):
         callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
         async with runtime.sessions() as session:
             for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
+                if control.seat_of_agent(agent_id) is not None:
+                    continue  # still logged in from the last run (seat sessions persist)
                 agent = await find_agent(session, agent_id)
                 assert agent is not None
                 control.login(agent, seat)
@@ -146,7 +160,7 @@ class DemoStack(StartStop):
         if self.server is not None:
             self.server.should_exit = True
         for task in reversed(self._tasks):
-            if task.get_name() == "traffic":
+            if task.get_name() in ("traffic", "rota"):
                 task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)
@@ -156,11 +170,11 @@ class DemoStack(StartStop):
             await self.simulator.stop()
 
 
-def _journal_beside(database_url: str) -> Path:
+def _folder_of(database_url: str) -> Path:
     prefix = "sqlite+aiosqlite:///"
     if database_url.startswith(prefix):
-        return Path(database_url[len(prefix) :] + ".journal.jsonl")
-    return Path("var/demo-journal.jsonl")
+        return Path(database_url[len(prefix) :]).parent
+    return Path("var")
 
 
 def _ensure_folder(database_url: str) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from callcenter.kernel.logs import call_context
+
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +86,14 @@ class EventBus:
         for _, queue, _ in self._queues:
             await queue.join()
 
+    def take_pending(self, name: str) -> list[DomainEvent]:
+        """What subscriber ``name`` had not handled when the bus stopped, oldest first."""
+        out: list[DomainEvent] = []
+        for subscriber, queue, _ in self._queues:
+            while subscriber == name and not queue.empty():
+                out.append(queue.get_nowait())
+        return out
+
     def backlog(self) -> dict[str, int]:
         return {name: queue.qsize() for name, queue, _ in self._queues}
 
@@ -92,7 +102,8 @@ class EventBus:
         while True:
             event = await queue.get()
             try:
-                await handler(event)
+                with call_context(event.call_id):
+                    await handler(event)
             except Exception:
                 log.exception("subscriber %s failed on %s", name, event.kind)
             finally:
