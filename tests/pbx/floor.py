@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 
+from acd.ami import AmiEvent
 from tests.pbx.stack import PbxStack
-from tests.pbx.watch import Api, eventually
+from tests.pbx.watch import AmiWatch, Api, event, eventually
 
 ALL_SKILLS = ("general", "psychological", "legal")
 
@@ -18,7 +19,10 @@ async def sign_in(api: Api, seat: str, *, skills: tuple[str, ...] = ALL_SKILLS) 
         "/api/agents", json={"agent": agent, "name": agent, "skills": list(skills)}
     )
     assert response.status_code == 200, response.text
-    await api.post("/api/agents/login", {"agent": agent, "seat": seat})
+    login = await api.client.post("/api/agents/login", json={"agent": agent, "seat": seat})
+    # an ACD that restarted restores its agents' sessions: already there is fine
+    already = f"already logged in at seat {seat}" in login.text
+    assert login.status_code == 200 or already, login.text
     return agent
 
 
@@ -41,3 +45,31 @@ async def clear_floor(stack: PbxStack, api: Api) -> None:
 
 async def _idle(api: Api, seat: str) -> bool:
     return (await api.seat(seat))["state"] in ("available", "paused", "unreachable")
+
+
+async def police_conference(
+    stack: PbxStack, api: Api, ami: AmiWatch, number: str
+) -> tuple[AmiEvent, str, list[AmiEvent]]:
+    """A caller reaches agent 8001, who assesses imminent risk: the warm conference.
+
+    Returns the seat's answering DialEnd, the room and its three members.
+    """
+    await sign_in(api, "8001")
+    stack.background(stack.carrier.call(number, stay=40))
+    answered = await ami.wait(event("DialEnd", DialStatus="ANSWER", DestChannel="PJSIP/8001-*"))
+    await ami.wait(event("BridgeEnter", Channel="PJSIP/8001-*"))
+
+    async def order() -> int | None:
+        rows = stack.rows("select id from work_orders where call_id = ?", answered.text("Linkedid"))
+        return int(rows[0][0]) if rows else None
+
+    order_id = await eventually(order)
+    await api.patch(f"/api/workorders/{order_id}", {"risk_level": "imminent"})
+    room = (await ami.wait(event("ConfbridgeJoin"), within=10)).text("Conference")
+
+    async def three() -> list[AmiEvent] | None:
+        members = await ami.listing({"Action": "ConfbridgeList", "Conference": room})
+        return members if len(members) == 3 else None
+
+    members: list[AmiEvent] = await eventually(three, within=10)
+    return answered, room, members

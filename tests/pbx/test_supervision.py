@@ -1,5 +1,10 @@
 """Supervision on the real Asterisk: the warm police conference, listen-in, surge seats,
-and a phone that freezes while it rings."""
+a phone that freezes while it rings; and restarts, of the ACD in mid-conference and of
+Asterisk under traffic (last: they end the stack's calls).
+
+Processes are restarted from the test's own thread, never a worker thread: a child
+started with a parent-death signal dies with the thread that started it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from acd.ami import AmiEvent
-from tests.pbx.floor import sign_in
+from tests.pbx.floor import police_conference, sign_in
 from tests.pbx.stack import SUPERVISOR_PHONE, PbxStack, running
 from tests.pbx.tools import Tools
-from tests.pbx.watch import AmiWatch, Api, event, eventually
+from tests.pbx.watch import AmiWatch, Api, event, eventually, user_event
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(90)
 
 
 @pytest.fixture(scope="module")
@@ -32,35 +36,11 @@ def stack(pbx_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield stack
 
 
-async def _order_of(stack: PbxStack, call_id: str) -> int:
-    async def found() -> int | None:
-        rows = stack.rows("select id from work_orders where call_id = ?", call_id)
-        return int(rows[0][0]) if rows else None
-
-    order: int = await eventually(found)
-    return order
-
-
 async def test_imminent_risk_puts_caller_agent_and_police_in_one_quiet_conference(
     stack: PbxStack, floor: tuple[Api, AmiWatch]
 ) -> None:
     api, ami = floor
-    await sign_in(api, "8001")
-    caller = asyncio.create_task(stack.carrier.call("13800000101", stay=30))
-    answered = await ami.wait(event("DialEnd", DialStatus="ANSWER", DestChannel="PJSIP/8001-*"))
-    call_id = answered.text("Linkedid")
-    await ami.wait(event("BridgeEnter", Channel="PJSIP/8001-*"))
-    order = await _order_of(stack, call_id)
-    await api.patch(f"/api/workorders/{order}", {"risk_level": "imminent"})
-
-    join = await ami.wait(event("ConfbridgeJoin"), within=10)
-    room = join.text("Conference")
-
-    async def three() -> list[AmiEvent] | None:
-        members = await ami.listing({"Action": "ConfbridgeList", "Conference": room})
-        return members if len(members) == 3 else None
-
-    members = await eventually(three, within=10)
+    answered, room, members = await police_conference(stack, api, ami, "13800000101")
     channels = sorted(m.text("Channel").split("-")[0] for m in members)
     assert channels == ["PJSIP/8001", "PJSIP/trunk", "PJSIP/trunk"], channels
     police = next(m.text("Channel") for m in members if m.text("Linkedid").startswith("crisis-"))
@@ -72,7 +52,7 @@ async def test_imminent_risk_puts_caller_agent_and_police_in_one_quiet_conferenc
 
     # the caller leaves; the agent stays on with the police: no new caller for 8001
     await ami.link.send({"Action": "Hangup", "Channel": answered.text("Channel")})
-    assert await caller == 0
+    await ami.wait(event("Hangup", Uniqueid=answered.text("Linkedid")))
     start = len(ami.events)
     second = asyncio.create_task(stack.carrier.call("13800000102", stay=10))
     await ami.wait(event("UserEvent", UserEvent="CallWaiting"), after=start)
@@ -158,3 +138,75 @@ async def _closed(api: Api, seat: str) -> dict[str, object] | None:
 
 async def _reachable(api: Api, seat: str) -> bool:
     return bool((await api.seat(seat))["reachable"])
+
+
+# -- restarts, last: they end the stack's calls --------------------------------------
+
+
+async def test_an_acd_restart_mid_conference_takes_no_leg_for_a_new_caller(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """The resync after the ACD's login skips the police line and the ACD's own calls."""
+    api, ami = floor
+    _, _, members = await police_conference(stack, api, ami, "13800000301")
+    channels = [m.text("Channel") for m in members]
+    calls_before = {r[0] for r in stack.rows("select call_id from calls")}
+    orders_before = stack.rows("select count(*) from work_orders")[0][0]
+
+    stack.restart_serve()
+    await asyncio.sleep(1.0)  # the resync snapshot has been applied and recorded
+    calls_after = {r[0] for r in stack.rows("select call_id from calls")}
+    assert calls_after == calls_before, calls_after - calls_before
+    assert stack.rows("select count(*) from work_orders")[0][0] == orders_before
+    owed = stack.rows("select number from callback_tasks")
+    assert all(not number.endswith(("12355", "110")) for (number,) in owed), owed
+    for channel in channels:
+        await ami.link.send({"Action": "Hangup", "Channel": channel})
+
+
+async def test_asterisk_restarted_under_traffic_drops_calls_that_are_recorded_and_owed(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    api, ami = floor
+    await sign_in(api, "8001")
+    await sign_in(api, "8002")
+    numbers = ("13800000311", "13800000312", "13800000313")
+    callers = []
+    for number in numbers:  # two reach agents, the third waits
+        callers.append(asyncio.create_task(stack.carrier.call(number, stay=30)))
+        await asyncio.sleep(0.5)
+    await ami.wait(user_event("CallWaiting", ACDCallerNum=numbers[2]))
+    await asyncio.sleep(0.5)
+
+    stack.asterisk.restart()
+    for caller in callers:  # their calls are gone from Asterisk; SIPp would wait for them
+        caller.cancel()
+
+    async def relinked() -> bool:
+        health = await api.get("/api/health")
+        return bool(health["ami"]["status"] == "ok" and health["ami"]["reconnects"] >= 1)
+
+    await eventually(relinked, within=15)
+
+    async def all_ended() -> list[dict[str, object]] | None:
+        calls = [await api.call_of(number) for number in numbers]
+        return calls if all(c and c["ended_at"] for c in calls) else None  # type: ignore[return-value]
+
+    ended = await eventually(all_ended)
+    assert all(c["end_estimated"] for c in ended)
+    assert [c["outcome"] for c in ended] == ["answered", "answered", "dropped"]
+    page = await api.get("/api/callbacks", number=numbers[2])
+    assert [t["status"] for t in page["items"]] == ["pending"]
+    for seat in ("8001", "8002"):  # registrations survive the restart (astdb)
+        view = await api.seat(seat)
+        assert view["reachable"] and view["state"] == "available", view
+
+    # The phones never heard a BYE: each agent hangs up the dead line (until then a
+    # phone on one call answers 486 to the next, and the ACD tries another seat).
+    for seat in ("8001", "8002"):
+        stack.phones[seat].command("hangup")
+    start = len(ami.events)
+    assert await stack.carrier.call("13800000314", stay=2) == 0
+    waiting = await ami.wait(user_event("CallWaiting"), after=start)
+    answered = await ami.wait(event("DialEnd", DialStatus="ANSWER"), after=start)
+    assert (answered.received_at - waiting.received_at).total_seconds() < 1.0
