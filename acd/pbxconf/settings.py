@@ -13,6 +13,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from callcenter.kernel.settings import comma_separated
+
 _HOST_PORT = r"^[0-9A-Za-z.:\[\]-]+:\d{1,5}$"
 
 
@@ -54,9 +56,7 @@ class PbxSettings(BaseSettings):
     @field_validator("supervisor_phones", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return comma_separated(value)
 
     @field_validator("supervisor_phones")
     @classmethod

@@ -73,12 +73,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("seat_extensions", mode="before")
+    @field_validator("seat_extensions", "callback_delays", mode="before")
     @classmethod
-    def _split_seats(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _split(cls, value: object) -> object:
+        return comma_separated(value)
 
     @field_validator("seat_extensions")
     @classmethod
@@ -88,13 +86,6 @@ class Settings(BaseSettings):
             raise ValueError(f"seat extensions must be digits, got {bad}")
         if not value:
             raise ValueError("at least one seat extension is needed")
-        return value
-
-    @field_validator("callback_delays", mode="before")
-    @classmethod
-    def _split_delays(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("callback_delays")
@@ -149,6 +140,13 @@ class Settings(BaseSettings):
     @property
     def quiet_window(self) -> tuple[time, time]:
         return parse_window(self.quiet_hours)
+
+
+def comma_separated(value: object) -> object:
+    """``"8001, 8002"`` from the environment → ``["8001", "8002"]``; a list stays a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 def parse_window(text: str) -> tuple[time, time]:
