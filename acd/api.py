@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from acd.records import recent_calls
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
-from callcenter.phone import mask
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.phone import mask
 
 router = APIRouter(prefix="/api", tags=["queue and calls"])
 

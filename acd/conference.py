@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from acd.ami.messages import AmiError, AmiReply
 from acd.events import CallConnected, CallEnded, CallWaiting, SeatRinging
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 log = logging.getLogger(__name__)
 

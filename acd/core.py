@@ -33,7 +33,7 @@ from acd.policy import CallerPriority, RoutingPolicy
 from acd.routing import plan_routes
 from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
 from acd.waiting import CallRecord
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
 from seats.events import SurgeChanged, instant
 from seats.state import (

@@ -9,14 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from callcenter.bus import DomainEvent
-
-
-class Skill(StrEnum):
-    PSYCHOLOGICAL = "psychological"
-    LEGAL = "legal"
-    GENERAL = "general"
-    CRISIS = "crisis"
+from callcenter.kernel.bus import DomainEvent
+from seats.skills import Skill as Skill  # call events carry the skill a caller needs
 
 
 class MissReason(StrEnum):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from callcenter.settings import Settings
+from callcenter.kernel.settings import Settings
 
 
 class CallerPriority(StrEnum):

@@ -22,9 +22,9 @@ from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
 from acd.core import AcdCore
 from acd.events import CallConnected, MissReason
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.live import LiveState
-from callcenter.snapshots import queue_snapshot, seats_snapshot
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.live import LiveState
+from callcenter.kernel.snapshots import queue_snapshot, seats_snapshot
 
 log = logging.getLogger(__name__)
 

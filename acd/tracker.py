@@ -26,8 +26,8 @@ from acd.events import (
     Skill,
 )
 from acd.recording import CallRecord, CallRecorder
-from callcenter.bus import DomainEvent
-from callcenter.phone import mask, normalise
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.phone import mask, normalise
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Alembic environment: one history for PostgreSQL (asyncpg) and SQLite (aiosqlite).
 
-``callcenter.migrations`` hands a live connection in ``config.attributes``; the
+``callcenter.kernel.migrations`` hands a live connection in ``config.attributes``; the
 ``alembic`` command line gets the URL from ``CALLCENTER_DATABASE_URL``.
 """
 
@@ -11,8 +11,9 @@ import asyncio
 from sqlalchemy.engine import Connection
 
 from alembic import context
-from callcenter.db import import_all_models, make_engine
-from callcenter.settings import Settings
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.db import make_engine
+from callcenter.kernel.settings import Settings
 
 target_metadata = import_all_models()
 

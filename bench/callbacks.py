@@ -35,7 +35,8 @@ from acd.callback import store
 from acd.callback.models import CallbackTask
 from acd.callback.policy import CallbackPolicy
 from acd.events import MissReason
-from callcenter.db import import_all_models, make_engine, make_sessionmaker, transaction
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CLAIM_P95_TARGET = 0.025  # seconds

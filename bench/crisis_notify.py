@@ -21,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from callcenter.bus import EventBus
-from callcenter.clock import SystemClock
-from callcenter.db import import_all_models, make_engine, make_sessionmaker, transaction
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import SystemClock
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
 from crisis.models import Escalation
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings

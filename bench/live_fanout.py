@@ -35,12 +35,12 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from callcenter.app import create_app  # noqa: E402
-from callcenter.bus import EventBus  # noqa: E402
-from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.live import LiveState, MemoryLive, RedisLive  # noqa: E402
-from callcenter.runtime import Runtime  # noqa: E402
-from callcenter.settings import Settings  # noqa: E402
+from callcenter.app.factory import create_app  # noqa: E402
+from callcenter.kernel.bus import EventBus  # noqa: E402
+from callcenter.kernel.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.kernel.live import LiveState, MemoryLive, RedisLive  # noqa: E402
+from callcenter.kernel.runtime import Runtime  # noqa: E402
+from callcenter.kernel.settings import Settings  # noqa: E402
 
 SEATS = [f"80{n:02d}" for n in range(1, 21)] + ["8099"]
 

@@ -22,8 +22,8 @@ from typing import Any
 from acd.events import Skill
 from acd.policy import RoutingPolicy
 from acd.simulator import PbxSimulator
-from callcenter.settings import Settings
-from callcenter.system import System
+from callcenter.app.system import System
+from callcenter.kernel.settings import Settings
 from seats.agents import Agent
 
 

@@ -32,7 +32,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from callcenter.db import import_all_models, make_engine, make_sessionmaker, transaction  # noqa: E402
+from callcenter.app.discovery import import_all_models  # noqa: E402
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from workorders.reference import regions  # noqa: E402
 from workorders.service import mark_answered, open_for_call, update_fields  # noqa: E402
 from workorders.stats.core import Grouping, span  # noqa: E402

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
-from callcenter.auth import Principal, Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
-from callcenter.phone import mask
+from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.phone import mask
 from crisis import commands, store
 from crisis.commands import Command, Forbidden, NotFound
+from crisis.deps import CRISIS_CONFIG
 from crisis.escalation import Policy, TransitionRefused
 from crisis.events import EscalationChanged
-from crisis.intake import IntakeConfig, evaluate, intake_config
+from crisis.intake import IntakeConfig, evaluate
 from crisis.models import AccessLog, Escalation
 from crisis.report import month_report
 from crisis.schemas import (
@@ -41,22 +41,13 @@ from crisis.schemas import (
     RuleSetOut,
     StepOut,
 )
-from crisis.settings import CrisisSettings
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-@cache
-def _default_config() -> IntakeConfig:
-    """Used when the composition root did not put a CrisisService in ``runtime.extras``."""
-    return intake_config(CrisisSettings())
-
-
 def _config(runtime: RuntimeDep) -> IntakeConfig:
-    service = runtime.extras.get("crisis")
-    config: IntakeConfig = service.intake_config if service else _default_config()
-    return config
+    return runtime.get(CRISIS_CONFIG)
 
 
 def _policy(runtime: RuntimeDep) -> Policy:

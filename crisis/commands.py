@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.auth import Principal, Role
+from callcenter.kernel.auth import Principal, Role
 from crisis import escalation as machine
 from crisis import store
 from crisis.escalation import Policy, Stage, TransitionRefused

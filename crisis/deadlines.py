@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent
-from callcenter.db import transaction
-from callcenter.phone import mask
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.db import transaction
+from callcenter.kernel.phone import mask
 from crisis import notices, store
 from crisis.escalation import FollowUpOverdue, Policy, Renotify, due
 from crisis.events import AlertReason, CrisisAlert

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
-from callcenter.phone import normalise
+from callcenter.kernel.phone import normalise
 from workorders.events import WorkOrderUpdated
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.bus import DomainEvent
-from callcenter.phone import mask
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.phone import mask
 from crisis import notices, store
 from crisis.directory import LocalDirectory, load_directory
 from crisis.draft import CaseDraft

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base
+from callcenter.kernel.db import Base
 
 
 class Escalation(Base):

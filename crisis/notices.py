@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from callcenter.phone import mask
+from callcenter.kernel.phone import mask
 from crisis.directory import LocalContact
 from crisis.draft import CaseDraft
 from crisis.ruleset import Verdict

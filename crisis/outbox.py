@@ -16,10 +16,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent
-from callcenter.clock import Clock
-from callcenter.db import transaction
-from callcenter.phone import mask
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import Clock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.phone import mask
 from crisis import store
 from crisis.escalation import Policy, mark_notified
 from crisis.events import AlertReason, CrisisAlert, EscalationChanged

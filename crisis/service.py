@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.conference import ConferenceLink, WarmConference
 from acd.events import CallArrived
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import Clock
-from callcenter.db import transaction
-from callcenter.phone import mask, normalise
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import Clock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.phone import mask, normalise
 from crisis import store
 from crisis.deadlines import check_deadlines
 from crisis.draft import CaseDraft, draft_from_work_order

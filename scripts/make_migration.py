@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from alembic import command
-from callcenter.db import make_engine
-from callcenter.migrations import alembic_config, upgrade_to_head
+from callcenter.kernel.db import make_engine
+from callcenter.kernel.migrations import alembic_config, upgrade_to_head
 
 
 async def main(message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acd.events import Skill
+from seats.skills import Skill
 
 
 @dataclass(frozen=True)

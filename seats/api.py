@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from acd.events import Skill
-from callcenter.auth import Principal, Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from seats.control import SEAT_CONTROL, SeatControl
 from seats.registry import find_agent, list_agents, save_agent
+from seats.skills import Skill
 from seats.state import SeatError
 
 router = APIRouter(prefix="/api", tags=["seats and agents"])
@@ -45,23 +46,19 @@ class AgentRecordIn(BaseModel):
     skills: list[Skill] = Field(min_length=1)
 
 
-def _acd(runtime: Any) -> Any:
-    if runtime.acd is None:
-        raise HTTPException(503, "the ACD is not running in this process")
-    return runtime.acd
+SeatControlDep = Annotated[SeatControl, Depends(SEAT_CONTROL)]
 
 
-def _run(runtime: Any, apply: Callable[[Any, float], list[Any]]) -> dict[str, str]:
-    acd = _acd(runtime)
+def _run(apply: Callable[[], None]) -> dict[str, str]:
     try:
-        acd.command(lambda now: apply(acd.core, now))
+        apply()
     except SeatError as exc:
         raise HTTPException(exc.status, exc.reason) from exc
     return {"status": "ok"}
 
 
-def _seat_of(runtime: Any, agent: str) -> str:
-    seat: str | None = _acd(runtime).core.seat_of_agent(agent)
+def _seat_of(control: SeatControl, agent: str) -> str:
+    seat = control.seat_of_agent(agent)
     if seat is None:
         raise HTTPException(409, f"agent {agent} is not logged in")
     return seat
@@ -97,60 +94,58 @@ async def put_agent(
 
 
 @router.post("/agents/login")
-async def login(body: LoginIn, runtime: RuntimeDep, session: SessionDep) -> dict[str, str]:
+async def login(body: LoginIn, control: SeatControlDep, session: SessionDep) -> dict[str, str]:
     agent = await find_agent(session, body.agent)
     if agent is None:
         raise HTTPException(404, f"unknown agent {body.agent}")
-    return _run(runtime, lambda core, now: core.login(agent, body.seat, now))
+    return _run(lambda: control.login(agent, body.seat))
 
 
 @router.post("/agents/logout")
-async def logout(body: AgentIn, runtime: RuntimeDep) -> dict[str, str]:
-    seat = _seat_of(runtime, body.agent)
-    return _run(runtime, lambda core, now: core.logout(seat, now))
+async def logout(body: AgentIn, control: SeatControlDep) -> dict[str, str]:
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.logout(seat))
 
 
 @router.post("/agents/pause")
-async def pause(body: PauseIn, runtime: RuntimeDep) -> dict[str, str]:
-    seat = _seat_of(runtime, body.agent)
-    return _run(runtime, lambda core, now: core.pause(seat, body.reason, now))
+async def pause(body: PauseIn, control: SeatControlDep) -> dict[str, str]:
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.pause(seat, body.reason))
 
 
 @router.post("/agents/resume")
-async def resume(body: AgentIn, runtime: RuntimeDep) -> dict[str, str]:
-    seat = _seat_of(runtime, body.agent)
-    return _run(runtime, lambda core, now: core.resume(seat, now))
+async def resume(body: AgentIn, control: SeatControlDep) -> dict[str, str]:
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.resume(seat))
 
 
 @router.post("/agents/wrapup-done")
-async def wrapup_done(body: AgentIn, runtime: RuntimeDep) -> dict[str, str]:
-    seat = _seat_of(runtime, body.agent)
-    return _run(runtime, lambda core, now: core.wrapup_done(seat, now))
+async def wrapup_done(body: AgentIn, control: SeatControlDep) -> dict[str, str]:
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.wrapup_done(seat))
 
 
 @router.post("/surge")
-async def surge(body: SurgeIn, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, str]:
+async def surge(body: SurgeIn, control: SeatControlDep, principal: PrincipalDep) -> dict[str, str]:
     _supervisor(principal)
     if body.on and not body.reason.strip():
         raise HTTPException(422, "a surge needs a reason or campaign name")
-    return _run(runtime, lambda core, now: core.set_surge(body.on, body.reason, now))
+    return _run(lambda: control.set_surge(body.on, body.reason))
 
 
 @router.post("/supervisor/force-pause")
 async def force_pause(
-    body: PauseIn, runtime: RuntimeDep, principal: PrincipalDep
+    body: PauseIn, control: SeatControlDep, principal: PrincipalDep
 ) -> dict[str, str]:
     _supervisor(principal)
-    seat = _seat_of(runtime, body.agent)
-    return _run(
-        runtime, lambda core, now: core.pause(seat, body.reason, now, forced_by=principal.user)
-    )
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.pause(seat, body.reason, forced_by=principal.user))
 
 
 @router.post("/supervisor/force-logout")
 async def force_logout(
-    body: AgentIn, runtime: RuntimeDep, principal: PrincipalDep
+    body: AgentIn, control: SeatControlDep, principal: PrincipalDep
 ) -> dict[str, str]:
     _supervisor(principal)
-    seat = _seat_of(runtime, body.agent)
-    return _run(runtime, lambda core, now: core.logout(seat, now, forced_by=principal.user))
+    seat = _seat_of(control, body.agent)
+    return _run(lambda: control.logout(seat, forced_by=principal.user))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 
 def instant(now: float) -> datetime:

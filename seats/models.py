@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base
+from callcenter.kernel.db import Base
 
 
 class AgentRecord(Base):

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from acd.events import Skill
 from seats.agents import Agent
 from seats.models import AgentRecord
+from seats.skills import Skill
 
 
 def to_agent(record: AgentRecord) -> Agent:

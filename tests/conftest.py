@@ -22,7 +22,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from callcenter.db import import_all_models, make_engine, make_sessionmaker
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.db import make_engine, make_sessionmaker
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 
-from callcenter.auth import Principal, Role
+from callcenter.kernel.auth import Principal, Role
 
 READERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.POLICE, Role.OPS})
 WRITERS = frozenset({Role.AGENT, Role.SUPERVISOR})

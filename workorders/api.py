@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
 from workorders.access import READERS, WRITERS, require
-from workorders.context import PendingCallbacks, caller_context
+from workorders.context import caller_context
+from workorders.deps import PENDING_CALLBACKS
 from workorders.lifecycle import RiskLevel, Status
 from workorders.merging import MergeRefused, calls_of, full_history, merge_orders
 from workorders.schemas import (
@@ -199,12 +200,11 @@ async def order_history(
 async def order_context(
     order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
 ) -> CallerContext:
-    """The screen pop. Pending callbacks come from ``runtime.extras["pending_callbacks"]``."""
+    """The screen pop, with the callbacks the caller was owed when the dialer runs here."""
     require(principal, READERS, "read work orders")
-    provider: PendingCallbacks | None = runtime.extras.get("pending_callbacks")
     return await caller_context(
         session,
         order_id,
-        pending_callbacks=provider,
+        pending_callbacks=runtime.find(PENDING_CALLBACKS),
         full_number=principal.sees_full_numbers,
     )

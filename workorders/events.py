@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)

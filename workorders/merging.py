@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.bus import EventBus
+from callcenter.kernel.bus import EventBus
 from workorders.lifecycle import Status
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
 from workorders.outbox import publish_after_commit

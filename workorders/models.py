@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base
+from callcenter.kernel.db import Base
 
 
 class WorkOrder(Base):

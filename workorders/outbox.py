@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from callcenter.bus import DomainEvent, EventBus
+from callcenter.kernel.bus import DomainEvent, EventBus
 
 _KEY = "workorders.pending_events"
 

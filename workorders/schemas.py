@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from callcenter.phone import mask
+from callcenter.kernel.phone import mask
 from workorders.lifecycle import RiskLevel, Status
 from workorders.models import WorkOrder, WorkOrderHistory
 from workorders.reference import AgeGroup, Gender, Identity, category_problem, region_problem

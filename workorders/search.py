@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.phone import normalise
+from callcenter.kernel.phone import normalise
 from workorders.models import WorkOrder
 
 READABLE = re.compile(r"^\d+-\d{8}-\d{4,}$")

@@ -17,10 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from callcenter.bus import EventBus
-from callcenter.db import UTCDateTime
-from callcenter.errors import NotFound
-from callcenter.phone import normalise
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.db import UTCDateTime
+from callcenter.kernel.errors import NotFound
+from callcenter.kernel.phone import normalise
 from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpdated
 from workorders.lifecycle import Allowed, Denied, Status, check_transition
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory

@@ -12,9 +12,9 @@ from acd.callback import cancellation, queries
 from acd.callback.events import CallbackCancelled
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import TaskStatus
-from callcenter.auth import Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
-from callcenter.phone import mask, normalise
+from callcenter.kernel.auth import Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.phone import mask, normalise
 
 HOTLINE_STAFF = {Role.AGENT, Role.SUPERVISOR, Role.OPS}
 

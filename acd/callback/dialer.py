@@ -27,7 +27,7 @@ from acd.ami import AmiError, AmiLink, AmiTimeout
 from acd.callback import store, units
 from acd.callback.events import CallbackAttemptEnded, CallbackExhausted, CallbackStarted
 from acd.callback.intake import CallbackIntake
-from acd.callback.links import work_order_for_call
+from acd.callback.links import OrderLookup
 from acd.callback.policy import (
     AttemptOutcome,
     CallbackPolicy,
@@ -38,9 +38,9 @@ from acd.callback.policy import (
     quiet_hours_end,
 )
 from acd.callback.units import in_transaction
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import Clock
-from callcenter.phone import mask
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import Clock
+from callcenter.kernel.phone import mask
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class CallbackService:
         hotline_number: str = "12355",
         zone: ZoneInfo,
         agent_available: Callable[[], bool],
+        find_order: OrderLookup,
         is_high_risk: Callable[[str], bool] | None = None,
         dialer_id: str = "callback-dialer",
         poll_seconds: float = 5.0,
@@ -85,6 +86,7 @@ class CallbackService:
         self.hotline_number = hotline_number
         self.zone = zone
         self.agent_available = agent_available
+        self.find_order = find_order
         self.is_high_risk = is_high_risk
         self.dialer_id = dialer_id
         self.poll_seconds = poll_seconds
@@ -94,6 +96,7 @@ class CallbackService:
             bus=bus,
             clock=clock,
             policy=policy,
+            find_order=find_order,
             is_high_risk=is_high_risk,
             is_own_call=lambda call_id: call_id.startswith(ATTEMPT_PREFIX),
         )
@@ -214,7 +217,9 @@ class CallbackService:
             try:
                 work_order_id = await in_transaction(
                     self.sessions,
-                    lambda session: _link_work_order(session, claim.task_id, claim.first_call_id),
+                    lambda session: self._link_work_order(
+                        session, claim.task_id, claim.first_call_id
+                    ),
                 )
             except OperationalError:
                 log.warning("callback %s: work order lookup failed; dialling", claim.task_id)
@@ -280,7 +285,9 @@ class CallbackService:
             if finished is None or finished.work_order_id is not None:
                 return finished
             # The order may have been written after the dial began: link the result anyway.
-            order_id = await _link_work_order(session, finished.task_id, finished.first_call_id)
+            order_id = await self._link_work_order(
+                session, finished.task_id, finished.first_call_id
+            )
             return dataclasses.replace(finished, work_order_id=order_id)
 
         finished = await in_transaction(self.sessions, record)
@@ -357,6 +364,15 @@ class CallbackService:
                 live.update((item.text("Uniqueid"), item.text("Linkedid")))
         return live
 
+    async def _link_work_order(
+        self, session: AsyncSession, task_id: int, call_id: str
+    ) -> int | None:
+        ref = await self.find_order(session, call_id)
+        if ref is None:
+            return None
+        await store.attach_work_order(session, task_id, ref.id)
+        return ref.id
+
     def _result_deadline(self) -> timedelta:
         return self.policy.originate_timeout + self.policy.dial_timeout + timedelta(minutes=1)
 
@@ -367,14 +383,6 @@ class CallbackService:
             return self.poll_seconds
         due = max(due, quiet_hours_end(now, self.zone, self.policy))
         return min(self.poll_seconds, max(0.05, (due - now).total_seconds()))
-
-
-async def _link_work_order(session: AsyncSession, task_id: int, call_id: str) -> int | None:
-    ref = await work_order_for_call(session, call_id)
-    if ref is None:
-        return None
-    await store.attach_work_order(session, task_id, ref.id)
-    return ref.id
 
 
 def _text(event: Mapping[str, Any], key: str) -> str:

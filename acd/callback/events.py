@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)

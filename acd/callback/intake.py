@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.callback import cancellation, store
 from acd.callback.events import CallbackCancelled, CallbackCreated
-from acd.callback.links import work_order_for_call
+from acd.callback.links import OrderLookup
 from acd.callback.models import CallbackTask
 from acd.callback.policy import CallbackPolicy
 from acd.callback.units import in_transaction
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import Clock
-from callcenter.phone import DEFAULT_REGION, mask, normalise
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import Clock
+from callcenter.kernel.phone import DEFAULT_REGION, mask, normalise
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class CallbackIntake:
         bus: EventBus,
         clock: Clock,
         policy: CallbackPolicy,
+        find_order: OrderLookup,
         is_high_risk: Callable[[str], bool] | None,
         is_own_call: Callable[[str], bool],
     ) -> None:
@@ -50,6 +51,7 @@ class CallbackIntake:
         self.bus = bus
         self.clock = clock
         self.policy = policy
+        self.find_order = find_order
         self.is_high_risk = is_high_risk
         self.is_own_call = is_own_call
         self._callers: OrderedDict[str, str] = OrderedDict()
@@ -80,7 +82,7 @@ class CallbackIntake:
         now = self.clock.now()
 
         async def record(session: AsyncSession) -> store.MissRecorded:
-            ref = await work_order_for_call(session, call_id)
+            ref = await self.find_order(session, call_id)
             return await store.record_miss(
                 session,
                 number=number,
@@ -121,7 +123,7 @@ class CallbackIntake:
         async def cancel(session: AsyncSession) -> CallbackTask | None:
             number = remembered
             if number is None:
-                ref = await work_order_for_call(session, call_id)
+                ref = await self.find_order(session, call_id)
                 number = ref.caller_number if ref is not None else None
             if not number:
                 return None

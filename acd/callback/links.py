@@ -1,25 +1,24 @@
-"""The one place the callback reads the work-order package: the order of a call."""
+"""What the callback dialer needs to know of work orders: the order of a call.
+
+The dialer links each callback to the work order of the call that was missed,
+but work orders are a package downstream of the ACD; the composition root hands
+the dialer a look-up (``workorders.lookup.work_order_for_call``) of this shape.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workorders.models import WorkOrder
+
+class OrderRef(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def caller_number(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class WorkOrderRef:
-    id: int
-    caller_number: str
-
-
-async def work_order_for_call(session: AsyncSession, call_id: str) -> WorkOrderRef | None:
-    row = (
-        await session.execute(
-            select(WorkOrder.id, WorkOrder.caller_number).where(WorkOrder.call_id == call_id)
-        )
-    ).first()
-    return None if row is None else WorkOrderRef(id=row.id, caller_number=row.caller_number)
+OrderLookup = Callable[[AsyncSession, str], Awaitable[OrderRef | None]]

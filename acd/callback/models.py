@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base
+from callcenter.kernel.db import Base
 
 OPEN_STATUSES = ("pending", "dialing")
 

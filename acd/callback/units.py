@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.db import transaction
+from callcenter.kernel.db import transaction
 
 T = TypeVar("T")
 

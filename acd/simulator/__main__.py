@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
-from acd.simulator.scenario import load_scenario
+from acd.simulator.scenario import load_scenario, run_scenario
 from acd.simulator.simulator import PbxSimulator
 
 
@@ -40,7 +40,7 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"AMI simulator listening on {args.host}:{sim.port}", flush=True)
     try:
         if scenario is not None:
-            await sim.run_scenario(scenario)
+            await run_scenario(sim, scenario)
         await asyncio.Event().wait()
     finally:
         await sim.stop()

@@ -12,16 +12,12 @@ import asyncio
 import random
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from acd.simulator.actions import Actions
 from acd.simulator.channels import Behaviour, CallRecordView, ChannelView, Endpoint
 from acd.simulator.dialplan import Dialplan
 from acd.simulator.pbx import Pbx
 from acd.simulator.server import AmiServer
-
-if TYPE_CHECKING:
-    from acd.simulator.scenario import Scenario
 
 Span = float | tuple[float, float]
 
@@ -159,11 +155,6 @@ class PbxSimulator:
         self.pbx.callees[number] = Endpoint(
             behaviour=behaviour, answer_delay=_span(answer_delay), talk_time=_span(talk_time)
         )
-
-    async def run_scenario(self, scenario: Scenario) -> None:
-        from acd.simulator.scenario import run_scenario
-
-        await run_scenario(self, scenario)
 
     # -- observation -----------------------------------------------------------------------
 

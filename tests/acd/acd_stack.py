@@ -12,9 +12,9 @@ from acd.events import Skill
 from acd.policy import RoutingPolicy
 from acd.service import AcdService
 from acd.simulator import PbxSimulator
-from callcenter.bus import DomainEvent
-from callcenter.settings import Settings
-from callcenter.system import System
+from callcenter.app.system import System
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.settings import Settings
 from seats.agents import Agent
 
 ALL_SEATS = [str(n) for n in range(8001, 8021)]

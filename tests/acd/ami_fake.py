@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from acd.ami.wire import Framer, encode_message, parse_frame
-from callcenter.clock import SystemClock
+from callcenter.kernel.clock import SystemClock
 
 Headers = Mapping[str, str | list[str]]
 

@@ -20,8 +20,9 @@ from acd.callback.policy import CallbackPolicy
 from acd.callback.units import in_transaction
 from acd.events import CallMissed, MissReason
 from acd.simulator import PbxSimulator
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
+from workorders.lookup import work_order_for_call
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEAT = "8099"
@@ -93,6 +94,7 @@ class World:
             callback_seat=SEAT,
             zone=SHANGHAI,
             agent_available=lambda: self.seat_free,
+            find_order=work_order_for_call,
             dialer_id=dialer_id,
             poll_seconds=0.05,
         )

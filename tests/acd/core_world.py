@@ -17,7 +17,7 @@ from acd.events import (
     Skill,
 )
 from acd.policy import RoutingPolicy
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
 
 SEATS = [str(n) for n in range(8001, 8021)]

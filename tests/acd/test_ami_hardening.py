@@ -17,7 +17,7 @@ from acd.ami import AmiConfig, AmiEvent, AmiLink
 from acd.events import CallArrived, CallEnded
 from acd.simulator import PbxSimulator
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from tests.acd.ami_fake import FakeAmi, frame
 
 FAST = {

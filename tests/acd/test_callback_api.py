@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from acd.callback import store
 from acd.callback.policy import AttemptOutcome, CallbackPolicy
 from acd.events import MissReason
-from callcenter.app import create_app
-from callcenter.bus import EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from callcenter.app.factory import create_app
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from acd.callback import store
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
 from tests.acd.callback_harness import eventually, world
 
 Sessions = async_sessionmaker[AsyncSession]

@@ -15,7 +15,7 @@ from acd.callback.events import (
 )
 from acd.callback.policy import CallbackPolicy
 from acd.events import CallArrived, CallConnected, MissReason
-from callcenter.db import transaction
+from callcenter.kernel.db import transaction
 from tests.acd.callback_harness import SEAT, SHANGHAI, eventually, world
 from workorders.models import WorkOrder
 

@@ -17,10 +17,11 @@ from acd.callback.units import in_transaction
 from acd.events import CallMissed, Skill
 from acd.policy import RoutingPolicy
 from acd.simulator import PbxSimulator
-from callcenter.bus import DomainEvent
-from callcenter.clock import FakeClock
-from callcenter.settings import Settings
-from callcenter.system import System
+from callcenter.app.parts import CALLBACKS
+from callcenter.app.system import System
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.settings import Settings
 from seats.agents import Agent
 from tests.acd.callback_harness import eventually
 from workorders.models import WorkOrder
@@ -38,7 +39,7 @@ class Hotline:
 
     @property
     def callbacks(self) -> CallbackService:
-        service: CallbackService = self.system.runtime.extras["callbacks"]
+        service = self.system.runtime.get(CALLBACKS)
         return service
 
     def login(self, agent_id: str, seat: str) -> None:

@@ -14,7 +14,7 @@ from acd.callback import cancellation, queries, store
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import AttemptOutcome, CallbackPolicy, TaskStatus
 from acd.events import MissReason
-from callcenter.db import make_engine, make_sessionmaker, transaction
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

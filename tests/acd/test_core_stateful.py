@@ -29,7 +29,7 @@ from acd.core import AcdCore
 from acd.events import CallConnected, CallEnded, CallMissed, CallRouted, SeatReachability, Skill
 from acd.policy import CallerPriority, RoutingPolicy
 from acd.views import SeatView
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
 from seats.events import SeatStateChanged
 from seats.state import SeatError

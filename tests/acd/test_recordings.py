@@ -32,7 +32,7 @@ from acd.ami import AmiConfig, AmiEvent, AmiLink
 from acd.events import CallArrived, CallConnected, CallEnded, CallWaiting, SeatFailed, SeatRinging
 from acd.recording import CallOutcome
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 from tests.acd.ami_fake import FakeAmi, event_frame
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ami"

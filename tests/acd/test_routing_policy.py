@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from acd.policy import CallerPriority, RoutingPolicy, open_hours
-from callcenter.settings import Settings
+from callcenter.kernel.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

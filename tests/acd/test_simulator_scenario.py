@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acd.simulator import load_scenario
-from acd.simulator.scenario import Scenario
+from acd.simulator.scenario import Scenario, run_scenario
 from tests.acd.simhelpers import client, running_sim
 
 
@@ -111,7 +111,7 @@ async def test_running_a_scenario_places_every_call_and_waits_for_the_end() -> N
         }
     )
     async with running_sim() as sim, client(sim) as ami:
-        await sim.run_scenario(scenario)
+        await run_scenario(sim, scenario)
         calls = sorted(sim.calls.values(), key=lambda c: c.arrived)
         assert [c.number for c in calls] == ["13800000001", "13800000002"]
         assert all(c.outcome == "abandoned" and c.ended is not None for c in calls)

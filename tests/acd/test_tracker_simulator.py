@@ -18,7 +18,7 @@ from acd.events import (
 )
 from acd.simulator import PbxSimulator
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 
 class Acd:

@@ -7,8 +7,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
-from callcenter.cli import app
-from callcenter.db import make_engine
+from callcenter.app.cli import app
+from callcenter.kernel.db import make_engine
 
 runner = CliRunner()
 

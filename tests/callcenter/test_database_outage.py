@@ -14,8 +14,8 @@ from acd.events import Skill
 from acd.models import Call
 from acd.policy import RoutingPolicy
 from acd.simulator import PbxSimulator
-from callcenter.settings import Settings
-from callcenter.system import System
+from callcenter.app.system import System
+from callcenter.kernel.settings import Settings
 from seats.agents import Agent
 from tests.acd.acd_stack import until
 from workorders.models import WorkOrder
@@ -125,7 +125,7 @@ async def test_a_journal_left_by_a_crash_is_replayed_on_start(tmp_path: Path) ->
     from datetime import UTC, datetime
 
     from acd.events import CallArrived
-    from callcenter.journal import Journal
+    from callcenter.kernel.journal import Journal
 
     journal = Journal(tmp_path / "journal.jsonl")
     at = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acd.events import CallArrived, CallEnded, CallMissed, CallWaiting, MissReason, Skill
-from callcenter.bus import DomainEvent
-from callcenter.journal import Journal, decode, encode
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.journal import Journal, decode, encode
 
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)

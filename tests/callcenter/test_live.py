@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from callcenter.live import LiveState, MemoryLive, RedisLive
+from callcenter.kernel.live import LiveState, MemoryLive, RedisLive
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.logs import MaskNumbersFilter, mask_numbers
+from callcenter.kernel.logs import MaskNumbersFilter, mask_numbers
 
 mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
 

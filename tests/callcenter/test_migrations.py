@@ -8,8 +8,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from callcenter.db import import_all_models, make_engine
-from callcenter.migrations import alembic_config, upgrade_to_head
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.db import make_engine
+from callcenter.kernel.migrations import alembic_config, upgrade_to_head
 
 
 async def test_history_reaches_the_models_on_both_stores(empty_database_url: str) -> None:

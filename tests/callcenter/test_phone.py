@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.phone import mask, normalise
+from callcenter.kernel.phone import mask, normalise
 
 
 @given(st.text(alphabet="+0123456789", min_size=1, max_size=20))

@@ -9,9 +9,9 @@ import httpx
 
 from acd.events import Skill
 from acd.simulator import PbxSimulator
-from callcenter.app import create_app
-from callcenter.settings import Settings
-from callcenter.system import System
+from callcenter.app.factory import create_app
+from callcenter.app.system import System
+from callcenter.kernel.settings import Settings
 from seats.agents import Agent
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings
 from crisis.signing import verify

@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from callcenter.bus import EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 from crisis.api import router
+from crisis.deps import CRISIS_CONFIG
 from crisis.draft import CaseDraft
 from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
 from crisis.service import CrisisService
@@ -49,7 +50,7 @@ async def api(
     runtime = Runtime(
         settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
     )
-    runtime.extras["crisis"] = crisis
+    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     app.state.runtime = runtime
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:

@@ -17,9 +17,9 @@ from acd.ami.messages import AmiConfig
 from acd.events import CallConnected, CallWaiting
 from acd.simulator import PbxSimulator
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
 from crisis.models import Escalation, EscalationStep
 from crisis.service import CrisisService
 from tests.crisis.conftest import SECRET, WebhookReceiver, crisis_settings

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.auth import Principal, Role
-from callcenter.bus import DomainEvent
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
+from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
 from crisis import commands
 from crisis.commands import Command
 from crisis.draft import CaseDraft

@@ -9,9 +9,9 @@ import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
 from crisis.models import Escalation
 from crisis.service import CrisisService
 from tests.crisis.conftest import WebhookReceiver

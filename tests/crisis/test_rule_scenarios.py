@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.events import CallArrived
-from callcenter.bus import DomainEvent
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
 from crisis.draft import CaseDraft
 from crisis.events import CallerFlagged, CrisisAlert
 from crisis.models import Escalation, FlaggedNumber

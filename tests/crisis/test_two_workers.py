@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import make_engine, make_sessionmaker
 from crisis.draft import CaseDraft
 from crisis.service import CrisisService
 from tests.conftest import create_schema

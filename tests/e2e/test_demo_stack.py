@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from callcenter.demo import DemoOptions, DemoStack
+from callcenter.app.demo import DemoOptions, DemoStack
 
 
 async def _answered_calls(client: httpx.AsyncClient, wanted: int, within: float) -> list[Any]:

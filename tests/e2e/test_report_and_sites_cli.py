@@ -11,8 +11,8 @@ import httpx
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from callcenter.cli import app
-from callcenter.demo import DemoOptions, DemoStack
+from callcenter.app.cli import app
+from callcenter.app.demo import DemoOptions, DemoStack
 from workorders.stats.report import HEADINGS, SUMMARY_SHEET
 
 SUPERVISOR = {"X-Role": "supervisor"}

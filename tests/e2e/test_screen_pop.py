@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from acd.events import Skill
-from callcenter.app import create_app
+from callcenter.app.factory import create_app
 from tests.acd.acd_stack import acd_stack, until
 
 AGENT = {"X-Role": "agent", "X-User": "a1"}

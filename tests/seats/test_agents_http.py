@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from callcenter.app import create_app
+from callcenter.app.factory import create_app
 from tests.acd.acd_stack import Stack, acd_stack
 
 SUPERVISOR = {"X-Role": "supervisor", "X-User": "duty-lead"}

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.async_api import Browser, Page, async_playwright
 
-from callcenter.demo import DemoOptions, DemoStack
+from callcenter.app.demo import DemoOptions, DemoStack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PRESENT = os.path.exists(CHROMIUM)

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import uvicorn
 
-from callcenter.app import create_app
-from callcenter.bus import EventBus
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.live import LiveState, MemoryLive
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from callcenter.app.factory import create_app
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.db import make_engine, make_sessionmaker
+from callcenter.kernel.live import LiveState, MemoryLive
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 

@@ -7,8 +7,8 @@ import contextlib
 
 import pytest
 
-from callcenter.live import MemoryLive, RedisLive
-from callcenter.web.fanout import CLIENT_BACKLOG, Lagging, LiveHub
+from callcenter.app.web.fanout import CLIENT_BACKLOG, Lagging, LiveHub
+from callcenter.kernel.live import MemoryLive, RedisLive
 
 
 async def test_a_browser_joining_as_the_last_one_leaves_still_gets_changes() -> None:

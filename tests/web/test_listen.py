@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from acd.ami import AmiConfig, AmiLink
-from callcenter.runtime import Runtime
+from callcenter.app.parts import AMI_LINK
+from callcenter.kernel.runtime import Runtime
 from tests.acd.ami_fake import FakeAmi, reply
 
 AGENT = {"X-Role": "agent", "X-User": "a01"}
@@ -21,9 +22,9 @@ async def ami(memory_worker: tuple[str, Runtime]) -> AsyncIterator[FakeAmi]:
     link = AmiLink(AmiConfig("127.0.0.1", fake.port, fake.username, fake.secret))
     await link.start()
     await link.wait_logged_in(timeout=5)
-    runtime.ami = link
+    runtime.provide(AMI_LINK, link)
     yield fake
-    runtime.ami = None
+    runtime.withdraw(AMI_LINK)
     await link.close()
     await fake.stop()
 

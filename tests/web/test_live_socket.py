@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from websockets.exceptions import InvalidStatus
 
-from callcenter.live import MemoryLive, RedisLive
-from callcenter.runtime import Runtime
-from callcenter.web.fanout import LiveHub
+from callcenter.app.parts import LIVE_HUB
+from callcenter.app.web.fanout import LiveHub
+from callcenter.kernel.live import MemoryLive, RedisLive
+from callcenter.kernel.runtime import Runtime
 from tests.web.conftest import ApiWorker, ws_url
 
 SEATS = {"at": "2026-01-01T08:00:00+00:00", "seats": [{"seat": "8001", "state": "available"}]}
@@ -95,7 +96,7 @@ async def test_every_browser_gets_every_change_and_the_hub_stops_when_they_leave
     finally:
         for socket in sockets:
             await socket.close()
-    hub: LiveHub = runtime.extras["web_live_hub"]
+    hub = runtime.get(LIVE_HUB)
     for _ in range(100):
         if hub.clients == 0:
             break

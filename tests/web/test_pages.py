@@ -11,10 +11,10 @@ from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callcenter.runtime import Runtime
-from callcenter.web.i18n import LABELS, labels
-from callcenter.web.pages import STATIC, render
-from callcenter.web.pages import router as pages_router
+from callcenter.app.web.i18n import LABELS, labels
+from callcenter.app.web.pages import STATIC, render
+from callcenter.app.web.pages import router as pages_router
+from callcenter.kernel.runtime import Runtime
 
 PAGES = ("wallboard.html", "desk.html")
 

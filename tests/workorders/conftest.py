@@ -10,11 +10,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
 from workorders.models import WorkOrder
 from workorders.service import mark_answered, open_for_call
 
@@ -59,7 +59,7 @@ def runtime(
 @pytest.fixture
 def app(runtime: Runtime) -> FastAPI:
     """The production application (every router, the error mapping) over this runtime."""
-    from callcenter.app import create_app
+    from callcenter.app.factory import create_app
 
     return create_app(runtime)
 

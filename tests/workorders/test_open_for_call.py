@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.db import transaction
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.db import transaction
 from workorders.context import caller_context
 from workorders.events import WorkOrderCreated, WorkOrderUpdated
 from workorders.merging import merge_orders

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
 from tests.workorders.conftest import AGENT, OPS, SUPERVISOR, arrive, site_user
+from workorders.deps import PENDING_CALLBACKS
 from workorders.events import WorkOrderSubmitted, WorkOrderUpdated
 from workorders.models import WorkOrderHistory
 
@@ -232,7 +233,7 @@ async def test_screen_pop_shows_the_callers_history(
         assert at == current.created_at  # owed as of this call's arrival
         return [{"number": number, "missed_at": "2026-11-27T10:00:00Z"}]
 
-    runtime.extras["pending_callbacks"] = callbacks
+    runtime.provide(PENDING_CALLBACKS, callbacks)
     context = (await client.get(f"/api/workorders/{current.id}/context", headers=AGENT)).json()
     assert context["order"]["id"] == current.id
     assert [p["id"] for p in context["previous_orders"]] == [earlier.id]

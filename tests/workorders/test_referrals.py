@@ -10,11 +10,12 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.clock import FakeClock
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
 from tests.workorders.conftest import AGENT, SUPERVISOR, arrive, site_user
+from workorders.deps import REFERRAL_DEADLINES
 from workorders.events import ReferralOverdue
 from workorders.referrals.core import Deadlines
 from workorders.referrals.models import ReferralReminder, Site
@@ -224,8 +225,8 @@ async def test_deadlines_are_configurable(
     clock: FakeClock,
     runtime: Runtime,
 ) -> None:
-    runtime.extras["referral_deadlines"] = Deadlines(
-        accept=timedelta(hours=2), outcome=timedelta(days=3)
+    runtime.provide(
+        REFERRAL_DEADLINES, Deadlines(accept=timedelta(hours=2), outcome=timedelta(days=3))
     )
     ids = await sites(sessions)
     referral = await referred_order(client, sessions, clock, ids["郑州市"])

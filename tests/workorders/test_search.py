@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.db import transaction
+from callcenter.kernel.db import transaction
 from tests.workorders.conftest import AGENT, arrive
 from workorders.service import update_fields
 

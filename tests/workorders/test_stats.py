@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd.models import Call
-from callcenter.db import transaction
-from callcenter.runtime import Runtime
+from callcenter.kernel.db import transaction
+from callcenter.kernel.runtime import Runtime
 from tests.workorders.conftest import SUPERVISOR, arrive, site_user
+from workorders.deps import CALLBACK_SOURCE
 from workorders.lifecycle import Status
 from workorders.referrals.core import Party, ReferralStatus
 from workorders.referrals.models import Site
@@ -81,7 +82,7 @@ async def call(
 
 @pytest.fixture
 async def month(sessions: async_sessionmaker[AsyncSession], runtime: Runtime) -> None:
-    runtime.extras["callback_source"] = callbacks
+    runtime.provide(CALLBACK_SOURCE, callbacks)
     psych = {"category": "psychological", "city": "郑州市"}
     o1 = await call(
         sessions, "c1", A, utc(11, 2, 1), wait=10, talk=300, form={**psych, "risk_level": "high"}

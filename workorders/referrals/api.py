@@ -12,10 +12,11 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.auth import Principal, Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
-from callcenter.runtime import Runtime
+from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.runtime import Runtime
 from workorders.access import PROVINCE, READERS, require
+from workorders.deps import REFERRAL_DEADLINES
 from workorders.models import WorkOrder
 from workorders.referrals.core import Deadlines, Party, ReferralStatus
 from workorders.referrals.models import Referral, Site
@@ -47,8 +48,7 @@ router = APIRouter(prefix="/api", tags=["referrals"])
 
 
 def _deadlines(runtime: Runtime) -> Deadlines:
-    configured = runtime.extras.get("referral_deadlines")
-    return configured if isinstance(configured, Deadlines) else Deadlines()
+    return runtime.get(REFERRAL_DEADLINES)
 
 
 def _site_scope(principal: Principal) -> int | None:

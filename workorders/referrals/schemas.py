@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.phone import mask
+from callcenter.kernel.phone import mask
 from workorders.models import WorkOrder
 from workorders.referrals.core import ReferralStatus
 from workorders.referrals.models import Referral, ReturnVisit, Site

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.bus import EventBus
+from callcenter.kernel.bus import EventBus
 from workorders.events import ReferralOverdue
 from workorders.lifecycle import Status
 from workorders.models import WorkOrder

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from callcenter.auth import Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
 from workorders.access import require
-from workorders.stats.callbacks import callback_tasks_table
+from workorders.deps import CALLBACK_SOURCE
 from workorders.stats.core import Grouping
 from workorders.stats.export import as_dict, to_csv, to_xlsx
 from workorders.stats.queries import compute_stats
@@ -55,7 +55,7 @@ async def stats(
         last,
         group_by,
         zone=runtime.settings.zone,
-        callbacks=runtime.extras.get("callback_source", callback_tasks_table),
+        callbacks=runtime.get(CALLBACK_SOURCE),
     )
     name = f"stats-{first}-{last}-{group_by.value}"
     if format is Format.CSV:

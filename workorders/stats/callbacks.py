@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.db import UTCDateTime
+from callcenter.kernel.db import UTCDateTime
 from workorders.stats.core import CallbackFact
 
 CallbackSource = Callable[[AsyncSession, datetime, datetime], Awaitable[list[CallbackFact]]]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.db import transaction
+from callcenter.kernel.db import transaction
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import Figures, Grouping
 from workorders.stats.export import table

@@ -11,7 +11,7 @@ import re
 
 import structlog
 
-from callcenter.phone import mask
+from callcenter.kernel.phone import mask
 
 # Chinese mobile numbers, with or without +86, and other long digit runs that look like numbers.
 PHONE = re.compile(r"(?<![\d.])(?:\+?86)?1[3-9]\d{9}(?!\d)")

@@ -14,20 +14,23 @@ import logging
 from acd.ami import AmiConfig, AmiLink
 from acd.core import AcdCore
 from acd.policy import RoutingPolicy
+from acd.seat_control import AcdSeatControl
 from acd.service import AcdService
 from acd.tracker import CallTracker
-from callcenter.bus import DomainEvent, EventBus, event_payload
-from callcenter.clock import Clock, SystemClock
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.lifecycle import StartStop
-from callcenter.live import make_live
-from callcenter.migrations import upgrade_to_head
-from callcenter.phone import mask
-from callcenter.reactions import connect_acd_reactions
-from callcenter.recorder import Recorder
-from callcenter.runtime import Runtime
-from callcenter.settings import Settings
-from callcenter.wiring import start_services, stop_services
+from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from callcenter.app.reactions import connect_acd_reactions
+from callcenter.app.recorder import Recorder
+from callcenter.app.services import start_services, stop_services
+from callcenter.kernel.bus import DomainEvent, EventBus, event_payload
+from callcenter.kernel.clock import Clock, SystemClock
+from callcenter.kernel.db import make_engine, make_sessionmaker
+from callcenter.kernel.lifecycle import StartStop
+from callcenter.kernel.live import make_live
+from callcenter.kernel.migrations import upgrade_to_head
+from callcenter.kernel.phone import mask
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from seats.control import SEAT_CONTROL
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +76,12 @@ class System(StartStop):
         )
         runtime.bus.subscribe("recorder", self.recorder)
         runtime.bus.subscribe("live", self._fan_out)
-        runtime.extras["recorder"] = self.recorder
+        runtime.provide(RECORDER, self.recorder)
         self.recorder.start()
         if self.with_acd:
             self._build_acd()
         if self.with_services:
-            self._service_tasks = await start_services(self)
+            self._service_tasks = await start_services(self.runtime, self.acd, self.link)
         runtime.bus.start()
         if self.acd is not None and self.link is not None:
             await self.acd.start()
@@ -109,8 +112,9 @@ class System(StartStop):
             bus=self.runtime.bus,
             live=self.runtime.live,
         )
-        self.runtime.acd = self.acd
-        self.runtime.ami = self.link
+        self.runtime.provide(ACD, self.acd)
+        self.runtime.provide(AMI_LINK, self.link)
+        self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
         connect_acd_reactions(self.runtime.bus, self.acd)
 
     def _campaign(self) -> str | None:

@@ -13,48 +13,55 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.callback.policy import CallbackPolicy
 from acd.callback.queries import callbacks_owed
 from acd.policy import CallerPriority
-from callcenter.bus import DomainEvent
+from acd.service import AcdService
+from callcenter.app.parts import CALLBACKS
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from crisis.deps import CRISIS_CONFIG
 from crisis.service import CrisisService
+from workorders.deps import PENDING_CALLBACKS
+from workorders.lookup import work_order_for_call
 from workorders.referrals.service import escalate_overdue
-
-if TYPE_CHECKING:
-    from callcenter.system import System
 
 log = logging.getLogger(__name__)
 
 REFERRAL_CHECK_SECONDS = 60.0
 
 
-def callback_policy(system: System) -> CallbackPolicy:
-    quiet_start, quiet_end = system.settings.quiet_window
+def callback_policy(settings: Settings) -> CallbackPolicy:
+    quiet_start, quiet_end = settings.quiet_window
     return CallbackPolicy(quiet_start=quiet_start, quiet_end=quiet_end)
 
 
-async def start_services(system: System) -> list[asyncio.Task[None]]:
-    runtime = system.runtime
+async def start_services(
+    runtime: Runtime, acd: AcdService | None, link: AmiLink | None
+) -> list[asyncio.Task[None]]:
+    """Start the services; the callback dialer only where this process runs the ACD."""
+    settings = runtime.settings
     crisis = CrisisService(
-        sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=system.link
+        sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=link
     )
-    runtime.extras["crisis"] = crisis
-    runtime.extras["pending_callbacks"] = pending_callbacks
+    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
+    runtime.provide(PENDING_CALLBACKS, pending_callbacks)
     runtime.bus.subscribe("crisis", crisis.on_event)
     flagged: dict[str, str] = {}
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.flagged_numbers()
     tasks = [
         _forever("crisis", crisis.run_workers),
-        _forever("referrals", lambda: _referrals(system)),
+        _forever("referrals", lambda: _referrals(runtime)),
     ]
-    if system.acd is not None and system.link is not None:
-        acd = system.acd
+    if acd is not None and link is not None:
         for number in flagged:
             acd.core.set_caller_priority(number, CallerPriority.CRISIS)
         runtime.bus.observe(lambda event: _remember_flag(flagged, event))
@@ -62,19 +69,20 @@ async def start_services(system: System) -> list[asyncio.Task[None]]:
             sessions=runtime.sessions,
             bus=runtime.bus,
             clock=runtime.clock,
-            ami=system.link,
-            policy=callback_policy(system),
-            callback_seat=system.settings.callback_seat,
-            hotline_number=system.settings.hotline_number,
-            zone=system.settings.zone,
-            agent_available=lambda: _seat_available(system, system.settings.callback_seat),
+            ami=link,
+            policy=callback_policy(settings),
+            callback_seat=settings.callback_seat,
+            hotline_number=settings.hotline_number,
+            zone=settings.zone,
+            agent_available=lambda: _seat_available(acd, settings.callback_seat),
+            find_order=work_order_for_call,
             is_high_risk=lambda number: number in flagged,
             # Stable across restarts of this host's process, distinct between hosts: a
             # restarting dialer then resolves only its own unfinished attempts.
             dialer_id=f"callback-{socket.gethostname()}",
         )
-        runtime.extras["callbacks"] = callbacks
-        runtime.bus.subscribe("callbacks", _poking(callbacks, system.settings.callback_seat))
+        runtime.provide(CALLBACKS, callbacks)
+        runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
         acd.on_ami_event(callbacks.ami_listener)
         tasks.append(_forever("callback-dialer", callbacks.run))
     return tasks
@@ -112,9 +120,8 @@ def _remember_flag(flagged: dict[str, str], event: DomainEvent) -> None:
         flagged[getattr(event, "number", "")] = getattr(event, "reason", "")
 
 
-def _seat_available(system: System, seat: str) -> bool:
-    assert system.acd is not None
-    for view in system.acd.core.seats_view(system.acd._now()):
+def _seat_available(acd: AcdService, seat: str) -> bool:
+    for view in acd.core.seats_view(acd._now()):
         if view.seat == seat:
             return view.state == "available" and view.reachable
     return False
@@ -132,9 +139,8 @@ def _poking(callbacks: CallbackService, seat: str) -> Callable[[DomainEvent], Aw
     return handle
 
 
-async def _referrals(system: System) -> None:
+async def _referrals(runtime: Runtime) -> None:
     """Supervision alerts (督办) for referrals past a deadline, checked every minute."""
-    runtime = system.runtime
     while True:
         async with runtime.sessions() as session, session.begin():
             raised = await escalate_overdue(session, runtime.clock.now(), runtime.bus)

@@ -9,10 +9,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from callcenter.db import modules_named
-from callcenter.errors import NotFound
-from callcenter.metrics import router as metrics_router
-from callcenter.runtime import Runtime
+from callcenter.app.discovery import modules_named
+from callcenter.app.health import router as health_router
+from callcenter.app.metrics import router as metrics_router
+from callcenter.kernel.errors import NotFound
+from callcenter.kernel.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     for router in discover_routers():
         app.include_router(router)
+    app.include_router(health_router)
     app.include_router(metrics_router)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFound, _not_found)

@@ -16,8 +16,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from callcenter.live import LiveState
-from callcenter.phone import mask
+from callcenter.kernel.live import LiveState
+from callcenter.kernel.phone import mask
 
 log = logging.getLogger(__name__)
 

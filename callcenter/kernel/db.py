@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,8 +17,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-
-DOMAIN_PACKAGES = ("callcenter", "acd", "seats", "workorders", "crisis")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -93,20 +89,3 @@ async def transaction(
     """One session, one transaction: committed on success, rolled back on any error."""
     async with sessions() as session, session.begin():
         yield session
-
-
-def import_all_models() -> MetaData:
-    """Import every ``models`` module of every package so ``Base.metadata`` knows all tables."""
-    for module_name in modules_named("models"):
-        importlib.import_module(module_name)
-    return Base.metadata
-
-
-def modules_named(leaf: str) -> list[str]:
-    found: list[str] = []
-    for package in DOMAIN_PACKAGES:
-        module = importlib.import_module(package)
-        for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
-            if info.name.rsplit(".", 1)[-1] == leaf:
-                found.append(info.name)
-    return found

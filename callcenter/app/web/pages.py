@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from callcenter.deps import RuntimeDep
-from callcenter.web.i18n import DEFAULT_LANGUAGE, labels_json
+from callcenter.app.web.i18n import DEFAULT_LANGUAGE, labels_json
+from callcenter.kernel.deps import RuntimeDep
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
 

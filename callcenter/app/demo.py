@@ -16,11 +16,12 @@ import uvicorn
 
 from acd.events import Skill
 from acd.simulator import PbxSimulator
-from acd.simulator.scenario import Scenario, load_scenario
-from callcenter.app import create_app
-from callcenter.lifecycle import StartStop
-from callcenter.settings import Settings
-from callcenter.system import System
+from acd.simulator.scenario import Scenario, load_scenario, run_scenario
+from callcenter.app.factory import create_app
+from callcenter.app.system import System
+from callcenter.kernel.lifecycle import StartStop
+from callcenter.kernel.settings import Settings
+from seats.control import SEAT_CONTROL
 from seats.registry import find_agent, save_agent
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class DemoStack(StartStop):
             await asyncio.sleep(0.01)
         self.http_port = self.server.servers[0].sockets[0].getsockname()[1]
         self._tasks.append(
-            asyncio.create_task(self.simulator.run_scenario(scenario), name="traffic")
+            asyncio.create_task(run_scenario(self.simulator, scenario), name="traffic")
         )
 
     async def serve_until_stopped(self) -> None:
@@ -128,7 +129,8 @@ class DemoStack(StartStop):
             for agent_id, name, skills in DEMO_AGENTS:
                 if await find_agent(session, agent_id) is None:
                     await save_agent(session, agent_id, name, skills)
-        if not self.options.login_agents or runtime.acd is None:
+        control = runtime.find(SEAT_CONTROL)
+        if not self.options.login_agents or control is None:
             return
         seats = runtime.settings.seat_extensions[: self.options.seats]
         seats.append(runtime.settings.callback_seat)  # the callback seat's own agent
@@ -138,7 +140,7 @@ class DemoStack(StartStop):
             for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
                 agent = await find_agent(session, agent_id)
                 assert agent is not None
-                runtime.acd.command(lambda now, a=agent, s=seat: runtime.acd.core.login(a, s, now))
+                control.login(agent, seat)
 
     async def stop(self) -> None:
         if self.server is not None:

@@ -15,7 +15,7 @@ import logging
 
 from acd.policy import CallerPriority
 from acd.service import AcdService
-from callcenter.bus import DomainEvent, EventBus
+from callcenter.kernel.bus import DomainEvent, EventBus
 from seats.state import SeatError
 
 log = logging.getLogger(__name__)

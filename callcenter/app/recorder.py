@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from acd import records
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting, SeatRinging
-from callcenter.bus import DomainEvent, EventBus
-from callcenter.journal import Journal
-from callcenter.phone import mask
-from callcenter.settings import Settings
+from callcenter.kernel.bus import DomainEvent, EventBus
+from callcenter.kernel.journal import Journal
+from callcenter.kernel.phone import mask
+from callcenter.kernel.settings import Settings
 from seats.events import SeatStateChanged
 from seats.history import record_seat_change
 from workorders import service as workorders

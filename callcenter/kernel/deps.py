@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.auth import Principal, current_principal
-
-if TYPE_CHECKING:
-    from callcenter.runtime import Runtime
+from callcenter.kernel.auth import Principal, current_principal
+from callcenter.kernel.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -26,8 +24,6 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-RuntimeDep = Annotated["Runtime", Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(db_session)]
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-__all__ = ["Any", "PrincipalDep", "RuntimeDep", "SessionDep"]

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from callcenter.settings import Settings
+from callcenter.kernel.settings import Settings
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -41,8 +41,8 @@ def demo(
     time_scale: Annotated[float, typer.Option(help="simulated durations × this")] = 1.0,
 ) -> None:
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
-    from callcenter.demo import DemoOptions, DemoStack
-    from callcenter.logs import configure_logging
+    from callcenter.app.demo import DemoOptions, DemoStack
+    from callcenter.kernel.logs import configure_logging
 
     load_settings()
     configure_logging()
@@ -75,9 +75,9 @@ def serve() -> None:
     """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
     import uvicorn
 
-    from callcenter.app import create_app
-    from callcenter.logs import configure_logging
-    from callcenter.system import System
+    from callcenter.app.factory import create_app
+    from callcenter.app.system import System
+    from callcenter.kernel.logs import configure_logging
 
     settings = load_settings()
     configure_logging()
@@ -98,8 +98,8 @@ def serve() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Upgrade the configured database (PostgreSQL or SQLite) to the newest schema."""
-    from callcenter.db import make_engine
-    from callcenter.migrations import upgrade_to_head
+    from callcenter.kernel.db import make_engine
+    from callcenter.kernel.migrations import upgrade_to_head
 
     settings = load_settings()
 
@@ -120,8 +120,8 @@ app.add_typer(sites_app, name="sites")
 
 async def _with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``work(sessions)`` against the configured database, migrated to head."""
-    from callcenter.db import make_engine, make_sessionmaker
-    from callcenter.migrations import upgrade_to_head
+    from callcenter.kernel.db import make_engine, make_sessionmaker
+    from callcenter.kernel.migrations import upgrade_to_head
 
     engine = make_engine(settings.database_url)
     try:
@@ -167,7 +167,7 @@ def report(
 @sites_app.command("import")
 def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Create or update local counselling sites from a CSV file (all or nothing)."""
-    from callcenter.db import transaction
+    from callcenter.kernel.db import transaction
     from workorders.referrals.sites import ImportResult, import_sites
 
     settings = load_settings()

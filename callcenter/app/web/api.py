@@ -17,23 +17,23 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
-from callcenter.auth import Role
-from callcenter.deps import PrincipalDep, RuntimeDep, SessionDep
-from callcenter.web.fanout import Lagging, LiveHub, Subscriber
-from callcenter.web.pages import router as pages_router
+from callcenter.app.parts import AMI_LINK, LIVE_HUB
+from callcenter.app.web.fanout import Lagging, LiveHub, Subscriber
+from callcenter.app.web.pages import router as pages_router
+from callcenter.kernel.auth import Role
+from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.runtime import Runtime
 
 router = APIRouter()
 router.include_router(pages_router)
 
-HUB_KEY = "web_live_hub"
 
-
-def live_hub(runtime: Any) -> LiveHub:
+def live_hub(runtime: Runtime) -> LiveHub:
     """The process's one hub over ``runtime.live`` (created on first use)."""
-    hub: LiveHub | None = runtime.extras.get(HUB_KEY)
+    hub = runtime.find(LIVE_HUB)
     if hub is None or hub.live is not runtime.live:
         hub = LiveHub(runtime.live)
-        runtime.extras[HUB_KEY] = hub
+        runtime.provide(LIVE_HUB, hub)
     return hub
 
 
@@ -111,12 +111,11 @@ async def listen(body: ListenIn, runtime: RuntimeDep, principal: PrincipalDep) -
     settings = runtime.settings
     if body.seat not in {*settings.seat_extensions, settings.callback_seat}:
         raise HTTPException(404, f"unknown seat {body.seat}")
-    if runtime.ami is None:
-        raise HTTPException(503, "the ACD and its AMI link are not running in this process")
+    ami = runtime.get(AMI_LINK)
     channel_id = str(uuid.uuid4())
     options = "qw" if body.whisper else "q"
     try:
-        await runtime.ami.originate(
+        await ami.originate(
             channel=f"PJSIP/{body.supervisor_phone}",
             application="ChanSpy",
             data=f"PJSIP/{body.seat},{options}",

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from callcenter.deps import RuntimeDep
-from callcenter.recorder import Recorder, describe
+from callcenter.app.parts import AMI_LINK, RECORDER
+from callcenter.app.recorder import describe
+from callcenter.kernel.deps import RuntimeDep
+from callcenter.kernel.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -21,14 +23,15 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
     if runtime.settings.redis_url:
         redis = "ok" if await runtime.live.ping() else "down"
     ami: dict[str, Any] = {"status": "not running"}
-    if runtime.ami is not None:
-        status = runtime.ami.status
+    link = runtime.find(AMI_LINK)
+    if link is not None:
+        status = link.status
         ami = {
             "status": "ok" if status.logged_in else "down",
             "reconnects": status.reconnects,
             "last_error": status.last_error,
         }
-    recorder: Recorder = runtime.extras["recorder"]
+    recorder = runtime.get(RECORDER)
     backlog = runtime.bus.backlog()
     ok = database and redis != "down" and ami["status"] != "down" and recorder.healthy
     return {
@@ -40,7 +43,7 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
-async def _database_ok(runtime: Any) -> bool:
+async def _database_ok(runtime: Runtime) -> bool:
     try:
         async with asyncio.timeout(2):
             async with runtime.engine.connect() as conn:

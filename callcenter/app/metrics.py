@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from callcenter.deps import RuntimeDep
-from callcenter.recorder import Recorder
+from acd.ami import AmiLink
+from acd.service import AcdService
+from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from callcenter.kernel.deps import RuntimeDep
 
 router = APIRouter(tags=["ops"])
 
@@ -21,7 +22,7 @@ def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None
     return f"# HELP {name} {help_text}\n# TYPE {name} gauge\n{name}{label} {value}\n"
 
 
-def _ami_lines(ami: Any) -> list[str]:
+def _ami_lines(ami: AmiLink | None) -> list[str]:
     if ami is None:
         return []
     status = ami.status
@@ -37,7 +38,7 @@ def _ami_lines(ami: Any) -> list[str]:
     ]
 
 
-def _acd_lines(acd: Any) -> list[str]:
+def _acd_lines(acd: AcdService | None) -> list[str]:
     if acd is None:
         return []
     now = acd._now()
@@ -53,10 +54,10 @@ def _acd_lines(acd: Any) -> list[str]:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(runtime: RuntimeDep) -> str:
-    recorder: Recorder = runtime.extras["recorder"]
+    recorder = runtime.get(RECORDER)
     lines = [
-        *_ami_lines(runtime.ami),
-        *_acd_lines(runtime.acd),
+        *_ami_lines(runtime.find(AMI_LINK)),
+        *_acd_lines(runtime.find(ACD)),
         _line("callcenter_recorder_journalled", len(recorder.journal), "events awaiting the DB"),
         _line("callcenter_recorder_dead_letters", len(recorder.dead_letters), "unwritable events"),
     ]

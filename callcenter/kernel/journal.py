@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from callcenter.bus import DomainEvent
+from callcenter.kernel.bus import DomainEvent
 
 
 def encode(event: DomainEvent) -> str:
