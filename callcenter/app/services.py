@@ -58,6 +58,7 @@ async def start_services(
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.flagged_numbers()
     tasks = [
+        asyncio.create_task(crisis.warm(), name="crisis-segmenter"),
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),
     ]

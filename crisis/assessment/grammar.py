@@ -168,7 +168,10 @@ def _whole_words(terms: Mapping[str, set[str]]) -> list[str]:
         if len(key) < 2 or key.isascii():
             continue
         inner = (
-            key[i:j] for i in range(len(key)) for j in range(i + 1, len(key) + 1) if j - i < len(key)
+            key[i:j]
+            for i in range(len(key))
+            for j in range(i + 1, len(key) + 1)
+            if j - i < len(key)
         )
         if not any(terms.get(part, groups) - groups for part in inner):
             found.append(key)
@@ -224,5 +227,7 @@ def compile_grammar(source: PatternFile, *, label: str = "bundled") -> Grammar:
         patterns=tuple(patterns),
         by_first_group={group: tuple(found) for group, found in by_first.items()},
         segmenter_words=tuple(sorted(cjk)),
-        who={name: name[len(WHO_PREFIX) :] for name in source.groups if name.startswith(WHO_PREFIX)},
+        who={
+            name: name[len(WHO_PREFIX) :] for name in source.groups if name.startswith(WHO_PREFIX)
+        },
     )

@@ -44,7 +44,8 @@ def conclude(hits: Iterable[Hit], version: str) -> Assessment:
     for hit in [*caller, *timings]:
         for dimension in hit.dimensions:
             words = evidence.setdefault(dimension, [])
-            words.extend(word for word in hit.words if word not in words)
+            if hit.phrase not in words:
+                words.append(hit.phrase)
     timing = min((hit.timing for hit in timings if hit.timing), key=_URGENCY.index, default=None)
     harm = _harm(caller)
     others = {

@@ -46,7 +46,7 @@ class Hit:
 
     pattern: str
     dimensions: tuple[Dimension, ...]
-    words: tuple[str, ...]  # the words that triggered it, as written (simplified)
+    words: tuple[str, ...]  # the words that filled its slots, as written (simplified)
     clause: str
     sentence: int
     about_caller: bool = True  # False: the clause speaks of someone else (a friend, a pupil)
@@ -56,6 +56,7 @@ class Hit:
     recurs: bool = False  # for harm: it goes on, or is threatened again
     timing: Timing | None = None  # for a timing hit: how soon
     span: tuple[int, int] = field(default=(0, 0), compare=False)  # word indices
+    phrase: str = ""  # from the first slot to the last: the evidence shown
 
 
 @dataclass(frozen=True)

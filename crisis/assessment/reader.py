@@ -162,8 +162,12 @@ def read(text: str, grammar: Grammar, segmenter: Segmenter) -> list[Hit]:
                 hits.append((pattern, hit))
     for_others = {clause.sentence for clause in clauses if "on_behalf" in clause.found}
     kept = [
-        _with_harm_context(replace(hit, about_caller=False) if hit.sentence in for_others else hit,
-                           clauses, words, grammar)
+        _with_harm_context(
+            replace(hit, about_caller=False) if hit.sentence in for_others else hit,
+            clauses,
+            words,
+            grammar,
+        )
         for hit in _with_requirements(hits)
     ]
     return kept + _timing(clauses, words, kept)
@@ -320,6 +324,7 @@ def _hit(
         harm=spec.harm,
         now=spec.now,
         span=(first, last),
+        phrase=words.surface(first, last),
     )
 
 
@@ -356,6 +361,7 @@ def _timing(clauses: list[Clause], words: Words, hits: list[Hit]) -> list[Hit]:
                         about_caller=clause.caller_at[start - clause.start],
                         timing=Timing(timing),
                         span=(start, end),
+                        phrase=words.surface(start, end),
                     )
                 )
     return found

@@ -14,12 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import FakeClock
+from crisis.assessment import default_assessor
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings
 from crisis.signing import verify
 from tests.conftest import free_port
 
 SECRET = "test-shared-secret"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_segmenter() -> None:
+    """Load jieba's dictionary once, before any test times itself (as the service does at start)."""
+    default_assessor().warm()
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,11 @@ async def test_a_dry_run_explains_and_leaves_nothing_behind(
     assert first["findings"] == [{"field": "risk_level", "detail": "imminent ge imminent"}]
     assert body["plan"]["police_webhook"] and body["plan"]["owner"] == "agent-wang"
     words = next(rule for rule in body["fired"] if rule["name"] == "suicide-or-self-harm-words")
-    assert words["findings"] == [{"field": "summary", "detail": "keyword '跳楼' (suicide)"}]
+    assert words["findings"] == [
+        {"field": "assessment", "detail": "suggested high (ideation: 想跳楼; plan: 想跳楼/跳楼)"}
+    ]
+    assert body["assessment"]["level"] == "high"
+    assert {"dimension": "plan", "words": ["想跳楼", "跳楼"]} in body["assessment"]["evidence"]
     for model in (Escalation, OutboxMessage, CallerContact):
         assert await count(sessions, model) == 0
 
@@ -205,6 +209,9 @@ async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
         "local_referrals": 4,
         "people_helped": 0,
         "median_seconds_to_notify": 10.0,
+        "suggestions_accepted": 0,
+        "suggestions_dismissed": 0,
+        "dismissed_by_reason": {},
     }
     empty = await api.get("/api/crisis/report", params={"month": "2026-12"}, headers=SUPERVISOR)
     assert empty.json()["crisis_cases"] == 0 and empty.json()["median_seconds_to_notify"] is None

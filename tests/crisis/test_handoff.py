@@ -102,7 +102,7 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
         "delivered",
     ]
     assert await crisis.flagged_numbers() == {
-        NUMBER: "imminent risk; high risk; suicide or self-harm words"
+        NUMBER: "imminent risk; high risk; suggested high risk; suicide or self-harm words"
     }
     assert [e.number for e in published if isinstance(e, CallerFlagged)] == [NUMBER]
     (alert,) = alerts(published, AlertReason.RULES_FIRED)
