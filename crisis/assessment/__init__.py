@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from crisis.assessment.grammar import Grammar, PatternFile, compile_grammar
+from crisis.assessment.grammar import Grammar, PatternExtension, PatternFile, compile_grammar
 from crisis.assessment.level import conclude
 from crisis.assessment.model import (
     NOTHING,
@@ -65,7 +65,7 @@ def load_patterns(extra_file: str | None = None) -> Grammar:
     patterns = bundled_patterns()
     if not extra_file:
         return compile_grammar(patterns)
-    extra = PatternFile.model_validate(yaml.safe_load(Path(extra_file).read_text("utf-8")))
+    extra = PatternExtension.model_validate(yaml.safe_load(Path(extra_file).read_text("utf-8")))
     return compile_grammar(patterns.merged(extra), label="local")
 
 
@@ -81,6 +81,7 @@ __all__ = [
     "Harm",
     "HarmKind",
     "Hit",
+    "PatternExtension",
     "PatternFile",
     "Timing",
     "default_assessor",

@@ -69,13 +69,23 @@ class PatternSpec(_Strict):
     now: bool = False  # the harm is happening now (a perpetrator at the door)
 
 
-class PatternFile(_Strict):
+class PatternExtension(_Strict):
+    """A hotline's own file: more words for the bundled groups, more patterns."""
+
     version: str = Field(min_length=1, max_length=40, pattern=r"^[\w.+-]+$")
     words: list[str] = []  # extra words the segmenter should keep whole
     split: dict[str, list[str]] = {}  # words to cut apart: 不想 → 不 想
     idioms: list[str] = []  # figures of speech that never count: 累死了, 笑死
-    groups: dict[str, list[str]]
+    common_words: list[str] = []  # in nearly every sentence: never the word a pattern is keyed on
+    groups: dict[str, list[str]] = {}
     regex_groups: dict[str, str] = {}  # e.g. a count of pills: 三十多片
+    patterns: list[PatternSpec] = []
+
+
+class PatternFile(PatternExtension):
+    """A whole pattern file: every group the reader needs, and at least one pattern."""
+
+    groups: dict[str, list[str]]
     patterns: list[PatternSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -110,7 +120,7 @@ class PatternFile(_Strict):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
-    def merged(self, extra: PatternFile) -> PatternFile:
+    def merged(self, extra: PatternExtension) -> PatternFile:
         """The hotline's own file over the bundled one: groups grow, patterns are added."""
         groups = {name: list(words) for name, words in self.groups.items()}
         for name, words in extra.groups.items():
@@ -120,6 +130,7 @@ class PatternFile(_Strict):
             words=[*self.words, *extra.words],
             split={**self.split, **extra.split},
             idioms=[*self.idioms, *extra.idioms],
+            common_words=[*self.common_words, *extra.common_words],
             groups=groups,
             regex_groups={**self.regex_groups, **extra.regex_groups},
             patterns=[*self.patterns, *extra.patterns],
@@ -149,9 +160,23 @@ class Grammar:
     idioms: re.Pattern[str] | None
     regex_groups: tuple[tuple[str, re.Pattern[str]], ...]
     patterns: tuple[Pattern, ...]
-    by_first_group: Mapping[str, tuple[Pattern, ...]]
+    by_anchor_group: Mapping[str, tuple[Pattern, ...]]  # a pattern under its rarest slot's groups
     segmenter_words: tuple[str, ...]
     who: Mapping[str, str]  # group → perpetrator category
+    anchors: Mapping[str, tuple[int, ...]]  # first character → lengths of anchor terms
+    anchor_terms: frozenset[str]  # a sentence without one of these cannot hold a hit
+    anchor_regexes: tuple[re.Pattern[str], ...]
+    people: re.Pattern[str] | None  # the caller or someone else, named in plain text
+    people_kind: Mapping[str, bool]  # named term → is it the caller?
+
+    def has_anchor(self, compact: str) -> bool:
+        """Could this sentence (spaces removed) hold a hit? A cheap test before segmenting."""
+        anchors, terms = self.anchors, self.anchor_terms
+        for i, char in enumerate(compact):
+            lengths = anchors.get(char)
+            if lengths and any(compact[i : i + n] in terms for n in lengths):
+                return True
+        return any(rx.search(compact) for rx in self.anchor_regexes)
 
     def groups_of(self, key: str) -> frozenset[str]:
         return self.terms.get(key, frozenset())
@@ -207,15 +232,38 @@ def compile_grammar(source: PatternFile, *, label: str = "bundled") -> Grammar:
                 frozenset(name for ref in spec.unless_clause for name in ref[1:].split("|")),
             )
         )
-    by_first: dict[str, list[Pattern]] = {}
-    for pattern in patterns:
-        firsts = pattern.slots if pattern.spec.order == "any" else pattern.slots[:1]
-        for group in sorted(frozenset().union(*firsts)):
-            by_first.setdefault(group, []).append(pattern)
     prefixes = {key[:n] for key in terms for n in range(1, len(key) + 1)}
     cjk = {normalise(word) for word in (*source.words, *source.split)}
     cjk.update(_whole_words(terms))
     idioms = sorted({normalise(i) for i in source.idioms}, key=len, reverse=True)
+    regexes = {name: re.compile(rx) for name, rx in source.regex_groups.items()}
+    by_group: dict[str, list[str]] = {}
+    for key, groups in terms.items():
+        for group in groups:
+            by_group.setdefault(group, []).append(key)
+    common = frozenset(term_key(word) for word in source.common_words)
+    rarest = [_rarest_slot(pattern, by_group, regexes, common) for pattern in patterns]
+    by_anchor: dict[str, list[Pattern]] = {}
+    for pattern, slot in zip(patterns, rarest, strict=True):
+        for group in sorted(slot):
+            by_anchor.setdefault(group, []).append(pattern)
+    anchor_terms = {key for slot in rarest for group in slot for key in by_group.get(group, ())}
+    anchor_regexes = {
+        group: regexes[group] for slot in rarest for group in slot if group in regexes
+    }
+    anchors: dict[str, set[int]] = {}
+    for key in anchor_terms:
+        anchors.setdefault(key[0], set()).add(len(key))
+    people = sorted(
+        {
+            normalise(word)
+            for group, words in source.groups.items()
+            if group in ("caller", "other_person") or group.startswith(WHO_PREFIX)
+            for word in words
+        },
+        key=len,
+        reverse=True,
+    )
     return Grammar(
         version=f"{label}@{source.version}-{source.digest()}",
         terms={key: frozenset(groups) for key, groups in terms.items()},
@@ -223,11 +271,42 @@ def compile_grammar(source: PatternFile, *, label: str = "bundled") -> Grammar:
         max_words=8,
         split={normalise(k): tuple(normalise(p) for p in v) for k, v in source.split.items()},
         idioms=re.compile("|".join(map(re.escape, idioms))) if idioms else None,
-        regex_groups=tuple((name, re.compile(rx)) for name, rx in source.regex_groups.items()),
+        regex_groups=tuple(regexes.items()),
         patterns=tuple(patterns),
-        by_first_group={group: tuple(found) for group, found in by_first.items()},
+        by_anchor_group={group: tuple(found) for group, found in by_anchor.items()},
         segmenter_words=tuple(sorted(cjk)),
         who={
             name: name[len(WHO_PREFIX) :] for name in source.groups if name.startswith(WHO_PREFIX)
         },
+        anchors={char: tuple(sorted(lengths)) for char, lengths in anchors.items()},
+        anchor_terms=frozenset(anchor_terms),
+        anchor_regexes=tuple(anchor_regexes.values()),
+        people=re.compile("|".join(map(_word, people))) if people else None,
+        people_kind={word: "caller" in terms.get(term_key(word), set()) for word in people},
     )
+
+
+def _word(term: str) -> str:
+    """An English name matches whole words only ("friend" not in "friendly")."""
+    escaped = re.escape(term)
+    return rf"(?<![a-z]){escaped}(?![a-z])" if term.isascii() else escaped
+
+
+def _rarest_slot(
+    pattern: Pattern,
+    by_group: Mapping[str, list[str]],
+    regexes: Mapping[str, re.Pattern[str]],
+    common: frozenset[str],
+) -> frozenset[str]:
+    """The slot with the fewest everyday words (then single characters, then words): every
+    hit fills it, so a clause without it need not be tried, nor a sentence without it cut."""
+
+    def commonness(slot: frozenset[str]) -> tuple[int, int, int]:
+        keys = [key for group in slot for key in by_group.get(group, ())]
+        return (
+            sum(key in common for key in keys),
+            sum(len(key) == 1 for key in keys),
+            len(keys) + sum(group in regexes for group in slot),
+        )
+
+    return min(pattern.slots, key=commonness)

@@ -12,6 +12,7 @@ follows the last person named before it, pronouns meaning whoever was named last
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,14 @@ class Words:
     starts: list[int] = field(default_factory=list)  # character offsets in ``text``
     ends: list[int] = field(default_factory=list)
     masked: list[bool] = field(default_factory=list)  # part of an idiom: never a hit
+    # before this word, skipped sentences last named the caller (True) or someone else
+    named_before: dict[int, bool] = field(default_factory=dict)
+
+    def add(self, word: str, start: int, end: int, masked: bool) -> None:
+        self.words.append(word)
+        self.starts.append(start)
+        self.ends.append(end)
+        self.masked.append(masked)
 
     def surface(self, start: int, end: int) -> str:
         return self.text[self.starts[start] : self.ends[end - 1]].strip()
@@ -44,31 +53,60 @@ class Clause:
     caller_at: list[bool]  # per word of the clause: is the subject there the caller?
 
 
+SENTENCE = re.compile(r"[^。.!?…\n]+[。.!?…\n]*|[。.!?…\n]+")
+
+
 def split_words(text: str, grammar: Grammar, segmenter: Segmenter) -> Words:
+    """The words of the sentences that could hold a hit; the others are only read for names.
+
+    Segmenting is most of the cost, and most sentences of a long summary hold no
+    pattern's rarest word; skipped, they still say who was named last, so a "她"
+    after them means the right person.
+    """
     normal = normalise(text)
     masked = bytearray(len(normal))
     if grammar.idioms is not None:
         for match in grammar.idioms.finditer(normal):
             masked[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     out = Words(normal)
-    offset = 0
-    for word in segmenter.cut(normal):
+    named: bool | None = None
+    for sentence in SENTENCE.finditer(normal):
+        chunk = sentence.group()
+        if not grammar.has_anchor("".join(chunk.split())):
+            named = _last_named(chunk, grammar, named)
+            continue
+        if named is not None:
+            out.named_before[len(out.words)] = named
+            named = None
+        _segment(out, sentence.start(), chunk, masked, grammar, segmenter)
+        out.add("\n", sentence.end(), sentence.end(), False)
+    return out
+
+
+def _last_named(chunk: str, grammar: Grammar, named: bool | None) -> bool | None:
+    if grammar.people is None:
+        return named
+    for match in grammar.people.finditer(chunk):
+        named = grammar.people_kind.get(match.group(), named)
+    return named
+
+
+def _segment(
+    out: Words, base: int, chunk: str, masked: bytearray, grammar: Grammar, segmenter: Segmenter
+) -> None:
+    offset = base
+    for word in segmenter.cut(chunk):
         start, offset = offset, offset + len(word)
         if word.isspace():
-            if "\n" in word:
-                word = "\n"
-            else:
+            if "\n" not in word:
                 continue
+            word = "\n"
         hidden = any(masked[start:offset])
-        parts = grammar.split.get(word, (word,))
         cursor = start
-        for part in parts:
-            out.words.append(part)
-            out.starts.append(cursor)
-            cursor = min(offset, cursor + len(part))
-            out.ends.append(cursor)
-            out.masked.append(hidden)
-    return out
+        for part in grammar.split.get(word, (word,)):
+            end = min(offset, cursor + len(part))
+            out.add(part, cursor, end, hidden)
+            cursor = end
 
 
 def clauses_of(words: Words, grammar: Grammar) -> list[Clause]:
@@ -120,7 +158,12 @@ def _subjects(words: Words, grammar: Grammar, clauses: list[Clause]) -> None:
     """Per word: is the person the clause speaks of at that point the caller?"""
     referent = True  # a pronoun means whoever was named last; at first, the caller
     current = True
+    seen = 0
     for clause in clauses:
+        for i in range(seen, clause.end):  # names read from skipped sentences, in order
+            if i in words.named_before:
+                current = referent = words.named_before[i]
+        seen = clause.end
         for i in range(clause.start, clause.end):
             clause.caller_at.append(current)
             groups = grammar.groups_of(words.words[i])
@@ -154,7 +197,7 @@ def read(text: str, grammar: Grammar, segmenter: Segmenter) -> list[Hit]:
     for clause in clauses:
         candidates: dict[str, Pattern] = {}
         for group in clause.found:
-            for pattern in grammar.by_first_group.get(group, ()):
+            for pattern in grammar.by_anchor_group.get(group, ()):
                 candidates.setdefault(pattern.spec.id, pattern)
         for pattern in candidates.values():
             hit = _match(pattern, clause, words, grammar)

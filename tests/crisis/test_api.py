@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.kernel.bus import EventBus
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
-from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
-from crisis.api import router
-from crisis.deps import CRISIS_CONFIG
 from crisis.draft import CaseDraft
 from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
 from crisis.service import CrisisService
@@ -35,26 +27,6 @@ IMMINENT = {
     "region": "西湖区",
     "summary": "说想跳楼",
 }
-
-
-@pytest.fixture
-async def api(
-    db_engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
-    bus: EventBus,
-    clock: FakeClock,
-    crisis: CrisisService,
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(router)
-    runtime = Runtime(
-        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
-    )
-    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
-    app.state.runtime = runtime
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
-        yield client
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
