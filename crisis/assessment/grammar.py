@@ -244,8 +244,8 @@ def compile_grammar(source: PatternFile, *, label: str = "bundled") -> Grammar:
     common = frozenset(term_key(word) for word in source.common_words)
     rarest = [_rarest_slot(pattern, by_group, regexes, common) for pattern in patterns]
     by_anchor: dict[str, list[Pattern]] = {}
-    for pattern, slot in zip(patterns, rarest, strict=True):
-        for group in sorted(slot):
+    for pattern, keyed_on in zip(patterns, rarest, strict=True):
+        for group in sorted(keyed_on):
             by_anchor.setdefault(group, []).append(pattern)
     anchor_terms = {key for slot in rarest for group in slot for key in by_group.get(group, ())}
     anchor_regexes = {
