@@ -44,8 +44,8 @@ def conclude(hits: Iterable[Hit], version: str) -> Assessment:
     for hit in [*caller, *timings]:
         for dimension in hit.dimensions:
             words = evidence.setdefault(dimension, [])
-            if hit.phrase not in words:
-                words.append(hit.phrase)
+            if not any(hit.phrase in word for word in words):  # the longer phrase says it
+                words[:] = [word for word in words if word not in hit.phrase] + [hit.phrase]
     timing = min((hit.timing for hit in timings if hit.timing), key=_URGENCY.index, default=None)
     harm = _harm(caller)
     others = {

@@ -53,10 +53,10 @@ async def test_a_dry_run_explains_and_leaves_nothing_behind(
     assert body["plan"]["police_webhook"] and body["plan"]["owner"] == "agent-wang"
     words = next(rule for rule in body["fired"] if rule["name"] == "suicide-or-self-harm-words")
     assert words["findings"] == [
-        {"field": "assessment", "detail": "suggested high (ideation: 想跳楼; plan: 想跳楼/跳楼)"}
+        {"field": "assessment", "detail": "suggested high (ideation: 想跳楼; plan: 想跳楼)"}
     ]
     assert body["assessment"]["level"] == "high"
-    assert {"dimension": "plan", "words": ["想跳楼", "跳楼"]} in body["assessment"]["evidence"]
+    assert {"dimension": "plan", "words": ["想跳楼"]} in body["assessment"]["evidence"]
     for model in (Escalation, OutboxMessage, CallerContact):
         assert await count(sessions, model) == 0
 
