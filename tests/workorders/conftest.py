@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
 from workorders.models import WorkOrder
 from workorders.service import mark_answered, open_for_call
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 AGENT = {"X-Role": "agent", "X-User": "agent-li"}
 SUPERVISOR = {"X-Role": "supervisor", "X-User": "sup-wang"}
@@ -83,7 +86,7 @@ async def arrive(
     """A call arrives (and, unless ``answered_by`` is None, an agent answers it)."""
     async with transaction(sessions) as session:
         order = await open_for_call(
-            session, call_id=call_id, caller_number=caller, at=at, tags=tags
+            session, zone=SHANGHAI, call_id=call_id, caller_number=caller, at=at, tags=tags
         )
         if answered_by is not None:
             answered = await mark_answered(

@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from callcenter.app.parts import AMI_LINK, LIVE_HUB
+from callcenter.app.web.calendar import router as calendar_router
 from callcenter.app.web.fanout import Lagging, LiveHub, Subscriber
 from callcenter.app.web.pages import router as pages_router
 from callcenter.kernel.auth import Role
@@ -26,6 +27,7 @@ from callcenter.kernel.runtime import Runtime
 
 router = APIRouter()
 router.include_router(pages_router)
+router.include_router(calendar_router)
 
 
 def live_hub(runtime: Runtime) -> LiveHub:

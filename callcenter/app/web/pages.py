@@ -34,13 +34,13 @@ async def home() -> RedirectResponse:
 
 @router.get("/wallboard", response_class=HTMLResponse)
 async def wallboard(runtime: RuntimeDep) -> HTMLResponse:
-    config = {"normal_seats": runtime.settings.normal_seats}
+    config = {"normal_seats": runtime.settings.normal_seats, "zone": runtime.settings.timezone}
     return HTMLResponse(render("wallboard.html", config))
 
 
 @router.get("/desk", response_class=HTMLResponse)
-async def desk() -> HTMLResponse:
-    return HTMLResponse(render("desk.html"))
+async def desk(runtime: RuntimeDep) -> HTMLResponse:
+    return HTMLResponse(render("desk.html", {"zone": runtime.settings.timezone}))
 
 
 @router.get("/static/{path:path}")
