@@ -31,7 +31,7 @@ from crisis.assessment.model import (
     Timing,
 )
 from crisis.assessment.reader import read
-from crisis.assessment.text import Segmenter
+from crisis.assessment.text import Segmenter, normalise
 
 
 class Assessor:
@@ -46,6 +46,8 @@ class Assessor:
         return self.grammar.version
 
     def warm(self) -> None:
+        """Load jieba's dictionary and OpenCC's tables now, not on the first case."""
+        normalise("預熱")
         self.segmenter.warm()
 
     def assess(self, summary: str, notes: str = "") -> Assessment:
