@@ -44,6 +44,7 @@ RESERVED = (
     "me",  # 我, me
     "generic_person",  # 人, 学生: "自杀的人" speaks of people in general
     "on_behalf",  # 帮朋友问, asking for a friend: the sentence is about someone else
+    "not_meant",  # 开玩笑的, just kidding: the sentence is not the caller's risk
 )
 WHO_PREFIX = "who_"
 TIMING_GROUPS = {Timing.NOW: "timing_now", Timing.TODAY: "timing_today", Timing.SOON: "timing_soon"}
@@ -303,10 +304,11 @@ def _rarest_slot(
 
     def commonness(slot: frozenset[str]) -> tuple[int, int, int]:
         keys = [key for group in slot for key in by_group.get(group, ())]
+        patterns = sum(group in regexes for group in slot)  # a number matches too much
         return (
-            sum(key in common for key in keys),
+            sum(key in common for key in keys) + patterns,
             sum(len(key) == 1 for key in keys),
-            len(keys) + sum(group in regexes for group in slot),
+            len(keys) + patterns,
         )
 
     return min(pattern.slots, key=commonness)

@@ -143,15 +143,15 @@ def _find_terms(words: Words, grammar: Grammar, clauses: list[Clause]) -> None:
 
 
 def _find_regex(words: Words, grammar: Grammar, clause: Clause) -> None:
+    """Regex groups match from the start of a word to the end of a word (三十多片 over 三十多/片)."""
     base = words.starts[clause.start]
     text = words.text[base : words.ends[clause.end - 1]]
-    first = {words.starts[i] - base: i for i in range(clause.start, clause.end)}
     last = {words.ends[i] - base: i + 1 for i in range(clause.start, clause.end)}
     for name, expression in grammar.regex_groups:
-        for match in expression.finditer(text):
-            if match.start() in first and match.end() in last:
-                span = (first[match.start()], last[match.end()])
-                clause.found.setdefault(name, []).append(span)
+        for i in range(clause.start, clause.end):
+            match = expression.match(text, words.starts[i] - base)
+            if match is not None and match.end() in last:
+                clause.found.setdefault(name, []).append((i, last[match.end()]))
 
 
 def _subjects(words: Words, grammar: Grammar, clauses: list[Clause]) -> None:
@@ -203,7 +203,13 @@ def read(text: str, grammar: Grammar, segmenter: Segmenter) -> list[Hit]:
             hit = _match(pattern, clause, words, grammar)
             if hit is not None:
                 hits.append((pattern, hit))
-    for_others = {clause.sentence for clause in clauses if "on_behalf" in clause.found}
+    for_others = {  # "帮朋友问", "开玩笑的"; but "不是开玩笑" says it is meant
+        clause.sentence
+        for clause in clauses
+        for group in ("on_behalf", "not_meant")
+        for start, _ in clause.found.get(group, ())
+        if not _cue_before(clause.start, words, grammar, start)
+    }
     kept = [
         _with_harm_context(
             replace(hit, about_caller=False) if hit.sentence in for_others else hit,

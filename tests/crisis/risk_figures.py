@@ -13,6 +13,9 @@ from crisis.draft import RiskLevel
 
 DATA = Path(__file__).parent / "data"
 SETS = {"dev": DATA / "statements_dev.yaml", "held-out": DATA / "statements_heldout.yaml"}
+# Written later, each run once blind (figures in their headers), then learned from: shown,
+# not held to the targets, since how a pattern list fares on new wording is what they tell.
+PROBES = {"probe 1": DATA / "statements_probe.yaml", "probe 2": DATA / "statements_probe2.yaml"}
 
 
 @dataclass(frozen=True)

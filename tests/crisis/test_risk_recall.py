@@ -1,5 +1,8 @@
 """The assessment against 240-odd statements a counsellor could hear, dev and held-out.
 
+Two later probes (about 40 statements each, figures of their one blind run in their
+headers) are printed beside them but not held to the targets.
+
 Fails under 95 % recall for imminent statements, under 90 % for the others (the
 suggested level at least the labelled one, and each dimension found), or over 5 %
 false alarms on the negatives (negations, idioms, a friend's trouble, legal questions).
@@ -11,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from crisis.assessment import Assessor, Dimension, default_assessor
-from tests.crisis.risk_figures import SETS, Figures, load, measure
+from tests.crisis.risk_figures import PROBES, SETS, Figures, load, measure
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def assessor() -> Assessor:
 
 @pytest.fixture(scope="module")
 def figures(assessor: Assessor) -> dict[str, Figures]:
-    measured = {name: measure(assessor, load(path)) for name, path in SETS.items()}
+    measured = {name: measure(assessor, load(path)) for name, path in (SETS | PROBES).items()}
     for name, found in measured.items():
         print("\n" + found.table(name))
         for miss in found.misses:
