@@ -143,7 +143,7 @@ def _find_terms(words: Words, grammar: Grammar, clauses: list[Clause]) -> None:
 
 
 def _find_regex(words: Words, grammar: Grammar, clause: Clause) -> None:
-    """Regex groups match from the start of a word to the end of a word (三十多片 over 三十多/片)."""
+    """Regex groups match from the start of a word to the end of one (三十多片 over 三十多 片)."""
     base = words.starts[clause.start]
     text = words.text[base : words.ends[clause.end - 1]]
     last = {words.ends[i] - base: i + 1 for i in range(clause.start, clause.end)}
