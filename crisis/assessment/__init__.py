@@ -7,7 +7,8 @@ with the words that triggered each dimension. Pure and deterministic for a given
 pattern file; the segmenter loads its dictionary once (``warm`` it at start-up).
 
 Rooms: ``model`` (what an assessment says), ``grammar`` (the pattern file, validated
-and compiled), ``text`` (normalising, segmenting), ``reader`` (clauses → hits),
+and compiled), ``text`` (normalising, segmenting), ``clauses`` (words, clauses, who
+is spoken of), ``reader`` (clauses → hits),
 ``level`` (hits → suggested level).
 """
 
