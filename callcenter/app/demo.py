@@ -51,6 +51,8 @@ class DemoOptions:
     wrapup_seconds: float = 10.0
     seats: int = 8
     login_agents: bool = True
+    # Weeks of synthetic call history and a 90-strong roster for staffing (0: none).
+    history_weeks: int = 0
 
 
 class DemoStack(StartStop):
@@ -99,6 +101,8 @@ class DemoStack(StartStop):
         assert self.system.link is not None
         await self.system.link.wait_logged_in(timeout=10)
         await self._seed_agents()
+        if options.history_weeks:
+            await self._seed_history(options.history_weeks)
         self.server = uvicorn.Server(
             uvicorn.Config(
                 create_app(self.system.runtime),
@@ -121,6 +125,21 @@ class DemoStack(StartStop):
         for task in self._tasks:
             if task.get_name() == "http":
                 await task
+
+    async def _seed_history(self, weeks: int) -> None:
+        from callcenter.app.demo_history import publish_demo_rota, seed_history
+
+        assert self.system is not None
+        runtime = self.system.runtime
+        named = [agent_id for agent_id, _, _ in DEMO_AGENTS if agent_id != "cb1"]
+        seeded = await seed_history(runtime, weeks, named)
+        if seeded.calls:
+            log.info("demo history: %d calls, %d counsellors", seeded.calls, seeded.counsellors)
+
+        async def rota() -> None:  # beside the start: solving takes seconds
+            log.info("demo rota: %s", await publish_demo_rota(runtime))
+
+        self._tasks.append(asyncio.create_task(rota(), name="rota"))
 
     async def _seed_agents(self) -> None:
         assert self.system is not None
@@ -146,7 +165,7 @@ class DemoStack(StartStop):
         if self.server is not None:
             self.server.should_exit = True
         for task in reversed(self._tasks):
-            if task.get_name() == "traffic":
+            if task.get_name() in ("traffic", "rota"):
                 task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)

@@ -14,6 +14,7 @@ import logging
 from acd.ami import AmiConfig, AmiLink
 from acd.core import AcdCore
 from acd.policy import RoutingPolicy
+from acd.records import call_history
 from acd.seat_control import AcdSeatControl
 from acd.service import AcdService
 from acd.tracker import CallTracker
@@ -34,6 +35,7 @@ from callcenter.kernel.phone import mask
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
 from seats.control import SEAT_CONTROL
+from seats.staffing.deps import CALL_HISTORY
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ class System(StartStop):
         runtime.bus.subscribe("recorder", self.recorder)
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
+        runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
         self.recorder.start()
         if self.with_acd:
             self._build_acd()

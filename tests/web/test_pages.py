@@ -16,7 +16,7 @@ from callcenter.app.web.pages import STATIC, render
 from callcenter.app.web.pages import router as pages_router
 from callcenter.kernel.runtime import Runtime
 
-PAGES = ("wallboard.html", "desk.html")
+PAGES = ("wallboard.html", "desk.html", "rota.html")
 
 
 async def test_the_root_opens_the_wallboard(memory_worker: tuple[str, Runtime]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from callcenter.app.web.i18n import DEFAULT_LANGUAGE, labels_json
+from callcenter.kernel.calendar import local_date
 from callcenter.kernel.deps import RuntimeDep
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
@@ -36,6 +38,13 @@ async def home() -> RedirectResponse:
 async def wallboard(runtime: RuntimeDep) -> HTMLResponse:
     config = {"normal_seats": runtime.settings.normal_seats, "zone": runtime.settings.timezone}
     return HTMLResponse(render("wallboard.html", config))
+
+
+@router.get("/rota", response_class=HTMLResponse)
+async def rota(runtime: RuntimeDep) -> HTMLResponse:
+    """Supervisors generate and publish rotas; the first day offered is tomorrow, hotline time."""
+    tomorrow = local_date(runtime.clock.now(), runtime.settings.zone) + timedelta(days=1)
+    return HTMLResponse(render("rota.html", {"tomorrow": tomorrow.isoformat()}))
 
 
 @router.get("/desk", response_class=HTMLResponse)

@@ -89,6 +89,7 @@
     $("agent").replaceChildren(...agents.map((a) => el("option", { value: a.agent, text: `${a.agent} ${a.name}` })));
     if (wanted && agents.some((a) => a.agent === wanted)) $("agent").value = wanted;
     renderSeat();
+    $("agent").dispatchEvent(new Event("agents-loaded"));
   }
 
   const post = (path, body) => run(api("POST", path, body));
