@@ -1,7 +1,7 @@
 """crisis suggestion reviews: the agent's answer to a suggested risk level
 
 Revision ID: 7a3d18e2c4b1
-Revises: 2c192a66e72f
+Revises: 45bea9fc8727
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import callcenter.kernel.db
 
 revision: str = "7a3d18e2c4b1"
-down_revision: str | None = "2c192a66e72f"
+down_revision: str | None = "45bea9fc8727"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
