@@ -34,6 +34,8 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
         await page.select_option("#seat", "8001")
         await page.click("#login")
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
 
         # The waiting caller is routed the moment the seat is free; the desk pops the order.
         await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=15000)
@@ -126,6 +128,8 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
         page = await open_page(browser, stack.url + "/desk?agent=a04", errors)
         await page.select_option("#seat", "8004")
         await page.click("#login")
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
         await expect(page.locator("#submit")).to_be_enabled(timeout=15000)
 
         site_a = page.locator("#referral-site option", has_text="Sample Site A")

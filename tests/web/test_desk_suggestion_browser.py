@@ -42,6 +42,8 @@ async def test_typing_an_overdose_shows_the_suggestion_and_accepting_it_escalate
             page = await open_page(browser, stack.url + "/desk?agent=a01", errors)
             await page.select_option("#seat", "8001")
             await page.click("#login")
+            await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+            stack.start_traffic()
             try:
                 await expect(page.locator("#submit")).to_be_enabled(timeout=12000)
             except AssertionError:
