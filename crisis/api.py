@@ -41,6 +41,7 @@ from crisis.schemas import (
     RuleSetOut,
     StepOut,
 )
+from crisis.suggestions.schemas import AssessmentOut
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -63,10 +64,12 @@ def _supervisor(principal: Principal) -> None:
 async def dry_run(
     body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep
 ) -> EvaluateResponse:
-    verdict = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
+    decision = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
+    verdict = decision.verdict
     plan = verdict.plan
     return EvaluateResponse(
         ruleset_version=verdict.version,
+        assessment=AssessmentOut.of(decision.assessment),
         fired=[
             FiredRuleOut(
                 name=rule.name,

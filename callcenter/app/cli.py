@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -14,6 +15,7 @@ from pydantic_settings import BaseSettings
 from rich.console import Console
 
 from callcenter.kernel.paths import DataDirUnwritable
+from callcenter.kernel.progress import Progress
 from callcenter.kernel.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,6 +48,20 @@ def load(kind: type[S], **overrides: object) -> S:
             name = prefix + "_".join(str(p) for p in error["loc"]).upper()
             console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Progress]:
+    """A rich progress bar for a long job, as the job's ``progress`` callback."""
+    from rich.progress import Progress as Bar
+
+    with Bar(console=console, transient=False) as bar:
+        task = bar.add_task(title, total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{title}: {step}", completed=done, total=total or None)
+
+        yield progress
 
 
 def configure_logging_from(settings: Settings) -> None:
@@ -193,14 +209,15 @@ def db_upgrade() -> None:
 
     settings = load_settings()
 
-    async def run() -> None:
+    async def run(progress: Progress) -> None:
         engine = make_engine(settings.database_url)
         try:
-            await upgrade_to_head(engine)
+            await upgrade_to_head(engine, progress)
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    with progress_bar("migrations") as progress:
+        asyncio.run(run(progress))
     console.print("database is at the newest schema")
 
 
@@ -229,8 +246,6 @@ def report(
     ] = None,
 ) -> None:
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
-    from rich.progress import Progress as Bar
-
     from callcenter.kernel.clock import SystemClock
     from workorders.stats.forecasts import Captured
     from workorders.stats.report import write_monthly_report
@@ -239,12 +254,7 @@ def report(
     forecasts = Captured.for_runtime(settings, SystemClock().now())
     target = output or settings.exports_dir / f"12355-report-{month}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with Bar(console=console) as bar:
-        task = bar.add_task(f"report {month}", total=None)
-
-        def progress(step: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{month}: {step}", completed=done, total=total)
-
+    with progress_bar(f"report {month}") as progress:
         try:
             written = asyncio.run(
                 _with_sessions(
@@ -268,11 +278,13 @@ def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
 
     settings = load_settings()
 
-    async def run(sessions: Any) -> ImportResult:
-        async with transaction(sessions) as session:
-            return await import_sites(session, file)
+    with progress_bar("sites") as progress:
 
-    result = asyncio.run(_with_sessions(settings, run))
+        async def run(sessions: Any) -> ImportResult:
+            async with transaction(sessions) as session:
+                return await import_sites(session, file, progress)
+
+        result = asyncio.run(_with_sessions(settings, run))
     if not result.ok:
         for error in result.errors:
             console.print(f"[red]{error}[/red]")

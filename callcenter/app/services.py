@@ -59,6 +59,9 @@ async def start_services(
     flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.crisis_flags()
+    # The segmenter's dictionary loads now (about a second, once per process), before any
+    # call: loading it beside live traffic would hold the interpreter while calls route.
+    await crisis.warm()
     tasks = [
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),

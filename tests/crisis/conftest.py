@@ -9,17 +9,31 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from crisis.api import router
+from crisis.assessment import default_assessor
+from crisis.deps import CRISIS_CONFIG
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings
 from crisis.signing import verify
+from crisis.suggestions.api import router as suggestions_router
 from tests.conftest import free_port
 
 SECRET = "test-shared-secret"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_segmenter() -> None:
+    """Load jieba's dictionary once, before any test times itself (as the service does at start)."""
+    default_assessor().warm()
 
 
 @dataclass(frozen=True)
@@ -133,3 +147,24 @@ async def crisis(
     )
     yield service
     await service.outbox.aclose()
+
+
+@pytest.fixture
+async def api(
+    db_engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    bus: EventBus,
+    clock: FakeClock,
+    crisis: CrisisService,
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = FastAPI()
+    app.include_router(router)
+    app.include_router(suggestions_router)
+    runtime = Runtime(
+        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
+    )
+    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
+    app.state.runtime = runtime
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
+        yield client

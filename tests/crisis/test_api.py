@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.kernel.bus import EventBus
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
-from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
-from crisis.api import router
-from crisis.deps import CRISIS_CONFIG
 from crisis.draft import CaseDraft
 from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
 from crisis.service import CrisisService
@@ -35,26 +27,6 @@ IMMINENT = {
     "region": "金水区",
     "summary": "说想跳楼",
 }
-
-
-@pytest.fixture
-async def api(
-    db_engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
-    bus: EventBus,
-    clock: FakeClock,
-    crisis: CrisisService,
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(router)
-    runtime = Runtime(
-        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
-    )
-    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
-    app.state.runtime = runtime
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
-        yield client
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
@@ -80,7 +52,11 @@ async def test_a_dry_run_explains_and_leaves_nothing_behind(
     assert first["findings"] == [{"field": "risk_level", "detail": "imminent ge imminent"}]
     assert body["plan"]["police_webhook"] and body["plan"]["owner"] == "agent-wang"
     words = next(rule for rule in body["fired"] if rule["name"] == "suicide-or-self-harm-words")
-    assert words["findings"] == [{"field": "summary", "detail": "keyword '跳楼' (suicide)"}]
+    assert words["findings"] == [
+        {"field": "assessment", "detail": "suggested high (ideation: 想跳楼; plan: 想跳楼)"}
+    ]
+    assert body["assessment"]["level"] == "high"
+    assert {"dimension": "plan", "words": ["想跳楼"]} in body["assessment"]["evidence"]
     for model in (Escalation, OutboxMessage, CallerContact):
         assert await count(sessions, model) == 0
 
@@ -205,6 +181,9 @@ async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
         "local_referrals": 4,
         "people_helped": 0,
         "median_seconds_to_notify": 10.0,
+        "suggestions_accepted": 0,
+        "suggestions_dismissed": 0,
+        "dismissed_by_reason": {},
     }
     empty = await api.get("/api/crisis/report", params={"month": "2026-12"}, headers=SUPERVISOR)
     assert empty.json()["crisis_cases"] == 0 and empty.json()["median_seconds_to_notify"] is None

@@ -11,7 +11,7 @@ from tests.web.browser import chromium, demo, open_page
 
 SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
-# One caller calling twice (times scaled ×0.05): the first call 3 s in, after the agent
+# One caller calling twice (times scaled ×0.05): the first call 8 s in, after the agent
 # has logged in (with nobody logged in a caller goes straight to overflow); the second
 # waits until the agent is free again. The seat answers at once; each call talks 3 s.
 CALLS_TWICE = {
@@ -19,7 +19,7 @@ CALLS_TWICE = {
     "callers": {
         "arrivals": [
             {"at": at, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
-            for at in (60, 100)
+            for at in (160, 200)  # late enough for a busy machine to log the agent in first
         ]
     },
 }
@@ -34,9 +34,11 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
         await page.select_option("#seat", "8001")
         await page.click("#login")
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
 
         # The waiting caller is routed the moment the seat is free; the desk pops the order.
-        await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=8000)
+        await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=15000)
         await expect(page.locator("#pop .facts")).to_contain_text("+8613812345678")
         await expect(page.locator("#pop")).to_contain_text("首次来电")
         await expect(page.locator("#submit")).to_be_enabled()
@@ -106,7 +108,7 @@ ONE_CALL = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
-            {"at": 60, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
+            {"at": 160, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
         ]
     },
 }
@@ -126,7 +128,9 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
         page = await open_page(browser, stack.url + "/desk?agent=a04", errors)
         await page.select_option("#seat", "8004")
         await page.click("#login")
-        await expect(page.locator("#submit")).to_be_enabled(timeout=8000)
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
+        await expect(page.locator("#submit")).to_be_enabled(timeout=15000)
 
         site_a = page.locator("#referral-site option", has_text="Sample Site A")
         await page.select_option("#referral-site", await site_a.get_attribute("value"))

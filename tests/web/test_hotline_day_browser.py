@@ -39,6 +39,7 @@ async def test_kpis_are_the_hotlines_today_in_any_browser_zone(
         async with httpx.AsyncClient(base_url=stack.url) as client:
             login = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
             assert login.status_code == 200, login.text
+            stack.start_traffic()
             for _ in range(100):
                 if await offered_today(client) >= 2:
                     break

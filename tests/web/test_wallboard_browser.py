@@ -121,6 +121,7 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
             response = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
             assert response.status_code == 200, response.text
         page = await open_page(browser, stack.url + "/wallboard", errors)
+        stack.start_traffic()
         rows = page.locator("#queue tr[data-call]")
         await expect(rows).to_have_count(2, timeout=8000)
         await expect(page.locator('.seat[data-seat="8002"]')).to_have_attribute(
