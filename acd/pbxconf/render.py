@@ -45,6 +45,7 @@ CORE_FILES = {
     "udptl.conf": "; No fax.\n[general]\n",
     "ccss.conf": "; No call completion.\n[general]\ncc_max_requests = 0\n",
     "pjproject.conf": "; The SIP stack's defaults.\n[startup]\ntype = startup\n",
+    "stasis.conf": "; The Stasis message bus: its defaults.\n[threadpool]\n",
 }
 _TOKEN = re.compile(r"\{\{(\w+)\}\}")
 

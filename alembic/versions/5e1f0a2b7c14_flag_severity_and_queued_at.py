@@ -1,7 +1,7 @@
 """a flagged number says whether its flag is a crisis flag; a call when it was queued
 
 Revision ID: 5e1f0a2b7c14
-Revises: 7d3e1f0a9b21
+Revises: 7a3d18e2c4b1
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from callcenter.kernel.db import UTCDateTime
 
 revision: str = "5e1f0a2b7c14"
-down_revision: str | None = "7d3e1f0a9b21"
+down_revision: str | None = "7a3d18e2c4b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
