@@ -107,7 +107,7 @@ async def test_a_redirect_right_behind_another_is_refused() -> None:
 
 
 async def test_after_a_restart_logins_come_before_fully_booted_and_phones_before_qualify() -> None:
-    async with running_sim(seats=["8001"]) as sim:
+    async with running_sim(seats=["8001"], time_scale=1.0) as sim:  # a real boot's pace
         await sim.restart(keep_calls=False)
         async with client(sim) as ami:
             assert not [m for m in ami.seen if m.get("Event") == "FullyBooted"]
