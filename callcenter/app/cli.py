@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from rich.console import Console
 
 from callcenter.kernel.paths import DataDirUnwritable
@@ -31,11 +32,20 @@ T = TypeVar("T")
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; an invalid one stops start-up naming the setting."""
+    return load(Settings, **overrides)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(kind: type[S], **overrides: object) -> S:
+    """Any settings class from the environment, naming an invalid setting and stopping."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix", ""))
         for error in exc.errors():
-            name = "CALLCENTER_" + "_".join(str(p) for p in error["loc"]).upper()
+            name = prefix + "_".join(str(p) for p in error["loc"]).upper()
             console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
 
@@ -169,6 +179,26 @@ async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:
     if system.failover is not None:
         await system.failover.lapsed.wait()
         server.should_exit = True
+
+
+@app.command("asterisk-conf")
+def asterisk_conf(
+    out: Annotated[Path, typer.Option(help="folder to write the configuration to")],
+) -> None:
+    """Write the Asterisk configuration for these settings (seats, trunk, AMI, prompts)."""
+    from acd.pbxconf.install import ConfigError, write_config
+    from acd.pbxconf.settings import PbxSettings
+
+    settings = load_settings()
+    pbx = load(PbxSettings)
+    try:
+        written = write_config(out, settings, pbx)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{len(written)} files written to {out}")
+    console.print(f"  start it with: asterisk -C {out.resolve() / 'asterisk.conf'}")
+    console.print(f"  phone passwords for provisioning: {out / 'phones.csv'}")
 
 
 @db_app.command("upgrade")

@@ -17,14 +17,14 @@ from crisis.service import CrisisService
 SUPERVISOR = {"X-User": "sup-zhao", "X-Role": "supervisor"}
 POLICE = {"X-User": "liaison-1", "X-Role": "police"}
 AGENT = {"X-User": "agent-wang", "X-Role": "agent"}
-SITE_2 = {"X-User": "site-xihu", "X-Role": "site", "X-Site": "2"}
-SITE_1 = {"X-User": "site-hz", "X-Role": "site", "X-Site": "1"}
+SITE_2 = {"X-User": "site-xihu", "X-Role": "site", "X-Site": "1"}  # 金水区's site
+SITE_1 = {"X-User": "site-hz", "X-Role": "site", "X-Site": "2"}  # another site
 IMMINENT = {
     "call_id": "call-1",
     "caller_number": "+8613800000001",
     "risk_level": "imminent",
     "agent": "agent-wang",
-    "region": "西湖区",
+    "region": "金水区",
     "summary": "说想跳楼",
 }
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
@@ -107,6 +106,7 @@ class ListenIn(BaseModel):
 async def listen(body: ListenIn, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, str]:
     """Ring the supervisor's phone and, when answered, let them hear (or whisper to) a seat."""
     from acd.ami import AmiActionError, AmiNotConnected, AmiTimeout
+    from acd.listen import listen_in
 
     if principal.role is not Role.SUPERVISOR:
         raise HTTPException(403, "supervisors only")
@@ -114,16 +114,8 @@ async def listen(body: ListenIn, runtime: RuntimeDep, principal: PrincipalDep) -
     if body.seat not in {*settings.seat_extensions, settings.callback_seat}:
         raise HTTPException(404, f"unknown seat {body.seat}")
     ami = runtime.get(AMI_LINK)
-    channel_id = str(uuid.uuid4())
-    options = "qw" if body.whisper else "q"
     try:
-        await ami.originate(
-            channel=f"PJSIP/{body.supervisor_phone}",
-            application="ChanSpy",
-            data=f"PJSIP/{body.seat},{options}",
-            caller_id=f'"{"Whisper" if body.whisper else "Listen"} {body.seat}" <{body.seat}>',
-            channel_id=channel_id,
-        )
+        channel_id = await listen_in(ami, body.seat, body.supervisor_phone, whisper=body.whisper)
     except AmiNotConnected as exc:
         raise HTTPException(503, str(exc)) from exc
     except AmiTimeout as exc:
