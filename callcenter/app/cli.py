@@ -201,6 +201,26 @@ def asterisk_conf(
     console.print(f"  phone passwords for provisioning: {out / 'phones.csv'}")
 
 
+@app.command()
+def check() -> None:
+    """Check this installation before going live: one line per check, with the fix."""
+    from callcenter.app.check import run_checks
+    from crisis.settings import CrisisSettings
+
+    settings = load_settings()
+    results = asyncio.run(run_checks(settings, CrisisSettings()))
+    for result in results:
+        mark = "[green]PASS[/green]" if result.ok else "[red]FAIL[/red]"
+        console.print(f"{mark}  {result.name:<16} {result.detail}", highlight=False, soft_wrap=True)
+        if not result.ok:
+            console.print(f"      {'':<16} fix: {result.fix}", highlight=False, soft_wrap=True)
+    failures = sum(not result.ok for result in results)
+    if failures:
+        console.print(f"[red]{failures} of {len(results)} checks failed[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]all {len(results)} checks passed[/green]")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Upgrade the configured database (PostgreSQL or SQLite) to the newest schema."""

@@ -49,7 +49,7 @@ class PbxStack:
         self.database = root / "callcenter.sqlite3"
         hotline = {
             "CALLCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
-            "CALLCENTER_JOURNAL_PATH": str(root / "journal.jsonl"),
+            "CALLCENTER_DATA_DIR": str(root),
             "CALLCENTER_HTTP_HOST": "127.0.0.1",
             "CALLCENTER_HTTP_PORT": str(self.http_port),
             "CALLCENTER_SEAT_EXTENSIONS": ",".join(seats),
@@ -135,7 +135,7 @@ class PbxStack:
 
     def _wait_serve(self) -> None:
         assert self.serve is not None
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded 2-core machine needs ~20 s to start it
         while time.monotonic() < deadline:
             assert self.serve.alive, self.serve.tail()
             with contextlib.suppress(httpx.HTTPError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from acd.pbxconf.modules import LOADED
+from callcenter.app.check import pbx
+from callcenter.app.check.pbx import ami_session
+from callcenter.kernel.settings import Settings
 from tests.pbx.floor import sign_in
 from tests.pbx.stack import PbxStack, running
 from tests.pbx.tools import Tools
@@ -96,3 +101,73 @@ async def test_a_phone_cannot_register_with_another_seats_password(
         )
     finally:
         legit.stop()
+
+
+# -- callcenter check against this Asterisk ------------------------------------------------
+
+
+def _check_env(stack: PbxStack, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(stack.root),
+        **stack.asterisk.env,
+        **stack.serve_env,
+        "CALLCENTER_CRISIS_WEBHOOK_URL": "https://localhost/hand-offs",
+        "CALLCENTER_CRISIS_WEBHOOK_SECRET": "pbx-suite-webhook-secret",
+        **extra,
+    }
+
+
+def _settings(stack: PbxStack, **overrides: object) -> Settings:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _check_env(stack).items():
+            patch.setenv(name, value)
+        return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def test_check_passes_on_the_installation_this_suite_built(stack: PbxStack) -> None:
+    cli = Path(sys.executable).with_name("callcenter")
+    result = subprocess.run(
+        [str(cli), "check"], env=_check_env(stack), capture_output=True, text=True, timeout=60
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert all(line.startswith("PASS") for line in lines[:-1]), result.stdout
+    seats = next(line for line in lines if " seats " in line)
+    assert "1 of 3 registered (not registered: 8002, 8099)" in seats
+
+
+async def test_check_fails_a_wrong_secret_a_missing_permission_a_dialplan_gap_and_a_seat(
+    stack: PbxStack,
+) -> None:
+    async with ami_session(_settings(stack, ami_secret="wrong")) as refused:
+        assert isinstance(refused, str)
+        assert not pbx.login(_settings(stack), refused).ok
+
+    # An AMI user without ``originate``: the check names the action and the class.
+    manager = stack.asterisk.etc / "manager.conf"
+    original = manager.read_text()
+    manager.write_text(
+        original + "\n[limited]\nsecret = limited-secret\npermit = 127.0.0.0/255.0.0.0\n"
+        "read = call,system\nwrite = call,reporting,system\n"
+    )
+    stack.asterisk.cli("manager reload")
+    try:
+        limited = _settings(stack, ami_username="limited", ami_secret="limited-secret")
+        async with ami_session(limited) as link:
+            assert not isinstance(link, str), link
+            denied = await pbx.permissions(limited, link)
+    finally:
+        manager.write_text(original)
+        stack.asterisk.cli("manager reload")
+    assert not denied.ok and "Originate refused" in denied.detail
+    assert "add originate to write= of [limited]" in denied.fix
+
+    wrong_number = _settings(stack, hotline_number="12356")
+    unknown_seat = _settings(stack, seat_extensions=["8001", "8002", "8050"])
+    async with ami_session(wrong_number) as link:
+        assert not isinstance(link, str)
+        gap = await pbx.dialplan(wrong_number, link)
+        missing_seat = await pbx.seats(unknown_seat, link)
+    assert not gap.ok and "[from-pstn] lacks 12356" in gap.detail
+    assert not missing_seat.ok and "no PJSIP endpoint for 8050" in missing_seat.detail
