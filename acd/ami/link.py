@@ -58,6 +58,7 @@ class AmiLink:
         self._protocol: AmiProtocol | None = None
         self._runner: asyncio.Task[None] | None = None
         self._logged_in = asyncio.Event()
+        self._resynced = False  # this session's snapshot went out (GET /api/ready)
         self._booted = asyncio.Event()  # this session saw FullyBooted
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -116,6 +117,7 @@ class AmiLink:
         return LinkStatus(
             connected=protocol is not None and not protocol.closed,
             logged_in=self._logged_in.is_set(),
+            resynced=self._resynced and self._logged_in.is_set(),
             since=self._since,
             reconnects=max(0, self._sessions - 1),
             last_error=self._last_error,
@@ -280,6 +282,7 @@ class AmiLink:
             await self._keep_alive(protocol)
         finally:
             self._logged_in.clear()
+            self._resynced = False
             protocol.close()
             for task in list(self._tasks):
                 task.cancel()
@@ -333,6 +336,7 @@ class AmiLink:
             if protocol is not None:
                 protocol.close()  # events were lost and not recovered: start over
             return
+        self._resynced = True
         self._backoff.reset()  # only a link that could also resync counts as healthy
         if self._on_login is not None:
             try:

@@ -133,6 +133,7 @@ class LinkStatus:
 
     connected: bool
     logged_in: bool
+    resynced: bool  # the calls in progress were listed after this login
     since: datetime | None
     reconnects: int
     last_error: str | None
