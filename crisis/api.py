@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 
-from callcenter.kernel.auth import Principal, Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.audit import Action, record
+from callcenter.kernel.auth import Permission, Principal, Role, requires
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask
 from crisis import commands, store
 from crisis.commands import Command, Forbidden, NotFound
@@ -43,6 +45,12 @@ from crisis.schemas import (
 )
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
+Evaluator = Annotated[Principal, Depends(requires(Permission.CRISIS_EVALUATE))]
+Reader = Annotated[Principal, Depends(requires(Permission.CRISIS_READ))]
+Handler = Annotated[Principal, Depends(requires(Permission.CRISIS_HANDLE))]
+Supervisor = Annotated[Principal, Depends(requires(Permission.CRISIS_SUPERVISE))]
+RulesReader = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_READ))]
+RulesWriter = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_WRITE))]
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -54,14 +62,34 @@ def _policy(runtime: RuntimeDep) -> Policy:
     return _config(runtime).policy
 
 
-def _supervisor(principal: Principal) -> None:
-    if principal.role is not Role.SUPERVISOR:
-        raise HTTPException(403, "supervisors only")
+def _logged_read(
+    session: SessionDep, principal: Principal, at: datetime, what: str, ids: list[int]
+) -> None:
+    """Each case read goes to the case's own access log and to the audit trail."""
+    for escalation_id in ids:
+        store.log_access(
+            session,
+            user=principal.user,
+            role=principal.role.value,
+            at=at,
+            what=what,
+            escalation_id=escalation_id,
+        )
+    if ids:
+        record(
+            session,
+            at=at,
+            actor=principal.user,
+            role=principal.role.value,
+            action=Action.READ_CRISIS,
+            target=f"escalation:{ids[0]}" if len(ids) == 1 else "escalations",
+            detail=f"{what}: " + ",".join(str(i) for i in ids),
+        )
 
 
 @router.post("/evaluate", response_model=EvaluateResponse)
 async def dry_run(
-    body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep
+    body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep, principal: Evaluator
 ) -> EvaluateResponse:
     verdict = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
     plan = verdict.plan
@@ -93,43 +121,28 @@ async def dry_run(
 async def list_escalations(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     open_only: Annotated[bool, Query(alias="open")] = True,
 ) -> list[EscalationOut]:
-    if principal.role not in commands.CRISIS_ROLES:
-        raise HTTPException(403, "crisis records are for police, sites and supervisors")
+    """Open cases (or all): police see their hand-offs, a site its own cases; every read logged."""
     query = select(Escalation).order_by(Escalation.raised_at.desc()).limit(200)
     if open_only:
         query = query.where(Escalation.stage != "closed")
     if principal.role is Role.SITE:
         query = query.where(Escalation.site_id == principal.site_id)
+    if principal.role is Role.POLICE:
+        query = query.where(Escalation.police.is_(True))
     rows = list((await session.scalars(query)).all())
-    now = runtime.clock.now()
-    for row in rows:
-        store.log_access(
-            session,
-            user=principal.user,
-            role=principal.role.value,
-            at=now,
-            what="list escalations",
-            escalation_id=row.id,
-        )
+    _logged_read(session, principal, runtime.clock.now(), "list escalations", [r.id for r in rows])
     return [_out(row, principal) for row in rows]
 
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationOut)
 async def read_escalation(
-    escalation_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    escalation_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> EscalationOut:
     row = await _load(session, escalation_id, principal)
-    store.log_access(
-        session,
-        user=principal.user,
-        role=principal.role.value,
-        at=runtime.clock.now(),
-        what="read escalation",
-        escalation_id=row.id,
-    )
+    _logged_read(session, principal, runtime.clock.now(), "read escalation", [row.id])
     out = _out(row, principal)
     out.steps = [
         StepOut(at=s.at, step=s.step, actor=s.actor, role=s.role, detail=s.detail)
@@ -140,10 +153,9 @@ async def read_escalation(
 
 @router.get("/escalations/{escalation_id}/access-log", response_model=list[AccessOut])
 async def access_log(
-    escalation_id: int, session: SessionDep, principal: PrincipalDep
+    escalation_id: int, session: SessionDep, principal: Supervisor
 ) -> list[AccessOut]:
     """Who read this case, and when (supervisors only)."""
-    _supervisor(principal)
     await _load(session, escalation_id, principal)
     rows = await session.scalars(
         select(AccessLog).where(AccessLog.escalation_id == escalation_id).order_by(AccessLog.id)
@@ -157,7 +169,7 @@ async def acknowledge(
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.ACKNOWLEDGE, body.note, None, session, runtime, principal
@@ -170,7 +182,7 @@ async def reached(
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.REACHED, body.note, None, session, runtime, principal
@@ -184,7 +196,7 @@ async def follow_up(
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     command = Command.FOLLOW_UP_24H if which == "24h" else Command.FOLLOW_UP_72H
     return await _command(escalation_id, command, body.note, None, session, runtime, principal)
@@ -196,7 +208,7 @@ async def close(
     body: CloseIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.CLOSE, body.note, body.override_reason, session, runtime, principal
@@ -209,9 +221,8 @@ async def reassign_owner(
     body: OwnerIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Supervisor,
 ) -> EscalationOut:
-    _supervisor(principal)
     row = await _load(session, escalation_id, principal)
     store.add_step(
         session,
@@ -230,25 +241,25 @@ async def reassign_owner(
 async def report(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Supervisor,
     month: Annotated[str, Query(pattern=MONTH.pattern)],
 ) -> ReportOut:
-    _supervisor(principal)
     result = await month_report(session, month, runtime.settings.zone)
     return ReportOut(**result.__dict__)
 
 
 @router.get("/rules", response_model=RuleSetOut)
-async def active_rules(session: SessionDep, runtime: RuntimeDep) -> RuleSetOut:
+async def active_rules(
+    session: SessionDep, runtime: RuntimeDep, principal: RulesReader
+) -> RuleSetOut:
     ruleset = await store.active_ruleset(session, _config(runtime).bundled)
     return RuleSetOut(version=ruleset.version, rules=ruleset.rules.model_dump(mode="json"))
 
 
 @router.put("/rules", response_model=RuleSetOut)
 async def store_rules(
-    body: RuleSetIn, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    body: RuleSetIn, session: SessionDep, runtime: RuntimeDep, principal: RulesWriter
 ) -> RuleSetOut:
-    _supervisor(principal)
     ruleset = await store.store_ruleset(
         session, body.rules, body.label, principal.user, runtime.clock.now()
     )
@@ -256,8 +267,7 @@ async def store_rules(
 
 
 @router.get("/flagged", response_model=dict[str, str])
-async def flagged(session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
-    _supervisor(principal)
+async def flagged(session: SessionDep, principal: Supervisor) -> dict[str, str]:
     return await store.flagged_numbers(session)
 
 
@@ -305,7 +315,9 @@ async def _command(
 
 
 def _out(row: Escalation, principal: Principal) -> EscalationOut:
-    number = row.caller_number if principal.sees_full_numbers else mask(row.caller_number)
+    # Police see the full number of their own hand-offs: a responder must be able to call.
+    full = principal.sees_full_numbers or (principal.role is Role.POLICE and row.police)
+    number = row.caller_number if full else mask(row.caller_number)
     return EscalationOut(
         id=row.id,
         call_id=row.call_id,

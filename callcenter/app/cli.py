@@ -8,27 +8,25 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
+from callcenter.app.startup import load_settings, production_settings
 from callcenter.kernel.settings import Settings
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+
+
+def _add_users() -> None:
+    from callcenter.app.accounts.cli import users_app
+
+    app.add_typer(users_app, name="users")
+
+
+_add_users()
 T = TypeVar("T")
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment; an invalid one stops start-up naming the setting."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = "CALLCENTER_" + "_".join(str(p) for p in error["loc"]).upper()
-            console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -61,6 +59,13 @@ def demo(
             console.print(f"  calls         {stack.url}/api/calls")
             console.print(f"  work orders   {stack.url}/api/workorders")
             console.print(f"  health        {stack.url}/api/health")
+            console.print(f"Sign in at {stack.url}/login (passwords are new at every start):")
+            for account in stack.accounts:
+                console.print(
+                    f"{account.role.value:<11} {account.login} / {account.password}",
+                    highlight=False,
+                    markup=False,
+                )
             console.print("Ctrl-C stops it.")
             await stack.serve_until_stopped()
 
@@ -79,7 +84,7 @@ def serve() -> None:
     from callcenter.app.system import System
     from callcenter.kernel.logs import configure_logging
 
-    settings = load_settings()
+    settings = production_settings()
     configure_logging()
 
     async def run() -> None:

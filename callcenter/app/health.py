@@ -5,15 +5,25 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from callcenter.app.parts import AMI_LINK, RECORDER
 from callcenter.app.recorder import describe
+from callcenter.kernel.auth import Public
 from callcenter.kernel.deps import RuntimeDep
 from callcenter.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/api", tags=["health"])
+# Probes and load balancers ask without signing in; nothing here names a caller.
+router = APIRouter(prefix="/api", tags=["health"], dependencies=[Depends(Public("health probes"))])
+
+
+@router.get("/ready")
+async def ready(runtime: RuntimeDep) -> JSONResponse:
+    """200 when this process can serve requests (its database answers), else 503."""
+    ok = await _database_ok(runtime)
+    return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
 
 
 @router.get("/health")

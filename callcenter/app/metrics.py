@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from acd.ami import AmiLink
 from acd.service import AcdService
 from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.deps import RuntimeDep
 
 router = APIRouter(tags=["ops"])
+# ops accounts, or Prometheus with CALLCENTER_METRICS_TOKEN as its bearer token
+Scraper = Annotated[Principal, Depends(requires(Permission.METRICS))]
 
 
 def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> str:
@@ -53,7 +57,7 @@ def _acd_lines(acd: AcdService | None) -> list[str]:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(runtime: RuntimeDep) -> str:
+async def metrics(runtime: RuntimeDep, principal: Scraper) -> str:
     recorder = runtime.get(RECORDER)
     lines = [
         *_ami_lines(runtime.find(AMI_LINK)),

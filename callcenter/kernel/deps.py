@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.kernel.auth import Principal, current_principal
 from callcenter.kernel.runtime import Runtime
 
 
@@ -24,6 +23,9 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(db_session)]
-PrincipalDep = Annotated[Principal, Depends(current_principal)]

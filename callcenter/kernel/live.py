@@ -71,6 +71,14 @@ class RedisLive:
         self._redis: Redis = Redis.from_url(url, decode_responses=True)
         self._ns = namespace
 
+    @property
+    def redis(self) -> Redis:
+        """The shared client, for other shared counters (sign-in throttling)."""
+        return self._redis
+
+    def key(self, name: str) -> str:
+        return self._key(name)
+
     def _key(self, name: str) -> str:
         return f"{self._ns}:{name}"
 

@@ -6,11 +6,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from callcenter.kernel.auth import Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
-from workorders.access import require
+from callcenter.kernel.audit import Action, record
+from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from workorders.deps import CALLBACK_SOURCE
 from workorders.stats.core import Grouping
 from workorders.stats.export import as_dict, to_csv, to_xlsx
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["stats"])
 
 MAX_DAYS = 3 * 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STAFF = frozenset({Role.SUPERVISOR, Role.OPS, Role.AGENT})
+Reader = Annotated[Principal, Depends(requires(Permission.STATS_READ))]
 
 
 class Format(StrEnum):
@@ -37,14 +37,13 @@ def _bad(field: str, message: str) -> HTTPException:
 async def stats(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     first: Annotated[date, Query(alias="from")],
     last: Annotated[date, Query(alias="to")],
     group_by: Grouping = Grouping.DAY,
     format: Format = Format.JSON,
 ) -> Response | dict[str, Any]:
-    """``from`` and ``to`` are local days, both included."""
-    require(principal, STAFF, "read statistics")
+    """``from`` and ``to`` are local days, both included; a CSV or XLSX export is audited."""
     if last < first:
         raise _bad("to", "to is before from")
     if (last - first).days > MAX_DAYS:
@@ -58,6 +57,16 @@ async def stats(
         callbacks=runtime.get(CALLBACK_SOURCE),
     )
     name = f"stats-{first}-{last}-{group_by.value}"
+    if format is not Format.JSON:
+        record(
+            session,
+            at=runtime.clock.now(),
+            actor=principal.user,
+            role=principal.role.value,
+            action=Action.EXPORT,
+            target=f"stats:{format.value}",
+            detail=name,
+        )
     if format is Format.CSV:
         return Response(
             to_csv(report),

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from callcenter.app.accounts.users import find_user
 from callcenter.app.web.i18n import DEFAULT_LANGUAGE, labels_json
-from callcenter.kernel.deps import RuntimeDep
+from callcenter.app.web.login import landing
+from callcenter.kernel.auth import Permission, Principal, Public, requires
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
+SignedIn = Annotated[Principal, Depends(requires(Permission.SIGNED_IN))]
+Supervising = Annotated[Principal, Depends(requires(Permission.WALLBOARD))]
+Counselling = Annotated[Principal, Depends(requires(Permission.DESK))]
 
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA_TYPES = {
@@ -28,22 +35,25 @@ MEDIA_TYPES = {
 
 
 @router.get("/")
-async def home() -> RedirectResponse:
-    return RedirectResponse("/wallboard", status_code=307)
+async def home(principal: SignedIn) -> RedirectResponse:
+    return RedirectResponse(landing(principal.role), status_code=307)
 
 
 @router.get("/wallboard", response_class=HTMLResponse)
-async def wallboard(runtime: RuntimeDep) -> HTMLResponse:
+async def wallboard(runtime: RuntimeDep, principal: Supervising) -> HTMLResponse:
     config = {"normal_seats": runtime.settings.normal_seats}
-    return HTMLResponse(render("wallboard.html", config))
+    return HTMLResponse(render("wallboard.html", config, principal))
 
 
 @router.get("/desk", response_class=HTMLResponse)
-async def desk() -> HTMLResponse:
-    return HTMLResponse(render("desk.html"))
+async def desk(principal: Counselling, session: SessionDep) -> HTMLResponse:
+    """The counsellor's own desk: they act as themselves, at their default seat first."""
+    user = await find_user(session, principal.user)
+    config = {"default_seat": user.default_seat if user else None}
+    return HTMLResponse(render("desk.html", config, principal))
 
 
-@router.get("/static/{path:path}")
+@router.get("/static/{path:path}", dependencies=[Depends(Public("the pages' own assets"))])
 async def static(path: str) -> FileResponse:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
@@ -52,15 +62,38 @@ async def static(path: str) -> FileResponse:
     return FileResponse(target, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
 
-def render(page: str, config: dict[str, Any] | None = None) -> str:
-    """The page with its labels, settings and the desk's reference data filled in."""
+def render(
+    page: str, config: dict[str, Any] | None = None, principal: Principal | None = None
+) -> str:
+    """The page with its labels, settings, who is signed in and the desk's reference data."""
     html = (STATIC / page).read_text("utf-8")
+    me = _me(principal)
+    who = f"{me['name']} ({me['role']})" if principal else ""
     return (
         html.replace("__LANG__", DEFAULT_LANGUAGE)
         .replace("__LABELS__", labels_json())
-        .replace("__CONFIG__", json.dumps(config or {}))
+        .replace("__CONFIG__", _json({**(config or {}), "me": me}))
         .replace("__REFERENCE__", reference_json())
+        .replace("__CSRF__", escape(principal.csrf if principal else "", quote=True))
+        .replace("__WHO__", escape(who))
     )
+
+
+def _me(principal: Principal | None) -> dict[str, Any]:
+    if principal is None:
+        return {}
+    return {
+        "login": principal.user,
+        "name": principal.name or principal.user,
+        "role": principal.role.value,
+        "agent": principal.agent_id,
+        "permissions": sorted(p.value for p in principal.permissions),
+    }
+
+
+def _json(data: dict[str, Any]) -> str:
+    """JSON safe inside a <script type="application/json"> block."""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 @cache

@@ -1,0 +1,135 @@
+"""Signed-in API clients of every role, through the real token endpoint (no header tricks).
+
+``Staff(http, sessions, settings)`` creates each account the first time it is
+asked for and signs it in with the OAuth2 password flow; ``await
+staff.headers("agent", "a1")`` is then the ``Authorization`` header of that
+counsellor. Passwords are hashed with the cheap argon2 cost the test
+environment sets (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.app.accounts.users import NewUser, create_user, find_user
+from callcenter.kernel.auth import Role
+from callcenter.kernel.clock import SystemClock
+from callcenter.kernel.db import transaction
+from callcenter.kernel.settings import Settings
+from seats.skills import Skill
+
+PASSWORD = "correct-horse-battery-staple"
+DEFAULT_LOGIN = {
+    Role.AGENT: "agent-li",
+    Role.SUPERVISOR: "sup-wang",
+    Role.SITE: "site-user",
+    Role.POLICE: "liaison-1",
+    Role.OPS: "ops-zhao",
+    Role.ADMIN: "admin-chen",
+}
+COUNSELLOR_SKILLS = (Skill.GENERAL, Skill.PSYCHOLOGICAL)
+
+
+async def ensure_user(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    role: Role,
+    login: str,
+    *,
+    site_id: int | None = None,
+    skills: Iterable[Skill] = COUNSELLOR_SKILLS,
+    password: str = PASSWORD,
+) -> None:
+    async with transaction(sessions) as session:
+        if await find_user(session, login) is not None:
+            return
+        new = NewUser(
+            login=login,
+            password=password,
+            role=role,
+            display_name=login,
+            site_id=site_id if role is Role.SITE else None,
+            skills=tuple(skills) if role is Role.AGENT else (),
+        )
+        await create_user(session, new, settings, actor="tests", at=SystemClock().now())
+
+
+async def token(http: httpx.AsyncClient, login: str, password: str = PASSWORD) -> str:
+    reply = await http.post("/api/auth/token", data={"username": login, "password": password})
+    assert reply.status_code == 200, reply.text
+    access: str = reply.json()["access_token"]
+    return access
+
+
+class Staff:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ) -> None:
+        self.http = http
+        self.sessions = sessions
+        self.settings = settings
+        self._signed_in: dict[tuple[Role, str, int | None], dict[str, str]] = {}
+
+    async def headers(
+        self,
+        role: Role | str,
+        login: str | None = None,
+        *,
+        site: int | None = None,
+        fresh: bool = False,
+    ) -> dict[str, str]:
+        """The bearer header of ``login`` (created with ``role`` the first time).
+
+        ``fresh`` signs in again: access tokens expire by the hotline's clock, which
+        tests move forward.
+        """
+        role = Role(role)
+        name = login or (f"site-{site}" if role is Role.SITE else DEFAULT_LOGIN[role])
+        key = (role, name, site)
+        if fresh or key not in self._signed_in:
+            if role is Role.SITE and site is None:
+                site = 1
+            await ensure_user(self.sessions, self.settings, role, name, site_id=site)
+            self._signed_in[key] = {"Authorization": f"Bearer {await token(self.http, name)}"}
+        return self._signed_in[key]
+
+    async def client(
+        self,
+        role: Role | str,
+        login: str | None = None,
+        *,
+        site: int | None = None,
+        fresh: bool = False,
+    ) -> httpx.AsyncClient:
+        """A client of its own that sends that user's bearer token on every request.
+
+        Like a real API client it signs in again when its token has expired (tests move
+        the hotline's clock by hours).
+        """
+        await self.headers(role, login, site=site, fresh=fresh)
+        return httpx.AsyncClient(
+            transport=self.http._transport,
+            base_url=self.http.base_url,
+            auth=Renewing(self, Role(role), login, site),
+        )
+
+
+class Renewing(httpx.Auth):
+    def __init__(self, staff: Staff, role: Role, login: str | None, site: int | None) -> None:
+        self.staff, self.role, self.login, self.site = staff, role, login, site
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        request.headers.update(await self.staff.headers(self.role, self.login, site=self.site))
+        response = yield request
+        if response.status_code == 401:
+            again = await self.staff.headers(self.role, self.login, site=self.site, fresh=True)
+            request.headers.update(again)
+            yield request
