@@ -113,7 +113,7 @@ async def put_agent(
 
 @router.post("/agents/login")
 async def login(
-    body: LoginIn, control: SeatControlDep, session: SessionDep, principal: Counsellor
+    body: LoginIn, principal: Counsellor, control: SeatControlDep, session: SessionDep
 ) -> dict[str, str]:
     """The signed-in counsellor takes a seat."""
     agent_id = _me(principal)
@@ -124,33 +124,33 @@ async def login(
 
 
 @router.post("/agents/logout")
-async def logout(body: Nothing, control: SeatControlDep, principal: Counsellor) -> dict[str, str]:
+async def logout(body: Nothing, principal: Counsellor, control: SeatControlDep) -> dict[str, str]:
     seat = _seat_of(control, _me(principal))
     return _run(lambda: control.logout(seat))
 
 
 @router.post("/agents/pause")
-async def pause(body: PauseIn, control: SeatControlDep, principal: Counsellor) -> dict[str, str]:
+async def pause(body: PauseIn, principal: Counsellor, control: SeatControlDep) -> dict[str, str]:
     seat = _seat_of(control, _me(principal))
     return _run(lambda: control.pause(seat, body.reason))
 
 
 @router.post("/agents/resume")
-async def resume(body: Nothing, control: SeatControlDep, principal: Counsellor) -> dict[str, str]:
+async def resume(body: Nothing, principal: Counsellor, control: SeatControlDep) -> dict[str, str]:
     seat = _seat_of(control, _me(principal))
     return _run(lambda: control.resume(seat))
 
 
 @router.post("/agents/wrapup-done")
 async def wrapup_done(
-    body: Nothing, control: SeatControlDep, principal: Counsellor
+    body: Nothing, principal: Counsellor, control: SeatControlDep
 ) -> dict[str, str]:
     seat = _seat_of(control, _me(principal))
     return _run(lambda: control.wrapup_done(seat))
 
 
 @router.post("/surge")
-async def surge(body: SurgeIn, control: SeatControlDep, principal: Supervisor) -> dict[str, str]:
+async def surge(body: SurgeIn, principal: Supervisor, control: SeatControlDep) -> dict[str, str]:
     if body.on and not body.reason.strip():
         raise HTTPException(422, "a surge needs a reason or campaign name")
     return _run(lambda: control.set_surge(body.on, body.reason))
@@ -158,7 +158,7 @@ async def surge(body: SurgeIn, control: SeatControlDep, principal: Supervisor) -
 
 @router.post("/supervisor/force-pause")
 async def force_pause(
-    body: ForcePauseIn, control: SeatControlDep, principal: Supervisor
+    body: ForcePauseIn, principal: Supervisor, control: SeatControlDep
 ) -> dict[str, str]:
     seat = _seat_of(control, body.agent)
     return _run(lambda: control.pause(seat, body.reason, forced_by=principal.user))
@@ -166,7 +166,7 @@ async def force_pause(
 
 @router.post("/supervisor/force-logout")
 async def force_logout(
-    body: AgentIn, control: SeatControlDep, principal: Supervisor
+    body: AgentIn, principal: Supervisor, control: SeatControlDep
 ) -> dict[str, str]:
     seat = _seat_of(control, body.agent)
     return _run(lambda: control.logout(seat, forced_by=principal.user))

@@ -28,8 +28,8 @@ os.environ.setdefault("CALLCENTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CALLCENTER_ARGON2_MEMORY_KIB", "8")
 os.environ.setdefault("CALLCENTER_ARGON2_PARALLELISM", "1")
 
-from callcenter.app.discovery import import_all_models  # noqa: E402
-from callcenter.kernel.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.app.discovery import import_all_models
+from callcenter.kernel.db import make_engine, make_sessionmaker
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"

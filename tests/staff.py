@@ -9,7 +9,9 @@ environment sets (tests/conftest.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Iterable
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +22,9 @@ from callcenter.kernel.clock import SystemClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.settings import Settings
 from seats.skills import Skill
+
+if TYPE_CHECKING:
+    from callcenter.app.demo import DemoStack
 
 PASSWORD = "correct-horse-battery-staple"
 DEFAULT_LOGIN = {
@@ -36,13 +41,14 @@ COUNSELLOR_SKILLS = (Skill.GENERAL, Skill.PSYCHOLOGICAL)
 async def ensure_user(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
-    role: Role,
+    role: Role | str,
     login: str,
     *,
     site_id: int | None = None,
     skills: Iterable[Skill] = COUNSELLOR_SKILLS,
     password: str = PASSWORD,
 ) -> None:
+    role = Role(role)
     async with transaction(sessions) as session:
         if await find_user(session, login) is not None:
             return
@@ -133,3 +139,21 @@ class Renewing(httpx.Auth):
             again = await self.staff.headers(self.role, self.login, site=self.site, fresh=True)
             request.headers.update(again)
             yield request
+
+
+async def demo_client(stack: DemoStack, login: str) -> httpx.AsyncClient:
+    """A client of the demo stack signed in as one of its demo accounts."""
+    async with httpx.AsyncClient(base_url=stack.url) as anonymous:
+        access = await token(anonymous, login, stack.password_of(login))
+    return httpx.AsyncClient(base_url=stack.url, headers={"Authorization": f"Bearer {access}"})
+
+
+async def browser_sign_in(
+    http: httpx.AsyncClient, login: str, password: str = PASSWORD, next_page: str = ""
+) -> httpx.Response:
+    """What the sign-in form does: fetch it (token and cookie), post it back."""
+    form = await http.get("/login")
+    found = re.search(r'name="form_token" value="([^"]+)"', form.text)
+    assert found, "the sign-in form carries its token"
+    fields = {"login": login, "password": password, "next": next_page, "form_token": found[1]}
+    return await http.post("/login", data=fields)

@@ -58,13 +58,13 @@ def _acd_lines(acd: AcdService | None) -> list[str]:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(runtime: RuntimeDep, principal: Scraper) -> str:
-    recorder = runtime.get(RECORDER)
-    lines = [
-        *_ami_lines(runtime.find(AMI_LINK)),
-        *_acd_lines(runtime.find(ACD)),
-        _line("callcenter_recorder_journalled", len(recorder.journal), "events awaiting the DB"),
-        _line("callcenter_recorder_dead_letters", len(recorder.dead_letters), "unwritable events"),
-    ]
+    recorder = runtime.find(RECORDER)  # an API-only worker records nothing itself
+    lines = [*_ami_lines(runtime.find(AMI_LINK)), *_acd_lines(runtime.find(ACD))]
+    if recorder is not None:
+        lines += [
+            _line("callcenter_recorder_journalled", len(recorder.journal), "events awaiting DB"),
+            _line("callcenter_recorder_dead_letters", len(recorder.dead_letters), "unwritable"),
+        ]
     for name, depth in sorted(runtime.bus.backlog().items()):
         lines.append(_line("callcenter_bus_backlog", depth, "events queued", {"subscriber": name}))
     return "".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,4 +62,17 @@ async def open_page(browser: Browser, url: str, errors: list[str]) -> Page:
     page = await browser.new_page(viewport={"width": 1500, "height": 1000})
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(url)
+    return page
+
+
+async def signed_in_page(
+    browser: Browser, stack: DemoStack, login: str, path: str, errors: list[str]
+) -> Page:
+    """A browser of its own opens ``path``, is sent to sign in, and signs in like a user."""
+    page = await open_page(browser, stack.url + path, errors)
+    await page.wait_for_url(re.compile(r"/login\?next="))
+    await page.fill("#login-name", login)
+    await page.fill("#login-password", stack.password_of(login))
+    await page.click("#login-submit")
+    await page.wait_for_url(stack.url + path)
     return page

@@ -11,17 +11,23 @@ from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callcenter.app.factory import create_app
 from callcenter.app.web.i18n import LABELS, labels
 from callcenter.app.web.pages import STATIC, render
-from callcenter.app.web.pages import router as pages_router
+from callcenter.kernel.bus import EventBus
+from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from tests.staff import Staff
 
 PAGES = ("wallboard.html", "desk.html")
 
 
-async def test_the_root_opens_the_wallboard(memory_worker: tuple[str, Runtime]) -> None:
+async def test_the_root_opens_the_signed_in_roles_page(
+    memory_worker: tuple[str, Runtime], staff: Staff
+) -> None:
     url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with httpx.AsyncClient(base_url=url, headers=await staff.headers("supervisor")) as client:
         response = await client.get("/")
         assert response.status_code == 307
         assert response.headers["location"] == "/wallboard"
@@ -67,8 +73,16 @@ def test_every_label_exists_in_both_languages() -> None:
     assert all(zh[key].strip() and en[key].strip() for key in LABELS)
 
 
-PAGES_ONLY = FastAPI()
-PAGES_ONLY.include_router(pages_router)
+def _app() -> FastAPI:
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
+    )
+    return create_app(runtime)
+
+
+PAGES_ONLY = _app()
 SHIPPED = {path.read_bytes() for path in STATIC.rglob("*") if path.is_file()}
 
 

@@ -81,8 +81,13 @@ class LocalAccounts:
 
 
 def refuse_cross_site(connection: HTTPConnection) -> None:
+    # "null" is what a browser sends under Referrer-Policy: no-referrer: it tells nothing.
     origin = connection.headers.get("origin")
-    if origin and urlsplit(origin).netloc != connection.headers.get("host", ""):
+    if (
+        origin
+        and origin != "null"
+        and urlsplit(origin).netloc != connection.headers.get("host", "")
+    ):
         raise HTTPException(403, f"cross-site request refused (Origin {origin})")
 
 

@@ -14,8 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from callcenter.app.accounts.users import find_user
 from callcenter.app.web.i18n import DEFAULT_LANGUAGE, labels_json
-from callcenter.app.web.login import landing
-from callcenter.kernel.auth import Permission, Principal, Public, requires
+from callcenter.kernel.auth import ROLE_PERMISSIONS, Permission, Principal, Public, Role, requires
 from callcenter.kernel.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
@@ -32,6 +31,16 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
 }
+
+
+def landing(role: Role) -> str:
+    """Where a role starts: counsellors at the desk, the rest at the wallboard or their API."""
+    permissions = ROLE_PERMISSIONS[role]
+    if Permission.DESK in permissions:
+        return "/desk"
+    if Permission.WALLBOARD in permissions:
+        return "/wallboard"
+    return "/docs"
 
 
 @router.get("/")
