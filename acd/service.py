@@ -53,6 +53,9 @@ class AcdService:
         self._tasks: list[asyncio.Task[None]] = []
         self._ami_listeners: list[AmiEventHandler] = []
         self.decisions = 0
+        # Told how long each routing decision took from its AMI event's arrival (metrics).
+        self.on_decision: Callable[[float], None] | None = None
+        self._event_received: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------
     async def start(self) -> None:
@@ -84,8 +87,13 @@ class AcdService:
             except Exception:  # one bad event must not stop call routing
                 log.exception("ACD failed on AMI event %s", event.get("Event"))
 
+    def now(self) -> float:
+        return self._now()
+
     def ingest(self, ami_event: Mapping[str, Any]) -> None:
+        self._event_received = getattr(ami_event, "received_at", None)
         self._dispatch(self.tracker.feed(ami_event, self._wall()))
+        self._event_received = None
         for listener in self._ami_listeners:
             try:
                 listener(ami_event)
@@ -106,6 +114,7 @@ class AcdService:
                 case ConnectToSeat(wait_channel=channel, seat=seat):
                     self.decisions += 1
                     self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                    self._decided()
                 case SendToOverflow(wait_channel=channel, reason=reason):
                     context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
                     self.link.send_nowait(_redirect(channel, context, "s"))
@@ -115,6 +124,11 @@ class AcdService:
                     self._wake_at(at)
         if commands:
             self._snapshot_due.set()
+
+    def _decided(self) -> None:
+        received = self._event_received
+        if self.on_decision is not None and received is not None:
+            self.on_decision((datetime.now(UTC) - received).total_seconds())
 
     def tick(self) -> None:
         self.execute(self.core.tick(self._now()))

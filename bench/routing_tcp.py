@@ -62,6 +62,7 @@ async def _running(folder: Path, seats: int) -> tuple[PbxSimulator, System, _Sta
     settings = Settings(
         ami_port=sim.port,
         database_url=f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}",
+        data_dir=folder,
         seat_extensions=all_seats,
         normal_seats=seats,
     )

@@ -41,6 +41,8 @@ from workorders.stats.keys import RowKeys  # noqa: E402
 from workorders.stats.orders import counts_statement, people_statement  # noqa: E402
 from workorders.stats.queries import compute_stats  # noqa: E402
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 ZONE = ZoneInfo("Asia/Shanghai")
 CREATE_TARGET = 500.0  # orders per second
@@ -89,7 +91,7 @@ async def create_answer_update(
 
     async def create(session: AsyncSession, n: int) -> None:
         order = await open_for_call(
-            session, call_id=f"bench-{n}", caller_number=f"1380{n:07d}", at=at
+            session, zone=SHANGHAI, call_id=f"bench-{n}", caller_number=f"1380{n:07d}", at=at
         )
         ids[n] = order.id
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.calendar import days_span, month_of
 from crisis.models import Escalation
 
 
@@ -36,9 +37,8 @@ class MonthReport:
 def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """``"2026-11"`` in the hotline's zone → [start, end) in UTC."""
     year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=zone)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    span = days_span(*month_of(date(year, number, 1)), zone)
+    return span.starts_at, span.ends_at
 
 
 def summarise(month: str, cases: list[CaseFacts]) -> MonthReport:

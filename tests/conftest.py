@@ -168,3 +168,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@pytest.fixture
+def restore_root_logging() -> Iterator[None]:
+    """For a test that configures logging (a CLI command does): the root logger as it was.
+
+    Otherwise the command's handler, bound to a capture stream that is closed after
+    the test, would stay on the root logger and every later log line would fail.
+    """
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

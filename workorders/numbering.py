@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from callcenter.kernel.calendar import local_date
+
 
 def local_day(at: datetime, zone: ZoneInfo) -> str:
     """The hotline's calendar day of ``at`` as ``YYYYMMDD``."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given; pass timezone-aware time")
-    return at.astimezone(zone).strftime("%Y%m%d")
+    return local_date(at, zone).strftime("%Y%m%d")
 
 
 def readable_number(hotline: str, day: str, sequence: int) -> str:

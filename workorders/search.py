@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.calendar import day_start
 from callcenter.kernel.phone import normalise
 from workorders.models import WorkOrder
 
@@ -29,11 +30,6 @@ class OrderFilter:
     city: str | None = None
     county: str | None = None
     tag: str | None = None
-
-
-def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """The instant the hotline's local ``day`` begins."""
-    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def filtered(

@@ -27,7 +27,6 @@ from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
 from workorders.numbering import local_day, readable_number
 from workorders.outbox import publish_after_commit
 
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 SYSTEM = "system"
 EDITABLE = (
     "summary",
@@ -157,7 +156,7 @@ async def open_for_call(
     caller_number: str,
     at: datetime,
     tags: Sequence[str] = (),
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
     hotline: str = "12355",
     bus: EventBus | None = None,
 ) -> WorkOrder:

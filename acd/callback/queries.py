@@ -182,3 +182,11 @@ async def callback_stats(
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+async def open_backlog(session: AsyncSession) -> int:
+    """Callbacks still owed (not yet reached nor given up): what the dialer has to do."""
+    count = await session.scalar(
+        select(func.count()).select_from(CallbackTask).where(CallbackTask.status.in_(OPEN))
+    )
+    return int(count or 0)

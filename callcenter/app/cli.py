@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from callcenter.app.startup import load_settings, production_settings
+from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.settings import Settings
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
@@ -29,6 +30,12 @@ _add_users()
 T = TypeVar("T")
 
 
+def configure_logging_from(settings: Settings) -> None:
+    from callcenter.kernel.logs import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_format == "json")
+
+
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
@@ -40,10 +47,8 @@ def demo(
 ) -> None:
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
     from callcenter.app.demo import DemoOptions, DemoStack
-    from callcenter.kernel.logs import configure_logging
 
-    load_settings()
-    configure_logging()
+    configure_logging_from(load_settings())
     options = DemoOptions(
         http_port=port, database_url=database, scenario=scenario, time_scale=time_scale
     )
@@ -76,19 +81,33 @@ def demo(
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    api_only: Annotated[
+        bool,
+        typer.Option(
+            "--api-only",
+            help="an extra API worker: no ACD, no background services; live state from Redis",
+        ),
+    ] = False,
+) -> None:
     """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
     import uvicorn
 
     from callcenter.app.factory import create_app
     from callcenter.app.system import System
-    from callcenter.kernel.logs import configure_logging
 
     settings = production_settings()
-    configure_logging()
+    configure_logging_from(settings)
+    if api_only and not settings.redis_url:
+        console.print(
+            "[red]an API-only worker reads live state from Redis: set CALLCENTER_REDIS_URL[/red]"
+        )
+        raise typer.Exit(2)
 
     async def run() -> None:
-        async with System(settings) as system:
+        async with System(
+            settings, with_acd=not api_only, with_services=not api_only, migrate=not api_only
+        ) as system:
             config = uvicorn.Config(
                 create_app(system.runtime),
                 host=settings.http_host,
@@ -97,7 +116,11 @@ def serve() -> None:
             )
             await uvicorn.Server(config).serve()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except DataDirUnwritable as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 @db_app.command("upgrade")
@@ -139,7 +162,9 @@ async def _with_sessions(settings: Settings, work: Callable[[Any], Awaitable[T]]
 @app.command()
 def report(
     month: Annotated[str, typer.Option(help="the month, YYYY-MM")],
-    output: Annotated[Path | None, typer.Option(help="the XLSX file to write")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="the XLSX file to write (default: DATA_DIR/exports/)")
+    ] = None,
 ) -> None:
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
     from rich.progress import Progress as Bar
@@ -147,7 +172,8 @@ def report(
     from workorders.stats.report import write_monthly_report
 
     settings = load_settings()
-    target = output or Path(f"12355-report-{month}.xlsx")
+    target = output or settings.exports_dir / f"12355-report-{month}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
     with Bar(console=console) as bar:
         task = bar.add_task(f"report {month}", total=None)
 

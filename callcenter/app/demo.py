@@ -46,7 +46,7 @@ class DemoOptions:
     http_port: int = 8000
     http_host: str = "127.0.0.1"
     database_url: str = "sqlite+aiosqlite:///./var/demo.sqlite3"
-    journal_path: Path | None = None  # default: beside the SQLite file, else var/
+    data_dir: Path | None = None  # default: the SQLite file's folder, else ./var
     scenario: str = "demo"
     time_scale: float = 1.0
     wrapup_seconds: float = 10.0
@@ -90,7 +90,7 @@ class DemoStack(StartStop):
                 "wrapup_seconds": options.wrapup_seconds * options.time_scale,
                 "wrapup_high_risk_seconds": 3 * options.wrapup_seconds * options.time_scale,
                 "database_url": options.database_url,
-                "journal_path": options.journal_path or _journal_beside(options.database_url),
+                "data_dir": (options.data_dir or _folder_of(options.database_url)).absolute(),
                 "http_host": options.http_host,
                 "http_port": options.http_port,
             }
@@ -170,11 +170,11 @@ class DemoStack(StartStop):
             await self.simulator.stop()
 
 
-def _journal_beside(database_url: str) -> Path:
+def _folder_of(database_url: str) -> Path:
     prefix = "sqlite+aiosqlite:///"
     if database_url.startswith(prefix):
-        return Path(database_url[len(prefix) :] + ".journal.jsonl")
-    return Path("var/demo-journal.jsonl")
+        return Path(database_url[len(prefix) :]).parent
+    return Path("var")
 
 
 def _ensure_folder(database_url: str) -> None:

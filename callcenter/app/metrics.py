@@ -1,70 +1,103 @@
-"""Prometheus text metrics for ops: AMI link, routing, queue, seats, recorder, bus."""
+"""GET /metrics: the hotline's Prometheus metrics, the same from every API worker.
+
+The process that runs the ACD renders its call-flow and live-state metrics
+(``callcenter.app.meters``) and, with Redis, publishes them every few seconds;
+an extra API worker serves that copy with its age. Case metrics come from the
+database on every scrape, in whichever worker answers.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-from acd.ami import AmiLink
-from acd.service import AcdService
-from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from acd.callback.queries import open_backlog
+from callcenter.app.parts import METRICS
 from callcenter.kernel.auth import Permission, Principal, requires
-from callcenter.kernel.deps import RuntimeDep
+from callcenter.kernel.deps import RuntimeDep, SessionDep
+from callcenter.kernel.live import LiveState
+from crisis.figures import EscalationCounts, escalation_counts
 
 router = APIRouter(tags=["ops"])
+log = logging.getLogger(__name__)
 # ops accounts, or Prometheus with CALLCENTER_METRICS_TOKEN as its bearer token
 Scraper = Annotated[Principal, Depends(requires(Permission.METRICS))]
 
-
-def _line(name: str, value: float, help_text: str, labels: dict[str, str] | None = None) -> str:
-    label = ""
-    if labels:
-        label = "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
-    return f"# HELP {name} {help_text}\n# TYPE {name} gauge\n{name}{label} {value}\n"
+SNAPSHOT = "metrics"
+PUBLISH_SECONDS = 5.0  # read on every round, so a test may shorten it
 
 
-def _ami_lines(ami: AmiLink | None) -> list[str]:
-    if ami is None:
-        return []
-    status = ami.status
-    return [
-        _line(
-            "callcenter_ami_logged_in", int(status.logged_in), "1 when the AMI link is logged in"
-        ),
-        _line("callcenter_ami_reconnects", status.reconnects, "AMI reconnects since start"),
-        _line("callcenter_ami_events_total", status.events_in, "AMI events received"),
-        _line("callcenter_ami_queue_depth", status.queue_depth, "AMI events waiting for the ACD"),
-        _line("callcenter_ami_garbage_frames", status.garbage_frames, "malformed AMI frames"),
-        _line("callcenter_ami_ping_timeouts", status.ping_timeouts, "pings without a Pong"),
-    ]
+async def publish_forever(render: Callable[[], str], live: LiveState) -> None:
+    """In the ACD's process: keep a fresh copy of its metrics where other workers read it."""
+    while True:
+        with contextlib.suppress(Exception):  # Redis away: the next round tries again
+            await live.put_snapshot(SNAPSHOT, {"text": render(), "at": time.time()})
+        await asyncio.sleep(PUBLISH_SECONDS)
 
 
-def _acd_lines(acd: AcdService | None) -> list[str]:
-    if acd is None:
-        return []
-    now = acd._now()
-    lines = [
-        _line("callcenter_routing_decisions_total", acd.decisions, "callers sent to a seat"),
-        _line("callcenter_queue_waiting", len(acd.core.queue_view(now)), "callers waiting"),
-    ]
-    states = Counter(view.state for view in acd.core.seats_view(now))
-    for state, count in sorted(states.items()):
-        lines.append(_line("callcenter_seats", count, "seats by state", {"state": state}))
-    return lines
+class _CaseCollector(Collector):
+    def __init__(self, escalations: EscalationCounts, backlog: int) -> None:
+        self._escalations, self._backlog = escalations, backlog
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self._escalations
+        yield CounterMetricFamily(
+            "callcenter_escalations_raised", "Crisis escalations raised", value=counts.raised
+        )
+        yield CounterMetricFamily(
+            "callcenter_escalations_acknowledged",
+            "Crisis escalations the responders acknowledged",
+            value=counts.acknowledged,
+        )
+        yield GaugeMetricFamily(
+            "callcenter_escalations_overdue",
+            "Open escalations past their acknowledgement or follow-up deadline",
+            value=counts.overdue,
+        )
+        yield GaugeMetricFamily(
+            "callcenter_callback_backlog",
+            "Callbacks still owed to missed callers",
+            value=self._backlog,
+        )
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(runtime: RuntimeDep, principal: Scraper) -> str:
-    recorder = runtime.find(RECORDER)  # an API-only worker records nothing itself
-    lines = [*_ami_lines(runtime.find(AMI_LINK)), *_acd_lines(runtime.find(ACD))]
-    if recorder is not None:
-        lines += [
-            _line("callcenter_recorder_journalled", len(recorder.journal), "events awaiting DB"),
-            _line("callcenter_recorder_dead_letters", len(recorder.dead_letters), "unwritable"),
-        ]
-    for name, depth in sorted(runtime.bus.backlog().items()):
-        lines.append(_line("callcenter_bus_backlog", depth, "events queued", {"subscriber": name}))
-    return "".join(lines)
+async def metrics(
+    principal: Scraper, runtime: RuntimeDep, session: SessionDep
+) -> PlainTextResponse:
+    local = runtime.find(METRICS)
+    if local is not None:
+        flow = local.render()
+    else:
+        flow = await _published(runtime.live)
+    cases = CollectorRegistry(auto_describe=False)
+    cases.register(
+        _CaseCollector(
+            await escalation_counts(session, runtime.clock.now()), await open_backlog(session)
+        )
+    )
+    return PlainTextResponse(flow + generate_latest(cases).decode(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _published(live: LiveState) -> str:
+    """The ACD process's last copy, and how old it is (missing: no ACD has published)."""
+    snapshot = await live.get_snapshot(SNAPSHOT)
+    if not isinstance(snapshot, dict) or "text" not in snapshot:
+        return ""
+    age = max(0.0, time.time() - float(snapshot.get("at", 0.0)))
+    stamp = (
+        "# HELP callcenter_metrics_age_seconds Age of the ACD process's published metrics\n"
+        "# TYPE callcenter_metrics_age_seconds gauge\n"
+        f"callcenter_metrics_age_seconds {age}\n"
+    )
+    return str(snapshot["text"]) + stamp

@@ -10,6 +10,7 @@ from __future__ import annotations
 from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.service import AcdService
+from callcenter.app.meters import HotlineMetrics
 from callcenter.app.recorder import Recorder
 from callcenter.app.web.fanout import LiveHub
 from callcenter.kernel.runtime import Slot
@@ -19,3 +20,4 @@ ACD: Slot[AcdService] = Slot("ACD")
 RECORDER: Slot[Recorder] = Slot("recorder")
 CALLBACKS: Slot[CallbackService] = Slot("callback dialer")
 LIVE_HUB: Slot[LiveHub] = Slot("live hub")
+METRICS: Slot[HotlineMetrics] = Slot("metrics of the ACD process")

@@ -60,7 +60,7 @@ class Recorder:
         self._campaign = campaign
         self._max_pause = max_pause
         self.journal = Journal(settings.journal_path)
-        self.dead_letters = Journal(settings.journal_path.with_suffix(".dead.jsonl"))
+        self.dead_letters = Journal(settings.dead_letter_path)
         self._replayer: asyncio.Task[None] | None = None
         self.failures = 0
 

@@ -17,7 +17,9 @@ from acd.policy import RoutingPolicy
 from acd.seat_control import AcdSeatControl
 from acd.service import AcdService
 from acd.tracker import CallTracker
-from callcenter.app.parts import ACD, AMI_LINK, RECORDER
+from callcenter.app.meters import HotlineMetrics
+from callcenter.app.metrics import publish_forever
+from callcenter.app.parts import ACD, AMI_LINK, METRICS, RECORDER
 from callcenter.app.reactions import connect_acd_reactions
 from callcenter.app.recorder import Recorder
 from callcenter.app.services import start_services, stop_services
@@ -27,6 +29,7 @@ from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.live import make_live
 from callcenter.kernel.migrations import upgrade_to_head
+from callcenter.kernel.paths import ensure_writable
 from callcenter.kernel.phone import mask
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
@@ -66,9 +69,11 @@ class System(StartStop):
         self.recorder: Recorder | None = None
         self.acd: AcdService | None = None
         self.link: AmiLink | None = None
+        self.meters: HotlineMetrics | None = None
 
     async def start(self) -> None:
         runtime = self.runtime
+        ensure_writable(self.settings.data_dir)
         if self.migrate:
             await upgrade_to_head(runtime.engine)
         self.recorder = Recorder(
@@ -82,6 +87,12 @@ class System(StartStop):
             self._build_acd()
         if self.with_services:
             self._service_tasks = await start_services(self.runtime, self.acd, self.link)
+        if self.meters is not None and self.settings.redis_url:
+            self._service_tasks.append(
+                asyncio.create_task(
+                    publish_forever(self.meters.render, runtime.live), name="metrics-publisher"
+                )
+            )
         runtime.bus.start()
         if self.acd is not None and self.link is not None:
             await self.acd.start()
@@ -114,6 +125,12 @@ class System(StartStop):
         )
         self.runtime.provide(ACD, self.acd)
         self.runtime.provide(AMI_LINK, self.link)
+        self.meters = HotlineMetrics(
+            self.runtime.bus, lambda: self.acd, lambda: self.link, lambda: self.recorder
+        )
+        self.runtime.bus.observe(self.meters.flow.observe)
+        self.acd.on_decision = self.meters.flow.decision_seconds.observe
+        self.runtime.provide(METRICS, self.meters)
         self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
         connect_acd_reactions(self.runtime.bus, self.acd)
 

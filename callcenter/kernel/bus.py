@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from callcenter.kernel.logs import call_context
+
 log = logging.getLogger(__name__)
 
 
@@ -92,7 +94,8 @@ class EventBus:
         while True:
             event = await queue.get()
             try:
-                await handler(event)
+                with call_context(event.call_id):
+                    await handler(event)
             except Exception:
                 log.exception("subscriber %s failed on %s", name, event.kind)
             finally:

@@ -2,12 +2,19 @@
 
 The callers are minors: whatever a module logs, a mobile number never reaches
 the log in full. The filter is a safety net; modules mask numbers themselves too.
+``CALLCENTER_LOG_FORMAT=json`` writes one JSON object per line for a log
+shipper; the console format is the default. A line logged while a call's event
+is being handled carries that call's id (``call_context``), so every line about
+a call can be found by its Linkedid.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import MutableMapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import structlog
 
@@ -34,16 +41,42 @@ class MaskNumbersFilter(logging.Filter):
         return True
 
 
+def call_context(call_id: str | None) -> AbstractContextManager[object]:
+    """While inside, every log line carries ``call_id`` (no-op for events of no call)."""
+    if call_id is None:
+        return nullcontext()
+    return structlog.contextvars.bound_contextvars(call_id=call_id)
+
+
+def _mask_fields(
+    logger: object, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = mask_numbers(value)
+    return event
+
+
+def _keep(logger: object, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    return event
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         processor=renderer,
         foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info if json else _keep,
+            _mask_fields,
         ],
     )
     handler = logging.StreamHandler()

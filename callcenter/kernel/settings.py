@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SEATS = [str(n) for n in range(8001, 8021)]
+DEFAULT_DATA_DIR = Path("/var/lib/callcenter")
 
 # Demo-only secrets: ``callcenter serve`` refuses to start with any of them (or an
 # empty one) and names the setting; ``callcenter demo`` runs on them.
@@ -27,9 +28,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./var/callcenter.sqlite3"
+    # Every file the service writes (journal, dead letters, exports, the embedded SQLite
+    # database) lives under this one folder; start-up refuses one it cannot write.
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # default: SQLite in data_dir
     redis_url: str | None = None
-    journal_path: Path = Path("var/journal.jsonl")
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     ami_host: str = "127.0.0.1"
     ami_port: int = Field(default=5038, ge=1, le=65535)
@@ -134,6 +139,29 @@ class Settings(BaseSettings):
         if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
             return "sqlite+aiosqlite://" + value.split("://", 1)[1]
         return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'callcenter.sqlite3'}"
+        return self
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.jsonl"
+
+    @property
+    def dead_letter_path(self) -> Path:
+        return self.data_dir / "journal.dead.jsonl"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -67,13 +67,17 @@ async def acd_stack(
     policy: RoutingPolicy | None = None,
     time_scale: float = 0.01,
     database_url: str | None = None,
+    redis_url: str | None = None,
+    hotline_id: str = "12355",
 ) -> AsyncIterator[Stack]:
     sim = PbxSimulator(seats=ALL_SEATS, time_scale=time_scale)
     await sim.start()
     settings = Settings(
         ami_port=sim.port,
         database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'acd.sqlite3'}",
-        journal_path=tmp_path / "journal.jsonl",
+        data_dir=tmp_path,
+        redis_url=redis_url,
+        hotline_id=hotline_id,
     )
     system = System(settings, policy=policy or RoutingPolicy(wrapup_seconds=0.05))
     stack = Stack(sim=sim, system=system)

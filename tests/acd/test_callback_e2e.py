@@ -75,7 +75,7 @@ async def hotline(tmp_path: Path) -> AsyncIterator[Hotline]:
     settings = Settings(
         ami_port=sim.port,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hotline.sqlite3'}",
-        journal_path=tmp_path / "journal.jsonl",
+        data_dir=tmp_path,
         seat_extensions=seats,
     )
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai

@@ -26,12 +26,16 @@ from acd.callback.policy import (
     quiet_hours_end,
 )
 
+pytestmark = pytest.mark.hotline_time
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = CallbackPolicy()
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 moments = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(2025, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+    max_value=datetime(2030, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+    timezones=st.just(UTC),
 )
 
 

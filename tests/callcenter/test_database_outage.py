@@ -87,7 +87,7 @@ async def test_calls_go_on_during_an_outage_and_every_record_lands_after(
     settings = Settings(
         ami_port=sim.port,
         database_url=_through(proxy, empty_pg_url),
-        journal_path=tmp_path / "journal.jsonl",
+        data_dir=tmp_path,
     )
     system = System(settings, policy=RoutingPolicy(wrapup_seconds=0.05))
     await system.start()
@@ -131,7 +131,7 @@ async def test_a_journal_left_by_a_crash_is_replayed_on_start(tmp_path: Path) ->
     at = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     journal.append(CallArrived(call_id="sim-1.0", caller_number="+8613800000001", at=at))
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}", journal_path=journal.path
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}", data_dir=journal.path.parent
     )
     system = System(settings, with_acd=False)
     await system.start()

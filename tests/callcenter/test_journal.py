@@ -14,7 +14,9 @@ from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.journal import Journal, decode, encode
 
 moments = st.datetimes(
-    min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(2020, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+    max_value=datetime(2040, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive)
+    timezones=st.just(UTC),
 )
 ids = st.text(alphabet="abc0123456789.-", min_size=1, max_size=20)
 names = st.text(max_size=10)  # Chinese and any other text

@@ -26,7 +26,7 @@ async def test_a_second_worker_reads_snapshots_from_redis(
         "database_url": database,
         "redis_url": redis_url,
         "hotline_id": redis_namespace,
-        "journal_path": tmp_path / "journal.jsonl",
+        "data_dir": tmp_path,
     }
     acd_worker = System(Settings(ami_port=sim.port, **common))  # type: ignore[arg-type]
     api_worker = System(Settings(**common), with_acd=False, migrate=False)  # type: ignore[arg-type]

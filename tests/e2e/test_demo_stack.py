@@ -41,7 +41,7 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
     options = DemoOptions(
         http_port=0,
         database_url=empty_database_url,
-        journal_path=tmp_path / "journal.jsonl",
+        data_dir=tmp_path,
         time_scale=0.05,
     )
     async with (
@@ -72,7 +72,7 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         assert health["ami"]["status"] == "ok"
         assert health["database"] == "ok"
         metrics = (await ops.get("/metrics")).text
-        assert "callcenter_ami_logged_in 1" in metrics
+        assert "callcenter_ami_up 1.0" in metrics
         assert 'callcenter_seats{state="offline"}' in metrics
 
 
@@ -80,7 +80,7 @@ async def test_invalid_query_parameter_names_the_field(tmp_path: Path) -> None:
     options = DemoOptions(
         http_port=0,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/d.sqlite3",
-        journal_path=tmp_path / "journal.jsonl",
+        data_dir=tmp_path,
         time_scale=0.05,
     )
     async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as anonymous:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from callcenter.app.cli import app
 from callcenter.app.demo import DemoOptions, DemoStack
 from tests.staff import demo_client
-from workorders.stats.report import HEADINGS, SUMMARY_SHEET
+from workorders.stats.report import FIRST_FIGURE_ROW, HEADINGS, SUMMARY_SHEET
 
 SAMPLE_SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
@@ -55,7 +55,9 @@ def test_report_figures_match_the_api_after_a_demo_run(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     sheet = load_workbook(output)[SUMMARY_SHEET]
-    figures = {row[1]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    figures = {
+        row[1]: row[2] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)
+    }
     assert figures == {english: api[name] for _, english, name in HEADINGS}
     assert figures["calls answered"] >= 4
     bad = CliRunner().invoke(

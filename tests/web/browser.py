@@ -6,9 +6,12 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
 from callcenter.app.demo import DemoOptions, DemoStack
@@ -58,21 +61,48 @@ async def demo(tmp_path: Path, scenario: dict[str, Any] | None = None) -> AsyncI
         yield stack
 
 
-async def open_page(browser: Browser, url: str, errors: list[str]) -> Page:
-    page = await browser.new_page(viewport={"width": 1500, "height": 1000})
+async def open_page(
+    browser: Browser, url: str, errors: list[str], *, browser_zone: str | None = None
+) -> Page:
+    """A page; ``browser_zone`` runs it in another time zone than the hotline's."""
+    page = await browser.new_page(
+        viewport={"width": 1500, "height": 1000}, timezone_id=browser_zone
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(url)
     return page
 
 
 async def signed_in_page(
-    browser: Browser, stack: DemoStack, login: str, path: str, errors: list[str]
+    browser: Browser,
+    stack: DemoStack,
+    login: str,
+    path: str,
+    errors: list[str],
+    *,
+    browser_zone: str | None = None,
 ) -> Page:
     """A browser of its own opens ``path``, is sent to sign in, and signs in like a user."""
-    page = await open_page(browser, stack.url + path, errors)
+    page = await open_page(browser, stack.url + path, errors, browser_zone=browser_zone)
     await page.wait_for_url(re.compile(r"/login\?next="))
     await page.fill("#login-name", login)
     await page.fill("#login-password", stack.password_of(login))
     await page.click("#login-submit")
     await page.wait_for_url(stack.url + path)
     return page
+
+
+async def offered_today(client: httpx.AsyncClient) -> int:
+    """Calls that arrived on the hotline's today, counted here from the raw call list.
+
+    The test reckons the day itself (the hotline's zone, from the calendar) so it can
+    compare the wallboard with the truth at any hour, midnight included.
+    """
+    calendar = (await client.get("/api/calendar")).json()
+    zone = ZoneInfo(calendar["zone"])
+    calls = (await client.get("/api/calls", params={"limit": 500})).json()
+    return sum(
+        datetime.fromisoformat(call["arrived_at"]).astimezone(zone).date().isoformat()
+        == calendar["today"]["from"]
+        for call in calls
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,6 +19,8 @@ from callcenter.kernel.settings import Settings
 from tests.staff import Staff
 from workorders.models import WorkOrder
 from workorders.service import mark_answered, open_for_call
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -98,7 +101,7 @@ async def arrive(
     """A call arrives (and, unless ``answered_by`` is None, an agent answers it)."""
     async with transaction(sessions) as session:
         order = await open_for_call(
-            session, call_id=call_id, caller_number=caller, at=at, tags=tags
+            session, zone=SHANGHAI, call_id=call_id, caller_number=caller, at=at, tags=tags
         )
         if answered_by is not None:
             answered = await mark_answered(

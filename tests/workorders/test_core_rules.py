@@ -23,6 +23,8 @@ from workorders.referrals.core import (
 )
 from workorders.stats.core import Grouping, bucket_of, time_buckets
 
+pytestmark = pytest.mark.hotline_time
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 statuses = st.sampled_from(list(Status))
 

@@ -17,7 +17,7 @@ from acd.models import Call
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
 from tests.staff import Staff
-from tests.workorders.conftest import arrive
+from tests.workorders.conftest import SHANGHAI, arrive
 from workorders.deps import CALLBACK_SOURCE
 from workorders.lifecycle import Status
 from workorders.referrals.core import Party, ReferralStatus
@@ -25,7 +25,14 @@ from workorders.referrals.models import Site
 from workorders.referrals.service import escalate_overdue, send_referral, step_referral
 from workorders.service import change_status, update_fields
 from workorders.stats.core import CallbackFact
-from workorders.stats.report import HEADINGS, SUMMARY_SHEET, write_monthly_report
+from workorders.stats.report import (
+    FIRST_FIGURE_ROW,
+    HEADINGS,
+    SUMMARY_SHEET,
+    write_monthly_report,
+)
+
+pytestmark = pytest.mark.hotline_time
 
 A, B, C, D, E = (f"1380000000{n}" for n in range(1, 6))
 
@@ -237,8 +244,9 @@ async def test_csv_and_xlsx_carry_the_same_table(supervisor: httpx.AsyncClient) 
     )
     assert as_csv.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(as_csv.text)))
-    assert lines[0][:2] == ["category", "calls_offered"]
-    assert lines[-1][0] == "total" and lines[-1][1] == "5"
+    assert lines[0][:4] == ["category", "starts_at", "ends_at", "calls_offered"]
+    # The period in the hotline's local time with its offset, whatever the machine's zone.
+    assert lines[-1][:4] == ["total", "2026-11-01T00:00:00+08:00", "2026-12-01T00:00:00+08:00", "5"]
     as_xlsx = await supervisor.get(
         "/api/stats",
         params={**NOVEMBER, "group_by": "category", "format": "xlsx"},
@@ -276,18 +284,23 @@ async def test_monthly_report_figures_equal_the_api(
         "2026-11",
         tmp_path / "report.xlsx",
         progress=lambda step, done, total: steps.append((step, done, total)),
+        zone=SHANGHAI,
         callbacks=callbacks,
     )
     api = (await stats(supervisor))["total"]
     sheet = load_workbook(path)[SUMMARY_SHEET]
-    figures = {row[1]: row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    figures = {
+        row[1]: row[2] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)
+    }
     assert figures == {english: api[name] for _, english, name in HEADINGS}
     assert figures["calls answered"] == 3 and figures["crisis cases handled"] == 2
-    headings = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    headings = [row[0] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)]
+    period = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert period[1:] == ("2026-11-01T00:00:00+08:00 – 2026-12-01T00:00:00+08:00", "Asia/Shanghai")
     assert {"接听来电", "咨询个案", "危机干预", "服务人数"} <= set(headings)
     assert steps[-1][1] == steps[-1][2]
     with pytest.raises(ValueError, match="2026-11"):
-        await write_monthly_report(sessions, "November", tmp_path / "x.xlsx")
+        await write_monthly_report(sessions, "November", tmp_path / "x.xlsx", zone=SHANGHAI)
 
 
 async def test_callbacks_are_read_from_the_dialers_table_when_it_exists(

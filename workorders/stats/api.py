@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from callcenter.kernel.audit import Action, record
 from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.calendar import Period, local_iso, period_span
 from callcenter.kernel.deps import RuntimeDep, SessionDep
 from workorders.deps import CALLBACK_SOURCE
 from workorders.stats.core import Grouping
@@ -38,12 +39,23 @@ async def stats(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Reader,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    period: Period | None = None,
     group_by: Grouping = Grouping.DAY,
     format: Format = Format.JSON,
 ) -> Response | dict[str, Any]:
-    """``from`` and ``to`` are local days, both included; a CSV or XLSX export is audited."""
+    """``from`` and ``to`` are the hotline's local days, both included; or name a ``period``
+    (``today``, ``this_week`` ...) and the server reads it off the hotline's own calendar.
+    A CSV or XLSX export is audited."""
+    zone = runtime.settings.zone
+    if period is not None:
+        span = period_span(period, runtime.clock.now(), zone)
+        first, last = span.first, span.last
+    if first is None:
+        raise _bad("from", "give from and to, or a period")
+    if last is None:
+        raise _bad("to", "give from and to, or a period")
     if last < first:
         raise _bad("to", "to is before from")
     if (last - first).days > MAX_DAYS:
@@ -53,7 +65,7 @@ async def stats(
         first,
         last,
         group_by,
-        zone=runtime.settings.zone,
+        zone=zone,
         callbacks=runtime.get(CALLBACK_SOURCE),
     )
     name = f"stats-{first}-{last}-{group_by.value}"
@@ -79,9 +91,13 @@ async def stats(
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
+    whole = report.bounds_of(report.total.key)
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
+        "zone": zone.key,
+        "starts_at": local_iso(whole.start, zone),
+        "ends_at": local_iso(whole.end, zone),
         "group_by": group_by.value,
         "rows": [as_dict(row) for row in report.rows],
         "total": as_dict(report.total),

@@ -8,9 +8,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from callcenter.kernel.calendar import day_start, month_of
 
 SERVICE_LEVEL_SECONDS = 20.0
 UNKNOWN_REGION = "unknown"
@@ -37,13 +39,9 @@ class Bucket:
     end: datetime  # UTC, exclusive
 
 
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 def span(first: date, last: date, zone: ZoneInfo) -> Bucket:
     """The whole period from the start of ``first`` to the end of ``last`` (local days)."""
-    return Bucket(TOTAL, local_midnight(first, zone), local_midnight(last + timedelta(1), zone))
+    return Bucket(TOTAL, day_start(first, zone), day_start(last + timedelta(1), zone))
 
 
 def _period_start(day: date, grouping: Grouping) -> date:
@@ -58,7 +56,7 @@ def _next_period(day: date, grouping: Grouping) -> date:
     if grouping is Grouping.WEEK:
         return day + timedelta(days=7)
     if grouping is Grouping.MONTH:
-        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return month_of(day)[1] + timedelta(days=1)
     return day + timedelta(days=1)
 
 
@@ -82,9 +80,7 @@ def time_buckets(first: date, last: date, grouping: Grouping, zone: ZoneInfo) ->
     while day <= last:
         following = _next_period(day, grouping)
         start, end = max(day, first), min(following, last + timedelta(1))
-        buckets.append(
-            Bucket(_key(day, grouping), local_midnight(start, zone), local_midnight(end, zone))
-        )
+        buckets.append(Bucket(_key(day, grouping), day_start(start, zone), day_start(end, zone)))
         day = following
     return buckets
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from callcenter.kernel.calendar import local_iso
 from workorders.lifecycle import RiskLevel
 from workorders.reference import taxonomy
 from workorders.stats.core import UNCATEGORISED, Figures
@@ -66,11 +67,18 @@ def _flat_columns() -> list[tuple[str, Getter]]:
 
 
 def table(report: StatsReport) -> list[list[Any]]:
-    """Header, one line per bucket, and the total line."""
+    """Header, one line per bucket, and the total line.
+
+    Each line says the period it covers in the hotline's local time with its UTC
+    offset (ISO 8601), so a spreadsheet opened anywhere never guesses the zone.
+    """
     columns = _flat_columns()
-    lines: list[list[Any]] = [[report.grouping.value] + [name for name, _ in columns]]
+    header = [report.grouping.value, "starts_at", "ends_at"] + [name for name, _ in columns]
+    lines: list[list[Any]] = [header]
     for figures in [*report.rows, report.total]:
-        lines.append([figures.key] + [get(figures) for _, get in columns])
+        bounds = report.bounds_of(figures.key)
+        period = [local_iso(bounds.start, report.zone), local_iso(bounds.end, report.zone)]
+        lines.append([figures.key, *period] + [get(figures) for _, get in columns])
     return lines
 
 

@@ -15,6 +15,7 @@ from workorders.models import WorkOrder, WorkOrderCall
 from workorders.referrals.models import Referral, ReferralReminder
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import (
+    TOTAL,
     Bucket,
     CallFact,
     Figures,
@@ -36,6 +37,12 @@ class StatsReport:
     grouping: Grouping
     rows: list[Figures]
     total: Figures
+    zone: ZoneInfo
+    # Each row's period (by key; the whole period for region and category rows).
+    bounds: dict[str, Bucket]
+
+    def bounds_of(self, key: str) -> Bucket:
+        return self.bounds.get(key) or self.bounds[TOTAL]
 
 
 async def compute_stats(
@@ -59,6 +66,8 @@ async def compute_stats(
         grouping,
         ordered(rows.values(), keys),
         whole.get(period.key) or Figures(period.key),
+        zone,
+        {period.key: period, **{b.key: b for b in buckets if grouping.is_time}},
     )
 
 

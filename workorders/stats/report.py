@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.kernel.calendar import local_iso, month_of
 from callcenter.kernel.db import transaction
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import Figures, Grouping
@@ -21,6 +22,7 @@ from workorders.stats.queries import StatsReport, compute_stats
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 SUMMARY_SHEET = "月度汇总 Summary"
+FIRST_FIGURE_ROW = 4  # after the title, the period and the column headings
 
 # (Chinese heading as the hotline reports it, English, figure name on Figures)
 HEADINGS: list[tuple[str, str, str]] = [
@@ -59,9 +61,7 @@ def month_days(month: str) -> tuple[date, date]:
     found = MONTH.match(month)
     if not found:
         raise ValueError(f"month must look like 2026-11, got {month!r}")
-    first = date(int(found[1]), int(found[2]), 1)
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
+    return month_of(date(int(found[1]), int(found[2]), 1))
 
 
 def figure(figures: Figures, name: str) -> Any:
@@ -74,7 +74,7 @@ async def write_monthly_report(
     path: Path | str,
     progress: Progress | None = None,
     *,
-    zone: ZoneInfo = ZoneInfo("Asia/Shanghai"),
+    zone: ZoneInfo,
     callbacks: CallbackSource | None = callback_tasks_table,
 ) -> Path:
     """Write the month's summary and its breakdowns by day, category and region."""
@@ -103,6 +103,15 @@ def _workbook(month: str, reports: list[StatsReport]) -> Workbook:
     summary = workbook.active
     summary.title = SUMMARY_SHEET
     summary.append([f"12355 月报 Monthly report {month}"])
+    period = reports[0].bounds_of(reports[0].total.key)
+    zone = reports[0].zone
+    summary.append(
+        [
+            "统计时段 Period",
+            f"{local_iso(period.start, zone)} – {local_iso(period.end, zone)}",
+            f"{zone.key}",
+        ]
+    )
     summary.append(["指标", "Item", "数值 Value"])
     total = reports[0].total
     for chinese, english, name in HEADINGS:

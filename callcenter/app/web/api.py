@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisco
 from pydantic import BaseModel, Field
 
 from callcenter.app.parts import AMI_LINK, LIVE_HUB
+from callcenter.app.web.calendar import router as calendar_router
 from callcenter.app.web.fanout import Lagging, LiveHub, Subscriber
 from callcenter.app.web.login import router as login_router
 from callcenter.app.web.pages import router as pages_router
@@ -40,6 +41,7 @@ from callcenter.kernel.runtime import Runtime
 router = APIRouter()
 router.include_router(pages_router)
 router.include_router(login_router)
+router.include_router(calendar_router)
 Watcher = Annotated[Principal | None, Depends(Watching(Permission.LIVE))]
 OrdersReader = Annotated[Principal, Depends(requires(Permission.ORDERS_READ))]
 Listener = Annotated[Principal, Depends(requires(Permission.LISTEN))]

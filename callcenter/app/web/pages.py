@@ -50,15 +50,18 @@ async def home(principal: SignedIn) -> RedirectResponse:
 
 @router.get("/wallboard", response_class=HTMLResponse)
 async def wallboard(runtime: RuntimeDep, principal: Supervising) -> HTMLResponse:
-    config = {"normal_seats": runtime.settings.normal_seats}
+    config = {"normal_seats": runtime.settings.normal_seats, "zone": runtime.settings.timezone}
     return HTMLResponse(render("wallboard.html", config, principal))
 
 
 @router.get("/desk", response_class=HTMLResponse)
-async def desk(principal: Counselling, session: SessionDep) -> HTMLResponse:
+async def desk(runtime: RuntimeDep, principal: Counselling, session: SessionDep) -> HTMLResponse:
     """The counsellor's own desk: they act as themselves, at their default seat first."""
     user = await find_user(session, principal.user)
-    config = {"default_seat": user.default_seat if user else None}
+    config = {
+        "zone": runtime.settings.timezone,
+        "default_seat": user.default_seat if user else None,
+    }
     return HTMLResponse(render("desk.html", config, principal))
 
 

@@ -146,12 +146,24 @@ const CC = (() => {
     }
   }
 
+  // Every time is shown in the hotline's zone (from the server), whatever zone this PC is in.
+  const ZONE = json("config").zone;
   const locale = () => (lang === "en" ? "en-GB" : "zh-CN");
-  const time = (value) => new Date(value).toLocaleTimeString(locale());
-  const dateTime = (value) => new Date(value).toLocaleString(locale());
+  const time = (value) => new Date(value).toLocaleTimeString(locale(), { timeZone: ZONE });
+  const dateTime = (value) => new Date(value).toLocaleString(locale(), { timeZone: ZONE });
+  // "UTC+8": shown beside clocks, where a reader in another zone could misread a time.
+  function zoneLabel(value = Date.now()) {
+    const parts = new Intl.DateTimeFormat("en", { timeZone: ZONE, timeZoneName: "shortOffset" })
+      .formatToParts(new Date(value));
+    const name = parts.find((part) => part.type === "timeZoneName");
+    return name ? name.value.replace("GMT", "UTC") : ZONE;
+  }
+  // The hotline's today, this week and this month, as the server's calendar says.
+  const calendar = () => api("GET", "/api/calendar");
 
   return {
     t, api, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
+    zoneLabel, calendar, zone: ZONE,
     onLanguage: (callback) => onLanguage.push(callback),
     get lang() { return lang; },
   };

@@ -7,20 +7,10 @@ const WallboardKpis = (() => {
   const OPEN_CALLBACKS = ["pending", "dialing"];
   const DONE_CALLBACKS = ["reached", "exhausted", "wrong_number"];
 
-  function midnight() {
-    const day = new Date();
-    day.setHours(0, 0, 0, 0);
-    return day;
-  }
-
-  function localDay(day) {
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-  }
-
+  // "Today" is the hotline's today: the server names it (period=today, /api/calendar);
+  // the browser's own date may be another day in another zone.
   async function fromStats() {
-    const day = localDay(midnight());
-    const report = await CC.api("GET", `/api/stats?from=${day}&to=${day}&group_by=day`);
+    const report = await CC.api("GET", "/api/stats?period=today&group_by=day");
     const total = report.total;
     return {
       offered: total.calls_offered,
@@ -33,8 +23,8 @@ const WallboardKpis = (() => {
   }
 
   // The same figures from the call records, for a deployment without the statistics package.
-  async function fromCalls() {
-    const since = encodeURIComponent(midnight().toISOString());
+  async function fromCalls(today) {
+    const since = encodeURIComponent(today.starts_at);
     const calls = await CC.api("GET", `/api/calls?limit=500&since=${since}`);
     const answered = calls.filter((c) => c.answered_at);
     const waits = answered.map((c) => c.wait_seconds).filter((w) => typeof w === "number");
@@ -49,24 +39,28 @@ const WallboardKpis = (() => {
     };
   }
 
-  async function callbacks() {
+  async function callbacks(today) {
     const count = (stats, statuses) =>
       statuses.reduce((sum, status) => sum + (stats.by_status[status] || 0), 0);
     try {
-      const since = encodeURIComponent(midnight().toISOString());
-      const [all, today] = await Promise.all([
+      const since = encodeURIComponent(today.starts_at);
+      const [all, sinceMidnight] = await Promise.all([
         CC.api("GET", "/api/callbacks/stats"),
         CC.api("GET", `/api/callbacks/stats?since=${since}`),
       ]);
-      return { callbacks_pending: count(all, OPEN_CALLBACKS), callbacks_done: count(today, DONE_CALLBACKS) };
+      return {
+        callbacks_pending: count(all, OPEN_CALLBACKS),
+        callbacks_done: count(sinceMidnight, DONE_CALLBACKS),
+      };
     } catch (_) {
       return { callbacks_pending: null, callbacks_done: null };
     }
   }
 
   async function today() {
-    const calls = await fromStats().catch(() => fromCalls());
-    return { ...calls, ...(await callbacks()) };
+    const { today: day } = await CC.calendar();
+    const calls = await fromStats().catch(() => fromCalls(day));
+    return { ...calls, ...(await callbacks(day)), day: day.from };
   }
 
   return { today };

@@ -187,6 +187,7 @@
     if (k.callbacks_pending !== null) {
       items.push(["callbacks_pending", k.callbacks_pending], ["callbacks_done", k.callbacks_done]);
     }
+    document.getElementById("kpi-day").textContent = k.day;
     document.getElementById("kpis").replaceChildren(...items.map(([key, value]) =>
       el("div", { class: "kpi", dataset: { kpi: key } },
         el("dt", { text: t(`kpi.${key}`) }), el("dd", { text: value }))));
@@ -195,7 +196,7 @@
   // -- ticking clocks -----------------------------------------------------------------------
   function tick() {
     const now = CC.serverNow();
-    document.getElementById("clock").textContent = CC.time(Date.now());
+    document.getElementById("clock").textContent = `${CC.time(Date.now())} ${CC.zoneLabel()}`;
     document.querySelectorAll(".seat .since[data-since]").forEach((node) => {
       if (node.textContent) node.textContent = duration(now - Number(node.dataset.since));
     });
