@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from callcenter.app.accounts.authenticator import make_authenticator
 from callcenter.app.accounts.deps import SIGN_IN_THROTTLE
 from callcenter.app.accounts.throttle import LoginThrottle, ThrottlePolicy, make_counter
+from callcenter.app.audit_trail import router as audit_router
 from callcenter.app.discovery import modules_named
 from callcenter.app.health import router as health_router
 from callcenter.app.metrics import router as metrics_router
@@ -50,6 +51,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(router)
     app.include_router(health_router)
     app.include_router(metrics_router)
+    app.include_router(audit_router)
     app.include_router(_docs_router(app))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFound, _not_found)
