@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.crypto import keyring
 from crisis.conditions import Facts
 from crisis.draft import CaseDraft
 from crisis.escalation import EscalationState, Policy, Stage, next_deadline
@@ -106,13 +107,13 @@ async def facts_for(
         calls = tuple(contacts.all())
         earlier = await session.scalars(
             select(Escalation.raised_at).where(
-                Escalation.caller_number == number,
+                Escalation.caller_key == number,
                 Escalation.call_id != draft.call_id,
                 Escalation.raised_at >= now - HISTORY_LOOKBACK,
             )
         )
         escalations = tuple(earlier.all())
-        flag = await session.get(FlaggedNumber, number)
+        flag = await session.get(FlaggedNumber, keyring().digest(number))
         this_call = await session.get(CallerContact, draft.call_id)
         call_start = this_call.at if this_call is not None else now
         flagged = flag is not None and flag.first_flagged_at < call_start
@@ -146,11 +147,13 @@ async def flag_number(
     session: AsyncSession, number: str, reason: str, at: datetime, escalation_id: int | None
 ) -> bool:
     """Flag (or re-flag with a new reason); True when the flag is new or its reason changed."""
-    row = await session.get(FlaggedNumber, number)
+    digest = keyring().digest(number)  # the key the row is stored and found under
+    row = await session.get(FlaggedNumber, digest)
     if row is None:
         session.add(
             FlaggedNumber(
-                number=number,
+                number=digest,
+                number_sealed=number,
                 reason=reason,
                 flagged_at=at,
                 first_flagged_at=at,
@@ -166,7 +169,7 @@ async def flag_number(
 
 
 async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
-    rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.reason))
+    rows = await session.execute(select(FlaggedNumber.number_sealed, FlaggedNumber.reason))
     return {number: reason for number, reason in rows.all()}
 
 

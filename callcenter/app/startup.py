@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from callcenter.kernel.crypto import Keyring, KeySettingError
 from callcenter.kernel.settings import (
     DEMO_AMI_SECRET,
     DEMO_ENCRYPTION_KEYS,
@@ -56,6 +57,10 @@ def secret_problems(settings: Settings, crisis: CrisisSettings) -> list[str]:
         problems.append(f"CALLCENTER_PROXY_SECRET needs {MIN_SECRET}+ characters in proxy mode")
     if settings.metrics_token is not None and len(settings.metrics_token) < MIN_SECRET:
         problems.append(f"CALLCENTER_METRICS_TOKEN needs {MIN_SECRET}+ characters")
+    try:
+        Keyring.from_settings(settings)
+    except KeySettingError as exc:
+        problems.append(str(exc))
     if crisis.webhook_url and len(crisis.webhook_secret or "") < MIN_SECRET:
         problems.append(f"CALLCENTER_CRISIS_WEBHOOK_SECRET needs {MIN_SECRET}+ characters")
     return problems

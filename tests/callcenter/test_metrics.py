@@ -20,8 +20,8 @@ from callcenter.app import metrics as metrics_module
 from callcenter.app.factory import create_app
 from callcenter.app.system import System
 from callcenter.kernel.settings import Settings
-from tests.staff import Staff
 from tests.acd.acd_stack import Stack, acd_stack, until
+from tests.staff import Staff
 
 # Callers who give up after half a second count as abandoned, not as hesitant hang-ups.
 POLICY = RoutingPolicy(wrapup_seconds=0.05, short_hangup_seconds=0.1)
