@@ -91,7 +91,9 @@ class FlaggedNumber(Base):
     __tablename__ = "crisis_flagged_numbers"
 
     number: Mapped[str] = mapped_column(Lookup(), primary_key=True)  # a digest, never the number
-    number_sealed: Mapped[str] = mapped_column(Encrypted(), default="", server_default="")  # for the ACD's priority
+    number_sealed: Mapped[str] = mapped_column(
+        Encrypted(), default="", server_default=""
+    )  # for the ACD's priority
     reason: Mapped[str] = mapped_column(String(500))
     flagged_at: Mapped[datetime]
     first_flagged_at: Mapped[datetime]  # "history" means flagged before the current call

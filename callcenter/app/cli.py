@@ -22,8 +22,11 @@ console = Console()
 
 def _add_users() -> None:
     from callcenter.app.accounts.cli import users_app
+    from callcenter.app.privacy_cli import keys_app, retention
 
     app.add_typer(users_app, name="users")
+    app.add_typer(keys_app, name="keys")
+    app.command()(retention)
 
 
 _add_users()
