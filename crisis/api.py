@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from callcenter.kernel.audit import Action, record
 from callcenter.kernel.auth import Permission, Principal, Role, requires
-from callcenter.kernel.deps import RuntimeDep, SessionDep
+from callcenter.kernel.deps import RowId, RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask
 from crisis import commands, store
 from crisis.commands import Command, Forbidden, NotFound
@@ -51,7 +51,7 @@ Handler = Annotated[Principal, Depends(requires(Permission.CRISIS_HANDLE))]
 Supervisor = Annotated[Principal, Depends(requires(Permission.CRISIS_SUPERVISE))]
 RulesReader = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_READ))]
 RulesWriter = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_WRITE))]
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(19|2[0-9])\d{2}-(0[1-9]|1[0-2])$")  # a month the hotline can have had
 
 
 def _config(runtime: RuntimeDep) -> IntakeConfig:
@@ -139,7 +139,7 @@ async def list_escalations(
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationOut)
 async def read_escalation(
-    escalation_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader
+    escalation_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> EscalationOut:
     row = await _load(session, escalation_id, principal)
     _logged_read(session, principal, runtime.clock.now(), "read escalation", [row.id])
@@ -153,7 +153,7 @@ async def read_escalation(
 
 @router.get("/escalations/{escalation_id}/access-log", response_model=list[AccessOut])
 async def access_log(
-    escalation_id: int, session: SessionDep, principal: Supervisor
+    escalation_id: RowId, session: SessionDep, principal: Supervisor
 ) -> list[AccessOut]:
     """Who read this case, and when (supervisors only)."""
     await _load(session, escalation_id, principal)
@@ -165,7 +165,7 @@ async def access_log(
 
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut)
 async def acknowledge(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -178,7 +178,7 @@ async def acknowledge(
 
 @router.post("/escalations/{escalation_id}/reached", response_model=EscalationOut)
 async def reached(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -191,7 +191,7 @@ async def reached(
 
 @router.post("/escalations/{escalation_id}/follow-ups/{which}", response_model=EscalationOut)
 async def follow_up(
-    escalation_id: int,
+    escalation_id: RowId,
     which: Literal["24h", "72h"],
     body: CheckpointIn,
     session: SessionDep,
@@ -204,7 +204,7 @@ async def follow_up(
 
 @router.post("/escalations/{escalation_id}/close", response_model=EscalationOut)
 async def close(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CloseIn,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -217,7 +217,7 @@ async def close(
 
 @router.put("/escalations/{escalation_id}/owner", response_model=EscalationOut)
 async def reassign_owner(
-    escalation_id: int,
+    escalation_id: RowId,
     body: OwnerIn,
     session: SessionDep,
     runtime: RuntimeDep,

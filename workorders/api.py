@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from callcenter.kernel.audit import Action, record
 from callcenter.kernel.auth import Permission, Principal, requires
-from callcenter.kernel.deps import RuntimeDep, SessionDep
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.runtime import Runtime
 from workorders.access import open_order
 from workorders.context import caller_context
@@ -54,7 +54,7 @@ async def list_orders(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Reader,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
     number: Annotated[str | None, Query(max_length=32)] = None,
     date_from: date | None = None,
@@ -118,7 +118,7 @@ async def list_orders(
 
 @router.get("/{order_id}", response_model=WorkOrderOut)
 async def read_order(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> WorkOrderOut:
     full = await _opened(session, runtime, principal, order_id, "read")
     order = await get_order(session, order_id)
@@ -128,7 +128,7 @@ async def read_order(
 
 @router.patch("/{order_id}", response_model=WorkOrderOut)
 async def edit_order(
-    order_id: int,
+    order_id: RowId,
     patch: WorkOrderPatch,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -148,7 +148,7 @@ async def edit_order(
 
 @router.post("/{order_id}/status", response_model=WorkOrderOut)
 async def move_order(
-    order_id: int,
+    order_id: RowId,
     change: StatusChange,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -180,7 +180,7 @@ async def move_order(
 
 @router.post("/{order_id}/submit", response_model=WorkOrderOut)
 async def submit_order(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: Writer
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Writer
 ) -> WorkOrderOut:
     full = await _opened(session, runtime, principal, order_id, "submit")
     order = await submit(
@@ -191,7 +191,7 @@ async def submit_order(
 
 @router.post("/{order_id}/merge", response_model=WorkOrderOut)
 async def merge_into(
-    order_id: int,
+    order_id: RowId,
     request: MergeRequest,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -218,7 +218,7 @@ async def merge_into(
 
 @router.get("/{order_id}/history", response_model=list[HistoryOut])
 async def order_history(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> list[HistoryOut]:
     await _opened(session, runtime, principal, order_id, "history")
     rows = await full_history(session, order_id)
@@ -227,7 +227,7 @@ async def order_history(
 
 @router.get("/{order_id}/context", response_model=CallerContext)
 async def order_context(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> CallerContext:
     """The screen pop, with the callbacks the caller was owed when the dialer runs here."""
     full = await _opened(session, runtime, principal, order_id, "screen pop")

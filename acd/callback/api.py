@@ -13,7 +13,7 @@ from acd.callback.events import CallbackCancelled
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import TaskStatus
 from callcenter.kernel.auth import Permission, Principal, requires
-from callcenter.kernel.deps import RuntimeDep, SessionDep
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask, normalise
 
 # Callbacks are the hotline's own work: local sites and police liaison do not see them.
@@ -97,7 +97,7 @@ async def list_callbacks(
     number: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CallbackPage:
     """Callbacks by view (pending, due, dialing, open, done, all), filtered and paged."""
@@ -134,7 +134,7 @@ async def callback_stats(
 
 
 @router.get("/{task_id}")
-async def get_callback(task_id: int, session: SessionDep, principal: Reader) -> CallbackOut:
+async def get_callback(task_id: RowId, session: SessionDep, principal: Reader) -> CallbackOut:
     detail = await queries.task_detail(session, task_id)
     if detail is None:
         raise HTTPException(404, f"no callback {task_id}")
@@ -146,7 +146,7 @@ async def get_callback(task_id: int, session: SessionDep, principal: Reader) -> 
 
 @router.post("/{task_id}/cancel")
 async def cancel_callback(
-    task_id: int, body: CancelIn, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    task_id: RowId, body: CancelIn, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> CallbackOut:
     """Cancel an open callback; 409 when it is already done."""
     try:
@@ -165,7 +165,7 @@ async def cancel_callback(
 
 @router.post("/{task_id}/wrong-number")
 async def wrong_number(
-    task_id: int, session: SessionDep, runtime: RuntimeDep, principal: Worker
+    task_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> CallbackOut:
     """The agent reached someone who is not the caller; 409 unless the callback was reached."""
     try:

@@ -128,6 +128,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {
             "field": ".".join(str(part) for part in err["loc"] if part not in ("body", "query")),
             "message": err["msg"],
+            # FastAPI's own keys too, so the answer matches the documented error schema
+            "msg": err["msg"],
+            "type": err["type"],
             "loc": list(err["loc"]),
         }
         for err in exc.errors()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.runtime import Runtime
@@ -29,3 +29,9 @@ def client_address(request: Request) -> str:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(db_session)]
+
+# A page beyond any real list: bounds the row offset a paged route asks the database for.
+MAX_PAGE = 100_000
+# A row id in a path: a positive 32-bit integer, as the databases store them (a bigger one
+# is a 422 naming the parameter, not a database overflow).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

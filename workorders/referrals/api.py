@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.auth import Permission, Principal, Role, requires
-from callcenter.kernel.deps import RuntimeDep, SessionDep
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.runtime import Runtime
 from workorders.access import open_order
 from workorders.deps import REFERRAL_DEADLINES
@@ -84,7 +84,7 @@ def _refused(exc: ReferralRefused) -> HTTPException:
 
 @router.post("/workorders/{order_id}/referrals", response_model=ReferralOut, status_code=201)
 async def refer(
-    order_id: int,
+    order_id: RowId,
     request: ReferralRequest,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -117,7 +117,7 @@ async def list_referrals(
     session: SessionDep,
     principal: Reader,
     status: ReferralStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
     site_id, author = _site_scope(principal), _author_scope(principal)
@@ -139,7 +139,7 @@ async def list_referrals(
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut)
-async def read_referral(referral_id: int, session: SessionDep, principal: Reader) -> ReferralOut:
+async def read_referral(referral_id: RowId, session: SessionDep, principal: Reader) -> ReferralOut:
     try:
         referral = await _get(session, referral_id, principal)
     except ReferralNotFound as exc:
@@ -157,7 +157,7 @@ async def _get(session: AsyncSession, referral_id: int, principal: Principal) ->
 
 @router.post("/referrals/{referral_id}/status", response_model=ReferralOut)
 async def move_referral(
-    referral_id: int,
+    referral_id: RowId,
     step: ReferralStep,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -201,7 +201,7 @@ async def list_visits(session: SessionDep, principal: Visitor) -> list[VisitOut]
 
 @router.post("/return-visits/{visit_id}", response_model=VisitOut)
 async def complete_visit(
-    visit_id: int,
+    visit_id: RowId,
     outcome: VisitResult,
     session: SessionDep,
     runtime: RuntimeDep,

@@ -79,7 +79,7 @@ class UserIn(BaseModel):
     password: str = Field(min_length=1, max_length=256)
     role: Role
     display_name: str = Field(default="", max_length=128)
-    site_id: int | None = Field(default=None, ge=1)
+    site_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     skills: list[Skill] = Field(default_factory=list, max_length=8)
     default_seat: str | None = Field(default=None, pattern=r"^\d{3,6}$")
 
@@ -89,7 +89,7 @@ class UserPatch(BaseModel):
 
     role: Role | None = None
     display_name: str | None = Field(default=None, min_length=1, max_length=128)
-    site_id: int | None = Field(default=None, ge=1)
+    site_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     skills: list[Skill] | None = Field(default=None, min_length=1, max_length=8)
     default_seat: str | None = Field(default=None, pattern=r"^(\d{3,6})?$")
     disabled: bool | None = None
