@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 
-from callcenter.kernel.audit import Action, record
+from callcenter.kernel.audit import Action, record_by
 from callcenter.kernel.auth import Permission, Principal, Role, requires
 from callcenter.kernel.deps import RowId, RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask
@@ -76,11 +76,10 @@ def _logged_read(
             escalation_id=escalation_id,
         )
     if ids:
-        record(
+        record_by(
             session,
+            principal,
             at=at,
-            actor=principal.user,
-            role=principal.role.value,
             action=Action.READ_CRISIS,
             target=f"escalation:{ids[0]}" if len(ids) == 1 else "escalations",
             detail=f"{what}: " + ",".join(str(i) for i in ids),

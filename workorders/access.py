@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.callback.models import CallbackTask
 from acd.callback.policy import TaskStatus
-from callcenter.kernel.audit import Action, record
+from callcenter.kernel.audit import Action, record_by
 from callcenter.kernel.auth import Principal
 from callcenter.kernel.live import LiveState
 from workorders.merging import calls_of
@@ -86,11 +86,10 @@ async def open_order(
     if not principal.sees_all_orders:
         raise HTTPException(403, f"work order {order.id} is not one of yours")
     if order.agent != principal.user:
-        record(
+        record_by(
             session,
+            principal,
             at=at,
-            actor=principal.user,
-            role=principal.role.value,
             action=Action.READ_ORDER,
             target=f"workorder:{order.id}",
             detail=why,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from callcenter.kernel.audit import Action, record
+from callcenter.kernel.audit import Action, record_by
 from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.runtime import Runtime
@@ -99,11 +99,10 @@ async def list_orders(
     full = principal.sees_full_numbers or not principal.sees_all_orders  # their own calls
     others = [order.id for order in orders if order.agent != principal.user]
     if others:
-        record(
+        record_by(
             session,
+            principal,
             at=runtime.clock.now(),
-            actor=principal.user,
-            role=principal.role.value,
             action=Action.READ_ORDER,
             target="workorders:search",
             detail="orders " + ",".join(str(order_id) for order_id in others),

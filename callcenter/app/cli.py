@@ -20,7 +20,7 @@ app.add_typer(db_app, name="db")
 console = Console()
 
 
-def _add_users() -> None:
+def _add_account_and_privacy_commands() -> None:
     from callcenter.app.accounts.cli import users_app
     from callcenter.app.privacy_cli import keys_app, retention
 
@@ -29,7 +29,7 @@ def _add_users() -> None:
     app.command()(retention)
 
 
-_add_users()
+_add_account_and_privacy_commands()
 T = TypeVar("T")
 
 

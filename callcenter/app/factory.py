@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from callcenter.app.accounts.authenticator import make_authenticator
 from callcenter.app.accounts.deps import SIGN_IN_THROTTLE
 from callcenter.app.accounts.throttle import LoginThrottle, ThrottlePolicy, make_counter
+from callcenter.app.accounts.users import AccountError
 from callcenter.app.audit_trail import router as audit_router
 from callcenter.app.discovery import modules_named
 from callcenter.app.health import router as health_router
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(_docs_router(app))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(AccountError, _account_refused)
     app.add_exception_handler(HTTPException, _refused_page)
     app.add_middleware(SecurityHeaders)
     return app
@@ -115,6 +117,12 @@ async def _refused_page(request: Request, exc: Exception) -> Response:
             f'<p>{escape(str(exc.detail))}</p><p><a href="/">返回 Back</a></p>'
         )
     return HTMLResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _account_refused(request: Request, exc: Exception) -> JSONResponse:
+    """A refused account change (unknown user 404, taken login 409, weak password 422)."""
+    assert isinstance(exc, AccountError)
+    return JSONResponse(status_code=exc.status, content={"detail": exc.reason})
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:

@@ -16,6 +16,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.auth import Principal
 from callcenter.kernel.db import Base
 from callcenter.kernel.logs import mask_numbers
 
@@ -70,3 +71,26 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_by(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    at: datetime,
+    action: Action,
+    target: str = "",
+    detail: str = "",
+    address: str = "",
+) -> AuditEntry:
+    """An entry for what a signed-in principal did."""
+    return record(
+        session,
+        at=at,
+        actor=principal.user,
+        role=principal.role.value,
+        action=action,
+        target=target,
+        detail=detail,
+        address=address,
+    )

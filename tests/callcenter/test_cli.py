@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ runner = CliRunner()
 SECRETS = {
     "CALLCENTER_AMI_SECRET": "ami-secret-of-this-site",
     "CALLCENTER_TOKEN_SECRET": "t" * 40,
-    "CALLCENTER_ENCRYPTION_KEYS": "k2026:" + "QUJD" * 10 + "QUJDRA==",
+    "CALLCENTER_ENCRYPTION_KEYS": "k2026:" + base64.b64encode(b"k" * 32).decode(),
     "CALLCENTER_LOOKUP_KEY": "l" * 40,
 }
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 import websockets
+from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection
 
 from callcenter.app.factory import create_app
@@ -99,6 +100,16 @@ async def live_socket(
     async with websockets.connect(ws_url(url)) as socket:
         await socket.send(json.dumps({"token": token}))
         yield socket
+
+
+def bare_app() -> FastAPI:
+    """The production app over a runtime with nothing running: for reading its routes."""
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
+    )
+    return create_app(runtime)
 
 
 @pytest.fixture

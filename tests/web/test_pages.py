@@ -7,18 +7,14 @@ import re
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callcenter.app.factory import create_app
 from callcenter.app.web.i18n import LABELS, labels
 from callcenter.app.web.pages import STATIC, render
-from callcenter.kernel.bus import EventBus
-from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
 from tests.staff import Staff
+from tests.web.conftest import bare_app
 
 PAGES = ("wallboard.html", "desk.html")
 
@@ -73,16 +69,7 @@ def test_every_label_exists_in_both_languages() -> None:
     assert all(zh[key].strip() and en[key].strip() for key in LABELS)
 
 
-def _app() -> FastAPI:
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
-    engine = make_engine(settings.database_url)
-    runtime = Runtime(
-        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
-    )
-    return create_app(runtime)
-
-
-PAGES_ONLY = _app()
+PAGES_ONLY = bare_app()
 SHIPPED = {path.read_bytes() for path in STATIC.rglob("*") if path.is_file()}
 
 

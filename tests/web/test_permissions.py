@@ -11,27 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_route_contexts
 
-from callcenter.app.factory import create_app
 from callcenter.kernel.auth import ROLE_PERMISSIONS, Public, Requires, Role
-from callcenter.kernel.bus import EventBus
-from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
-from tests.conftest import create_schema
 from tests.staff import Staff
-from tests.web.conftest import serving, ws_url
+from tests.web.conftest import bare_app, ws_url
 
 # The only doors without a key: probes, the sign-in page and its assets, and signing in.
 PUBLIC = {
@@ -80,27 +73,12 @@ def doors(app: FastAPI) -> list[Door]:
 
 @pytest.fixture(scope="module")
 def app_doors() -> list[Door]:
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
-    engine = make_engine(settings.database_url)
-    runtime = Runtime(
-        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
-    )
-    return doors(create_app(runtime))
+    return doors(bare_app())
 
 
 @pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[str, Staff]]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'doors.sqlite3'}")
-    engine = make_engine(settings.database_url)
-    await create_schema(engine)
-    runtime = Runtime(
-        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
-    )
-    try:
-        async with serving(runtime) as url, httpx.AsyncClient(base_url=url) as http:
-            yield url, Staff(http, runtime.sessions, settings)
-    finally:
-        await engine.dispose()
+def served(memory_worker: tuple[str, Runtime], staff: Staff) -> tuple[str, Staff]:
+    return memory_worker[0], staff
 
 
 def test_every_http_route_declares_who_may_use_it(app_doors: list[Door]) -> None:
@@ -110,12 +88,7 @@ def test_every_http_route_declares_who_may_use_it(app_doors: list[Door]) -> None
 
 
 def test_every_websocket_route_declares_its_permission() -> None:
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
-    engine = make_engine(settings.database_url)
-    runtime = Runtime(
-        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
-    )
-    sockets = routes(create_app(runtime), APIWebSocketRoute)
+    sockets = routes(bare_app(), APIWebSocketRoute)
     assert [r.path for r in sockets] == ["/api/live"]
     for route in sockets:
         assert [d.permission.value for d in declarations(route.dependant)] == ["live:watch"]

@@ -8,22 +8,14 @@ it documents. Sign-out is left out: it would end the very session under test.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from callcenter.kernel.bus import EventBus
-from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
-from tests.conftest import create_schema
 from tests.staff import Staff
-from tests.web.conftest import serving
 
 EXAMPLES = 5  # per operation and role: enough to find a crash, quick enough for the suite
 SKIPPED = {("POST", "/api/auth/logout")}
@@ -38,18 +30,8 @@ def no_crash(
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[tuple[str, Runtime, Staff]]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'fuzz.sqlite3'}")
-    engine = make_engine(settings.database_url)
-    await create_schema(engine)
-    runtime = Runtime(
-        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
-    )
-    try:
-        async with serving(runtime) as url, httpx.AsyncClient(base_url=url) as http:
-            yield url, runtime, Staff(http, runtime.sessions, settings)
-    finally:
-        await engine.dispose()
+def api(memory_worker: tuple[str, Runtime], staff: Staff) -> tuple[str, Runtime, Staff]:
+    return memory_worker[0], memory_worker[1], staff
 
 
 def fuzz(schema_doc: dict[str, object], url: str, headers: dict[str, str]) -> list[str]:

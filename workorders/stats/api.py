@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from callcenter.kernel.audit import Action, record
+from callcenter.kernel.audit import Action, record_by
 from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.calendar import Period, local_iso, period_span
 from callcenter.kernel.deps import RuntimeDep, SessionDep
@@ -70,11 +70,10 @@ async def stats(
     )
     name = f"stats-{first}-{last}-{group_by.value}"
     if format is not Format.JSON:
-        record(
+        record_by(
             session,
+            principal,
             at=runtime.clock.now(),
-            actor=principal.user,
-            role=principal.role.value,
             action=Action.EXPORT,
             target=f"stats:{format.value}",
             detail=name,

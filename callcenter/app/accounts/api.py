@@ -23,7 +23,7 @@ from callcenter.app.accounts.sessions import Kind, Opened, revoke, rotate_refres
 from callcenter.app.accounts.signin import SignInRefused, sign_in
 from callcenter.app.accounts.throttle import LoginThrottle
 from callcenter.app.accounts.tokens import mint_access
-from callcenter.kernel.audit import Action, record
+from callcenter.kernel.audit import Action, record_by
 from callcenter.kernel.auth import Permission, Principal, Public, requires
 from callcenter.kernel.db import transaction
 from callcenter.kernel.deps import RuntimeDep, SessionDep, client_address
@@ -104,11 +104,10 @@ async def logout(
     """Ends this browser session or token family at once, live sockets included."""
     if principal.session_id is not None:
         await revoke(session, principal.session_id, runtime.clock.now())
-    record(
+    record_by(
         session,
+        principal,
         at=runtime.clock.now(),
-        actor=principal.user,
-        role=principal.role.value,
         action=Action.LOGOUT,
         address=client_address(request),
     )
@@ -140,12 +139,9 @@ async def create_user(
         skills=tuple(body.skills),
         default_seat=body.default_seat,
     )
-    try:
-        user = await accounts.create_user(
-            session, new, runtime.settings, actor=admin.user, at=runtime.clock.now()
-        )
-    except accounts.AccountError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    user = await accounts.create_user(
+        session, new, runtime.settings, actor=admin.user, at=runtime.clock.now()
+    )
     return UserOut.of(user)
 
 
@@ -154,21 +150,18 @@ async def change_user(
     login: str, body: UserPatch, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> UserOut:
     """Role, site, skills, default seat, disabled: a change of access ends their sessions."""
-    try:
-        user = await accounts.change_user(
-            session,
-            login,
-            actor=admin.user,
-            at=runtime.clock.now(),
-            role=body.role,
-            site_id=body.site_id,
-            skills=tuple(body.skills) if body.skills is not None else None,
-            display_name=body.display_name,
-            default_seat=body.default_seat,
-            disabled=body.disabled,
-        )
-    except accounts.AccountError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    user = await accounts.change_user(
+        session,
+        login,
+        actor=admin.user,
+        at=runtime.clock.now(),
+        role=body.role,
+        site_id=body.site_id,
+        skills=tuple(body.skills) if body.skills is not None else None,
+        display_name=body.display_name,
+        default_seat=body.default_seat,
+        disabled=body.disabled,
+    )
     return UserOut.of(user)
 
 
@@ -176,17 +169,14 @@ async def change_user(
 async def reset_password(
     login: str, body: PasswordIn, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> UserOut:
-    try:
-        user = await accounts.reset_password(
-            session,
-            login,
-            body.password,
-            runtime.settings,
-            actor=admin.user,
-            at=runtime.clock.now(),
-        )
-    except accounts.AccountError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    user = await accounts.reset_password(
+        session,
+        login,
+        body.password,
+        runtime.settings,
+        actor=admin.user,
+        at=runtime.clock.now(),
+    )
     return UserOut.of(user)
 
 
@@ -195,17 +185,13 @@ async def revoke_sessions(
     login: str, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> UserOut:
     """Signs the user out everywhere at once: browser sessions, API tokens, live sockets."""
-    try:
-        user = await accounts.get_user(session, login)
-    except accounts.AccountError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    user = await accounts.get_user(session, login)
     now = runtime.clock.now()
     await accounts.revoke_sessions(session, user, at=now)
-    record(
+    record_by(
         session,
+        admin,
         at=now,
-        actor=admin.user,
-        role=admin.role.value,
         action=Action.SESSIONS_REVOKED,
         target=f"user:{login}",
     )
