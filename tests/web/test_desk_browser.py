@@ -11,15 +11,16 @@ from tests.web.browser import chromium, demo, signed_in_page
 
 SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
-# One caller calling twice (times scaled ×0.05): the first call 3 s in, after the agent
-# has logged in (with nobody logged in a caller goes straight to overflow); the second
-# waits until the agent is free again. The seat answers at once; each call talks 3 s.
+# One caller calling twice (times scaled ×0.05): the first call 8 s in, after the agent
+# has signed in and taken a seat (with nobody logged in a caller goes straight to
+# overflow); the second waits until the agent is free again. The seat answers at once;
+# each call talks 3 s.
 CALLS_TWICE = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
             {"at": at, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
-            for at in (60, 100)
+            for at in (160, 200)
         ]
     },
 }
@@ -37,7 +38,7 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await page.click("#login")
 
         # The waiting caller is routed the moment the seat is free; the desk pops the order.
-        await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=8000)
+        await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=15000)
         await expect(page.locator("#pop .facts")).to_contain_text("+8613812345678")
         await expect(page.locator("#pop")).to_contain_text("首次来电")
         await expect(page.locator("#submit")).to_be_enabled()

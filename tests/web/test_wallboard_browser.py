@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -94,13 +95,13 @@ async def test_a_crisis_alert_shows_and_beeps(tmp_path: Path) -> None:
     assert errors == []
 
 
-# Three callers 2 s in (scaled ×0.05) for one logged-in agent: one talks, two wait.
+# Three callers 5 s in (scaled ×0.05) for one logged-in agent: one talks, two wait.
 THREE_CALLERS = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
             {
-                "at": 40 + i,
+                "at": 100 + i,  # 5 s in: after the counsellor has taken a seat
                 "number": f"1391234567{i}",
                 "ivr": "1",
                 "patience": None,
@@ -122,7 +123,7 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
             assert response.status_code == 200, response.text
         page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         rows = page.locator("#queue tr[data-call]")
-        await expect(rows).to_have_count(2, timeout=8000)
+        await expect(rows).to_have_count(2, timeout=15000)
         await expect(page.locator('.seat[data-seat="8002"]')).to_have_attribute(
             "data-state", "on_call"
         )
@@ -131,7 +132,10 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
         await expect(first.locator(".why")).not_to_be_empty()
         await expect(page.locator("#queue-count")).to_have_text("2")
         async with await demo_client(stack, "demo-supervisor") as client:
-            offered = await offered_today(client)
+            for _ in range(50):  # until the recorder has written all three arrivals
+                if (offered := await offered_today(client)) >= 3:
+                    break
+                await asyncio.sleep(0.1)
         await expect(page.locator('.kpi[data-kpi="offered"] dd')).to_have_text(
             str(offered), timeout=5000
         )
