@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acd.events import CallWaiting
+from acd.events import CallWaiting, Skill
 from acd.policy import CallerPriority, RoutingPolicy
 from acd.waiting import CallRecord, WaitingQueue
 
@@ -29,15 +29,25 @@ class CallBook:
     def new(self, event: CallWaiting, call_id: str, now: float) -> CallRecord:
         """A record for a caller who just started waiting (not yet admitted)."""
         self._seq += 1
+        since = now if event.queued_at is None else min(now, event.queued_at)
         call = CallRecord(
             call_id=call_id,
             number=event.caller_number,
             skill=event.skill,
             wait_channel=event.wait_channel,
-            waiting_since=now,
+            waiting_since=since,
             seq=self._seq,
         )
         self._rank(call)
+        return call
+
+    def adopt(self, call_id: str, number: str, seat: str, now: float) -> CallRecord:
+        """A caller found already at a seat (after a restart or a takeover)."""
+        self._seq += 1
+        call = CallRecord(call_id=call_id, number=number, skill=Skill.GENERAL, wait_channel="",
+                          waiting_since=now, seq=self._seq, seat=seat)  # fmt: skip
+        self._rank(call)
+        self._calls[call_id] = call
         return call
 
     def admit(self, call: CallRecord) -> None:

@@ -9,7 +9,8 @@ Seat states change only through ``seats.state.transition``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from acd.calls import CallBook
 from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
@@ -20,6 +21,7 @@ from acd.events import (
     CallConnected,
     CallEnded,
     CallMissed,
+    CallRecovered,
     CallRouted,
     CallWaiting,
     MissReason,
@@ -102,6 +104,8 @@ class AcdCore:
             case CallWaiting():
                 self._in_menu.reached_queue(event.call_id or "")
                 self._on_waiting(event, now, out)
+            case CallRecovered(call_id=call_id, seat=seat, caller_number=number):
+                self._adopt(call_id, seat, number, now, out)
             case SeatRinging(call_id=call_id, seat=seat):
                 call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
@@ -115,8 +119,8 @@ class AcdCore:
                 if call and call.seat == seat and not call.connected:
                     call.connected = True
                     self._apply(seat, Answer(call.call_id), now, out)
-            case CallEnded(call_id=call_id):
-                self._on_ended(call_id or "", now, out)
+            case CallEnded(call_id=call_id, estimated=estimated):
+                self._on_ended(call_id or "", now, out, dropped=estimated)
             case CallbackOffered(call_id=call_id, reason=reason):
                 call = self._calls.get(call_id)
                 if call and call.seat is None:  # overflowed by someone else: still one miss
@@ -179,6 +183,20 @@ class AcdCore:
                                timestamp=now)  # fmt: skip
         out.append(Publish(changed))
         return self._finish(now, out)
+
+    def restore(
+        self, saved: Iterable[tuple[str, Agent, str | None]], surge: SurgeState, now: float
+    ) -> None:
+        """The seats' agents and pauses as saved before a restart, without events:
+        for the agents nothing changed. Call before the first call event."""
+        self.surge = surge
+        self._open = open_seats(self._rotation, self._normal_seats, surge)
+        for name, agent, pause in saved:
+            if name in self._seats and not self._seats[name].logged_in:
+                seat, _ = transition(self._seats[name], Login(agent), now)
+                if pause:
+                    seat, _ = transition(seat, Pause(pause), now)
+                self._seats[name] = seat
 
     def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
         """Give a number priority (or take it away), also for a caller waiting now.
@@ -258,6 +276,19 @@ class AcdCore:
         self._deadlines.add(now + self.policy.max_wait, DeadlineKind.MAX_WAIT, call_id, call.seq)
         self._widen_later(call)
 
+    def _adopt(
+        self, call_id: str | None, seat: str, number: str, now: float, out: list[Command]
+    ) -> None:
+        """A call already ringing or talking at a seat when this ACD started: the seat is
+        busy with it (when its agent is back and free), and its end is recorded."""
+        if not call_id or self._calls.get(call_id) or self._calls.finished(call_id):
+            return
+        if seat not in self._seats or self._seats[seat].state is not SeatState.AVAILABLE:
+            return
+        number = self._in_menu.reached_queue(call_id) or number
+        self._calls.adopt(call_id, number, seat, now)
+        self._apply(seat, Offer(call_id), now, out)
+
     def _refusal(self, now: float) -> MissReason | None:
         if not self.policy.is_open(now):
             return MissReason.CLOSED
@@ -272,12 +303,15 @@ class AcdCore:
             at = call.waiting_since + self.policy.crisis_widen_after
             self._deadlines.add(at, DeadlineKind.WIDEN, call.call_id, call.seq)
 
-    def _on_ended(self, call_id: str, now: float, out: list[Command]) -> None:
+    def _on_ended(self, call_id: str, now: float, out: list[Command], *, dropped: bool) -> None:
+        """``dropped``: the call was found gone by a resync, not seen hanging up."""
         call = self._calls.get(call_id)
         if call is None:
             missed = self._in_menu.hung_up(call_id, now, self.policy)
             if missed is not None:
-                out.append(Publish(missed))
+                out.append(
+                    Publish(replace(missed, reason=MissReason.DROPPED) if dropped else missed)
+                )
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
@@ -295,7 +329,7 @@ class AcdCore:
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
-        reason = hang_up_reason(call.waited(now), self.policy)
+        reason = MissReason.DROPPED if dropped else hang_up_reason(call.waited(now), self.policy)
         out.append(Publish(self._missed(call, reason, now)))
 
     def _ring_failed(self, call: CallRecord, now: float, out: list[Command]) -> None:

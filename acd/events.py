@@ -19,6 +19,7 @@ class MissReason(StrEnum):
     OVERFLOW = "overflow"  # waited too long or the queue was full
     ALL_BUSY = "all_busy"  # no seat open at all
     CLOSED = "closed"  # out of hours
+    DROPPED = "dropped"  # gone when the ACD resynced: Asterisk restarted or lost the call
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,12 +41,24 @@ class CallWaiting(DomainEvent):
     skill: Skill = Skill.GENERAL
     wait_channel: str
     requeued: bool = False
+    # When the caller first reached the queue (epoch s), for a caller found waiting by a
+    # resync after a restart; None: now.
+    queued_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class SeatRinging(DomainEvent):
     seat: str
     channel: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallRecovered(DomainEvent):
+    """A resync found this call at a seat, ringing or talking, with no routing record of it:
+    the ACD restarted (or took over) meanwhile. SeatRinging or CallConnected follows."""
+
+    seat: str
+    caller_number: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

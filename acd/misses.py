@@ -33,8 +33,9 @@ class CallersInMenu:
     def arrive(self, call_id: str, number: str, now: float) -> None:
         self._arrived[call_id] = (number, now)
 
-    def reached_queue(self, call_id: str) -> None:
-        self._arrived.pop(call_id, None)
+    def reached_queue(self, call_id: str) -> str:
+        """The caller's number, now that the call is the queue's to track."""
+        return self._arrived.pop(call_id, ("", 0.0))[0]
 
     def hung_up(self, call_id: str, now: float, policy: RoutingPolicy) -> CallMissed | None:
         arrival = self._arrived.pop(call_id, None)

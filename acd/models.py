@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.kernel.crypto import Encrypted
@@ -29,3 +29,14 @@ class Call(Base):
     campaign: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_calls_arrived_at", "arrived_at"),)
+
+
+class AcdLease(Base):
+    """Which process of a hotline is the active ACD, until when (acd/lease.py)."""
+
+    __tablename__ = "acd_leases"
+
+    hotline_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), default="")
+    term: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)  # database clock, epoch s

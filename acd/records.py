@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
 from acd.models import Call
+from seats.staffing.forecast import CallFact
 
 
 async def record_arrival(session: AsyncSession, event: CallArrived, campaign: str | None) -> Call:
@@ -81,3 +82,29 @@ async def recent_calls(
     if agent is not None:
         query = query.where(Call.agent == agent)
     return list((await session.scalars(query)).all())
+
+
+async def calls_between(session: AsyncSession, start: datetime, end: datetime) -> list[Call]:
+    """Calls that arrived in [start, end), oldest first (for the staffing forecast)."""
+    query = (
+        select(Call)
+        .where(Call.arrived_at >= start, Call.arrived_at < end)
+        .order_by(Call.arrived_at)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def first_call_at(session: AsyncSession) -> datetime | None:
+    """When the hotline's first recorded call arrived: the call history starts there."""
+    return await session.scalar(select(func.min(Call.arrived_at)))
+
+
+async def call_history(
+    session: AsyncSession, start: datetime, end: datetime
+) -> tuple[list[CallFact], datetime | None]:
+    """For the staffing forecast: the calls of [start, end) as facts, and when history begins."""
+    facts = [
+        CallFact(c.arrived_at, c.answered_at, c.ended_at, c.outcome, c.campaign)
+        for c in await calls_between(session, start, end)
+    ]
+    return facts, await first_call_at(session)

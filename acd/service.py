@@ -25,6 +25,7 @@ from acd.tracker import CallTracker
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.live import LiveState
 from callcenter.kernel.snapshots import queue_snapshot, seats_snapshot
+from seats.state import SeatError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ class AcdService:
         self._tasks: list[asyncio.Task[None]] = []
         self._ami_listeners: list[AmiEventHandler] = []
         self.decisions = 0
+        # A standby follows the AMI stream without acting on it; ``activate`` makes this
+        # process the one that routes (callcenter.app.failover decides when).
+        self._active = asyncio.Event()
+        self._active.set()
+        self.followed = 0  # events seen while on standby
         # Told how long each routing decision took from its AMI event's arrival (metrics).
         self.on_decision: Callable[[float], None] | None = None
         self._event_received: datetime | None = None
@@ -74,6 +80,22 @@ class AcdService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
+    @property
+    def active(self) -> bool:
+        return self._active.is_set()
+
+    def stand_by(self) -> None:
+        """Follow the AMI stream without routing, until ``activate``."""
+        self._active.clear()
+
+    def activate(self) -> None:
+        """Route from now on; the caller then asks the link for a resync."""
+        self._active.set()
+        self._snapshot_due.set()
+
+    async def until_active(self) -> None:
+        await self._active.wait()
+
     def on_ami_event(self, listener: AmiEventHandler) -> None:
         """Let another shell (the callback dialer, conferences) see every AMI event, in order."""
         self._ami_listeners.append(listener)
@@ -82,6 +104,9 @@ class AcdService:
     async def _consume(self) -> None:
         while True:
             event = await self.link.events.get()
+            if not self._active.is_set():
+                self.followed += 1
+                continue
             try:
                 self.ingest(event)
             except Exception:  # one bad event must not stop call routing
@@ -148,6 +173,8 @@ class AcdService:
     # -- commands from agents and supervisors (HTTP) ------------------------
     def command(self, apply: Callable[[float], list[Command]]) -> None:
         """Run one agent/supervisor command against the core; SeatError propagates."""
+        if not self._active.is_set():
+            raise SeatError("this ACD is on standby: the active one takes seat commands", 503)
         self.execute(apply(self._now()))
         self._snapshot_due.set()
 
@@ -165,6 +192,8 @@ class AcdService:
         while True:
             await self._snapshot_due.wait()
             self._snapshot_due.clear()
+            if not self._active.is_set():
+                continue  # the active process's snapshots are the truth
             now = self._now()
             try:
                 await self.live.put_snapshot("seats", seats_snapshot(self.core, now))

@@ -19,6 +19,7 @@ from acd.events import (
     CallbackOffered,
     CallConnected,
     CallEnded,
+    CallRecovered,
     CallWaiting,
     SeatFailed,
     SeatReachability,
@@ -119,30 +120,58 @@ class CallTracker:
             call = self._calls.pop(call_id)
             out += self._announce(call, now, force=True)  # never an end without a start
             out.append(CallEnded(call_id=call_id, at=now, connected=call.connected, estimated=True))
+        # Oldest channel first: a caller before the seat leg that joined them.
+        channels = sorted(channels, key=_creation_order)
+        found: dict[str, str] = {}  # calls this resync discovered → the caller's context
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")
             if uid != linkedid:
-                out += self._connected_meanwhile(channel, now)
+                out += self._connected_meanwhile(channel, now, found)
                 continue
             if linkedid in self._calls:
                 continue
             if _text(channel, "Context") not in HOTLINE_CONTEXTS:
                 continue
+            found[linkedid] = _text(channel, "Context")
             out += self._arrive(channel, now, from_resync=True)
         for contact in contacts:
             out += self._reachability(contact, now)
         self.recorder.close_missing(live, now)
-        return out
+        # Callers found waiting go last, longest-waiting first: by then the seats busy
+        # with calls and the unregistered phones are known, and each routing decision
+        # taken between these events picks the caller who has waited longest.
+        waiting = [e for e in out if isinstance(e, CallWaiting)]
+        waiting.sort(key=lambda e: e.queued_at or 0.0)
+        return [e for e in out if not isinstance(e, CallWaiting)] + waiting
 
-    def _connected_meanwhile(self, channel: Event, now: datetime) -> list[DomainEvent]:
-        """A seat leg bridged with a call we still hold: it was answered during the outage."""
+    def _connected_meanwhile(
+        self, channel: Event, now: datetime, found: Mapping[str, str]
+    ) -> list[DomainEvent]:
+        """A seat leg bridged with a call we still hold: it was answered during the outage.
+
+        A call this resync ``found`` (the ACD restarted) may also still ring at the seat.
+        """
         call = self._calls.get(_text(channel, "Linkedid"))
         match = _SEAT_LEG.match(_text(channel, "Channel"))
-        if call is None or call.connected or match is None or not _text(channel, "BridgeId"):
+        if call is None or call.connected or match is None:
             return []
-        call.seat = match.group(1) or match.group(2)
+        seat, bridged = match.group(1) or match.group(2), bool(_text(channel, "BridgeId"))
+        if call.call_id not in found:
+            if not bridged:
+                return []
+            call.seat = seat
+            call.answered = call.bridged = True
+            return self._connect(call, now)
+        if not bridged and found[call.call_id] != "acd-seat":
+            return []  # a leg left over from a dial that ended: the caller is elsewhere
+        call.seat = seat
+        recovered = CallRecovered(call_id=call.call_id, at=now, seat=seat,
+                                  caller_number=call.number)  # fmt: skip
+        if not bridged:
+            leg = _text(channel, "Channel")
+            return [recovered, SeatRinging(call_id=call.call_id, at=now, seat=seat, channel=leg)]
         call.answered = call.bridged = True
-        return self._connect(call, now)
+        return [recovered, *self._connect(call, now)]
 
     def records(self) -> list[CallRecord]:
         return self.recorder.records()
@@ -175,13 +204,16 @@ class CallTracker:
         self._learn_caller(call, _text(event, "CallerIDNum"), _text(event, "CallerIDName"))
         out = self._announce(call, now, force=from_resync)
         if from_resync and _text(event, "Context") == "acd-hold":
+            variables = channel_variables(event)
             out.append(
                 CallWaiting(
                     call_id=call_id,
                     at=now,
                     caller_number=call.number,
                     caller_name=call.name,
+                    skill=_skill(variables.get("ACD_SKILL", "")),
                     wait_channel=call.channel,
+                    queued_at=_epoch(variables.get("ACD_QUEUED_AT", "")),
                 )
             )
         return out
@@ -244,10 +276,7 @@ class CallTracker:
     def _waiting(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
         self._learn_caller(call, _text(event, "ACDCallerNum"), _text(event, "ACDCallerName"))
         out = self._announce(call, now, force=True)
-        try:
-            skill = Skill(_text(event, "ACDSkill"))
-        except ValueError:
-            skill = Skill.GENERAL
+        skill = _skill(_text(event, "ACDSkill"))
         out.append(
             CallWaiting(
                 call_id=call.call_id,
@@ -320,6 +349,39 @@ class CallTracker:
             return []
         self._reachable[seat] = reachable
         return [SeatReachability(at=now, seat=seat, reachable=reachable)]
+
+
+def channel_variables(event: Event) -> dict[str, str]:
+    """The ``ChanVariable: NAME=value`` headers (manager.conf ``channelvars``) as a dict."""
+    raw = event.get("ChanVariable", [])
+    found: dict[str, str] = {}
+    for item in [raw] if isinstance(raw, str) else raw:
+        name, _, value = item.partition("=")
+        found[name.strip()] = value.strip()
+    return found
+
+
+def _skill(text: str) -> Skill:
+    try:
+        return Skill(text)
+    except ValueError:
+        return Skill.GENERAL
+
+
+def _epoch(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _creation_order(channel: Event) -> tuple[int, int]:
+    """Asterisk's Uniqueid is ``<system>-<epoch>.<sequence>``: it sorts by creation."""
+    epoch, _, seq = _text(channel, "Uniqueid").rpartition("-")[2].partition(".")
+    try:
+        return int(epoch), int(seq or 0)
+    except ValueError:
+        return 0, 0
 
 
 def _seat_reachability(event: Event) -> tuple[str, bool | None]:

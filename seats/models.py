@@ -37,3 +37,30 @@ class SeatStateRecord(Base):
     seq: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (Index("ix_seat_state_changes_seat_at", "seat", "at"),)
+
+
+class SeatSession(Base):
+    """Who is logged in at a seat now, and paused why: what a restart restores.
+
+    One row per logged-in seat, written beside the hot path from SeatStateChanged
+    events; a logout deletes it. Ringing, talking and wrap-up are not kept here:
+    Asterisk holds those calls and the resync brings them back.
+    """
+
+    __tablename__ = "seat_sessions"
+
+    seat: Mapped[str] = mapped_column(String(8), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    pause_reason: Mapped[str | None] = mapped_column(String(64))
+    since: Mapped[datetime]
+
+
+class SurgeSetting(Base):
+    """Whether surge capacity is on for a hotline, and for which campaign."""
+
+    __tablename__ = "surge_settings"
+
+    hotline_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    on: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    since: Mapped[datetime]

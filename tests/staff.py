@@ -21,6 +21,7 @@ from callcenter.kernel.auth import Role
 from callcenter.kernel.clock import SystemClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.settings import Settings
+from seats.registry import find_agent
 from seats.skills import Skill
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ async def ensure_user(
     async with transaction(sessions) as session:
         if await find_user(session, login) is not None:
             return
+        listed = await find_agent(session, login)  # a counsellor the test seeded: same skills
+        if listed is not None:
+            skills = tuple(sorted(listed.skills))
         new = NewUser(
             login=login,
             password=password,

@@ -22,7 +22,9 @@ from acd.ami.messages import (
     AmiActionError,
     AmiAuthError,
     AmiConfig,
+    AmiError,
     AmiEvent,
+    AmiFenced,
     AmiNotConnected,
     AmiReply,
     AmiTimeout,
@@ -34,6 +36,11 @@ from acd.ami.protocol import AmiProtocol
 log = logging.getLogger(__name__)
 
 LoginHook = Callable[["AmiLink"], Awaitable[None]]
+# Actions that change nothing in Asterisk: a standby (or a fenced active) may still send them.
+READ_ONLY_ACTIONS = frozenset(
+    {"login", "logoff", "ping", "coreshowchannels", "pjsipshowcontacts", "devicestatelist",
+     "status", "getvar", "corestatus"}
+)  # fmt: skip
 
 
 class AmiLink:
@@ -42,6 +49,10 @@ class AmiLink:
         self._delivery = EventDelivery(config.queue_size)
         self.events: asyncio.Queue[AmiEvent] = self._delivery.queue
         self._on_login = on_login
+        # Whether this process may change anything in Asterisk now (the active ACD's
+        # fence); None: always. The one place every Redirect, Originate, Hangup passes.
+        self.gate: Callable[[], bool] | None = None
+        self.fenced_actions = 0
         self._backoff = Backoff(config.backoff_initial, config.backoff_max)
         self._protocol: AmiProtocol | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -72,7 +83,9 @@ class AmiLink:
             raise AmiTimeout(f"not logged in to {self._where} within {timeout}s") from None
 
     async def close(self) -> None:
+        """Log off (when logged in) and stop; nothing reconnects afterwards."""
         self._closing = True
+        await self._logoff()
         self._logged_in.clear()
         pending = [t for t in (self._runner, *self._tasks) if t is not None]
         for task in pending:
@@ -82,6 +95,18 @@ class AmiLink:
         await asyncio.gather(*pending, return_exceptions=True)
         await self._delivery.close()
         self._runner = None
+
+    async def _logoff(self) -> None:
+        protocol = self._protocol
+        if protocol is None or protocol.closed or not self._logged_in.is_set():
+            return
+        with contextlib.suppress(AmiError, OSError):
+            await self._request(protocol, {"Action": "Logoff"}, False, 1.0)
+
+    async def resync(self) -> None:
+        """List what is up now and queue it in the event stream (a standby taking over)."""
+        if self._logged_in.is_set():
+            await self._resync()
 
     @property
     def status(self) -> LinkStatus:
@@ -104,14 +129,14 @@ class AmiLink:
     # -- actions -----------------------------------------------------------------------------
 
     async def send(self, action: Mapping[str, Any], *, as_list: bool | None = None) -> AmiReply:
-        protocol = self._ready_protocol()
+        protocol = self._ready_protocol(action)
         return await self._request(protocol, action, as_list, self.config.action_timeout)
 
     def send_nowait(self, action: Mapping[str, Any]) -> asyncio.Task[AmiReply]:
         """Write the action now; the returned task completes with the reply (failures logged)."""
         coro: Coroutine[Any, Any, AmiReply]
         try:
-            protocol = self._ready_protocol()
+            protocol = self._ready_protocol(action)
             future = _submit(protocol, action, None)
             coro = self._await_reply(protocol, action, future, self.config.action_timeout)
         except AmiNotConnected as exc:
@@ -156,13 +181,17 @@ class AmiLink:
         # as_list=False: the reply completes on "successfully queued", so the
         # OriginateResponse (same ActionID) is left for the event queue.
         return await self._request(
-            self._ready_protocol(), action, False, self.config.action_timeout
+            self._ready_protocol(action), action, False, self.config.action_timeout
         )
 
-    def _ready_protocol(self) -> AmiProtocol:
+    def _ready_protocol(self, action: Mapping[str, Any]) -> AmiProtocol:
         protocol = self._protocol
         if protocol is None or protocol.closed or not self._logged_in.is_set():
             raise AmiNotConnected(f"AMI link to {self._where} is not logged in")
+        name = str(action.get("Action", "")).lower()
+        if self.gate is not None and name not in READ_ONLY_ACTIONS and not self.gate():
+            self.fenced_actions += 1
+            raise AmiFenced(f"{action.get('Action')} not sent: this ACD is not active")
         return protocol
 
     async def _request(

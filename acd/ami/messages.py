@@ -115,6 +115,10 @@ class AmiNotConnected(AmiError):
     """The link is not logged in, or the connection dropped before the reply came."""
 
 
+class AmiFenced(AmiNotConnected):
+    """This process is not the active ACD (or its lease may have lapsed): it must not act."""
+
+
 class AmiAuthError(AmiError):
     """Asterisk refused the login."""
 

@@ -131,6 +131,9 @@ class Dialplan:
 
     async def hold(self, ch: Channel) -> None:
         v = ch.variables
+        self.step(ch, 1, "ExecIf", '$["${ACD_QUEUED_AT}" = ""]?Set(...)', at="acd-hold,s")
+        if "ACD_QUEUED_AT" not in v:  # first time in the queue: kept across re-queues
+            self.pbx.set_var(ch, "ACD_QUEUED_AT", f"{time.time():.3f}")
         requeued = "1" if v.get("ACD_REQUEUED") else "0"
         headers = [
             ("ACDCallerNum", ch.caller_num),
@@ -142,12 +145,12 @@ class Dialplan:
             ("Requeued", requeued),
         ]
         data = ",".join(["CallWaiting", *(f"{k}: {val}" for k, val in headers)])
-        self.step(ch, 1, "UserEvent", data, at="acd-hold,s")
+        self.step(ch, 2, "UserEvent", data)
         record = self.record(ch)
         if record is not None:
             record.outcome = "waiting"
         self.pbx.user_event(ch, "CallWaiting", headers)
-        self.step(ch, 2, "MusicOnHold", "default,3600")
+        self.step(ch, 3, "MusicOnHold", "default,3600")
         self.pbx.start_moh(ch)
         # MusicOnHold(default,3600) would end after an hour; a caller without patience
         # waits for good, even at a compressed time scale.

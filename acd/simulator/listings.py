@@ -12,6 +12,9 @@ from acd.simulator.channels import Channel
 from acd.simulator.pbx import Pbx
 from acd.simulator.wire import Headers, Message, list_complete, list_item, list_start, response
 
+# manager.conf ``channelvars``: the variables Asterisk prints with every channel.
+CHANNEL_VARS = ("ACD_SKILL", "ACD_QUEUED_AT")
+
 
 def _duration(ch: Channel) -> str:
     seconds = int(time.time() - ch.created)
@@ -38,6 +41,7 @@ def core_show_channels(pbx: Pbx, msg: Message) -> list[Headers]:
         ]
         if ch.bridge is not None:
             body.append(("BridgeId", ch.bridge.uniqueid))
+        body += [("ChanVariable", f"{n}={ch.variables.get(n, '')}") for n in CHANNEL_VARS]
         bodies.append(body)
     aid = msg.action_id
     return _listing(

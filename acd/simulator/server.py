@@ -223,6 +223,7 @@ class AmiServer:
         if action == "login":
             return await self._login(session, msg)
         if action == "logoff":
+            self.actions.append(msg.as_dict())  # a clean goodbye is worth seeing in tests
             session.send(response("Goodbye", aid, "Thanks for all the fish."))
             return False
         if action == "challenge":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,6 +14,11 @@ from rich.console import Console
 from callcenter.app.startup import load_settings, production_settings
 from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from callcenter.app.system import System
 
 app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -47,20 +53,32 @@ def demo(
     ),
     scenario: Annotated[str, typer.Option(help="simulator scenario name or file")] = "demo",
     time_scale: Annotated[float, typer.Option(help="simulated durations × this")] = 1.0,
+    history_weeks: Annotated[
+        int, typer.Option(help="weeks of synthetic call history and a roster for staffing")
+    ] = 6,
 ) -> None:
     """Run everything on embedded defaults: PBX simulator, ACD, 8 seats, calls, SQLite, API."""
     from callcenter.app.demo import DemoOptions, DemoStack
+    from callcenter.app.serving import stop_on_signals
 
     configure_logging_from(load_settings())
     options = DemoOptions(
-        http_port=port, database_url=database, scenario=scenario, time_scale=time_scale
+        http_port=port,
+        database_url=database,
+        scenario=scenario,
+        time_scale=time_scale,
+        history_weeks=history_weeks,
     )
 
     async def run() -> None:
         async with DemoStack(options) as stack:
+            assert stack.server is not None
+            stop_on_signals(stack.server)
             console.print(f"[bold green]12355 demo running[/bold green] at {stack.url}")
             console.print(f"  wallboard     {stack.url}/wallboard")
             console.print(f"  agent desk    {stack.url}/desk")
+            console.print(f"  rota          {stack.url}/rota")
+            console.print(f"  forecast      {stack.url}/api/staffing/forecast")
             console.print(f"  API docs      {stack.url}/docs")
             console.print(f"  seats         {stack.url}/api/seats")
             console.print(f"  queue         {stack.url}/api/queue")
@@ -93,10 +111,15 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*)."""
-    import uvicorn
+    """Run the ACD and the API against a real Asterisk (settings from CALLCENTER_*).
 
+    SIGTERM (or Ctrl-C) stops routing and hands over to a standby, finishes or
+    journals the writes under way, logs off AMI and exits within
+    CALLCENTER_SHUTDOWN_GRACE seconds. Exit status 3: this process lost the ACD
+    lease while active and stopped so that it can come back as a standby.
+    """
     from callcenter.app.factory import create_app
+    from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
 
     settings = production_settings()
@@ -107,23 +130,37 @@ def serve(
         )
         raise typer.Exit(2)
 
-    async def run() -> None:
-        async with System(
+    async def run() -> int:
+        system = System(
             settings, with_acd=not api_only, with_services=not api_only, migrate=not api_only
-        ) as system:
-            config = uvicorn.Config(
-                create_app(system.runtime),
-                host=settings.http_host,
-                port=settings.http_port,
-                lifespan="off",
-            )
-            await uvicorn.Server(config).serve()
+        )
+        await system.start()
+        server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
+        stop_on_signals(server)
+        lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
+        try:
+            await server.serve()
+        finally:
+            lapsed.cancel()
+            try:
+                async with asyncio.timeout(settings.shutdown_grace):
+                    await system.stop()
+            except TimeoutError:
+                console.print("[red]shutdown took too long: exiting anyway[/red]")
+        return 3 if system.failover is not None and system.failover.lapsed.is_set() else 0
 
     try:
-        asyncio.run(run())
+        status = asyncio.run(run())
     except DataDirUnwritable as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    raise typer.Exit(status)
+
+
+async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:
+    if system.failover is not None:
+        await system.failover.lapsed.wait()
+        server.should_exit = True
 
 
 @db_app.command("upgrade")
@@ -172,9 +209,12 @@ def report(
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
     from rich.progress import Progress as Bar
 
+    from callcenter.kernel.clock import SystemClock
+    from workorders.stats.forecasts import Captured
     from workorders.stats.report import write_monthly_report
 
     settings = load_settings()
+    forecasts = Captured.for_runtime(settings, SystemClock().now())
     target = output or settings.exports_dir / f"12355-report-{month}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     with Bar(console=console) as bar:
@@ -188,7 +228,7 @@ def report(
                 _with_sessions(
                     settings,
                     lambda sessions: write_monthly_report(
-                        sessions, month, target, progress, zone=settings.zone
+                        sessions, month, target, progress, zone=settings.zone, forecasts=forecasts
                     ),
                 )
             )
@@ -216,6 +256,65 @@ def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
             console.print(f"[red]{error}[/red]")
         raise typer.Exit(1)
     console.print(f"sites imported: {result.created} created, {result.updated} updated")
+
+
+staffing_app = typer.Typer(help="Forecast, rota and forecast accuracy.", no_args_is_help=True)
+app.add_typer(staffing_app, name="staffing")
+
+
+@staffing_app.command("forecast")
+def staffing_forecast(
+    days: Annotated[int, typer.Option(min=1, max=28, help="days from today")] = 14,
+) -> None:
+    """Calls and seats needed per day (peak half-hour) from the call history."""
+    from callcenter.app import staffing_cli
+
+    settings = load_settings()
+    lines = asyncio.run(_with_sessions(settings, staffing_cli.forecast_lines(settings, days)))
+    for line in lines:
+        console.print(line)
+
+
+@staffing_app.command("rota")
+def staffing_rota(
+    first: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD (hotline time)")],
+    days: Annotated[int, typer.Option(min=1, max=28)] = 7,
+    publish: Annotated[bool, typer.Option(help="publish it")] = False,
+) -> None:
+    """Solve a rota from the forecast and everyone's availability; print its gaps and fairness."""
+    from callcenter.app import staffing_cli
+
+    settings = load_settings()
+    work = staffing_cli.rota_lines(settings, _day(first), days, publish=publish)
+    try:
+        lines = asyncio.run(_with_sessions(settings, work))
+    except staffing_cli.StaffingRefused as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for line in lines:
+        console.print(line)
+
+
+@staffing_app.command("accuracy")
+def staffing_accuracy(
+    first: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+) -> None:
+    """The day-ahead forecast against the calls that came, per day and in all."""
+    from callcenter.app import staffing_cli
+
+    settings = load_settings()
+    work = staffing_cli.accuracy_lines(settings, _day(first), _day(last))
+    for line in asyncio.run(_with_sessions(settings, work)):
+        console.print(line)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        console.print(f"[red]a day looks like 2026-11-30, got {text!r}[/red]")
+        raise typer.Exit(2) from exc
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -12,13 +12,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario, run_scenario
 from callcenter.app.demo_accounts import DemoAccount, seed_accounts, seed_sites
 from callcenter.app.factory import create_app
+from callcenter.app.serving import HttpServer, http_server
 from callcenter.app.system import System
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.settings import Settings
@@ -52,6 +51,8 @@ class DemoOptions:
     wrapup_seconds: float = 10.0
     seats: int = 8
     login_agents: bool = True
+    # Weeks of synthetic call history and a 90-strong roster for staffing (0: none).
+    history_weeks: int = 0
 
 
 class DemoStack(StartStop):
@@ -60,7 +61,7 @@ class DemoStack(StartStop):
         self.scenario = scenario
         self.simulator: PbxSimulator | None = None
         self.system: System | None = None
-        self.server: uvicorn.Server | None = None
+        self.server: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
         self.accounts: list[DemoAccount] = []
@@ -101,14 +102,10 @@ class DemoStack(StartStop):
         assert self.system.link is not None
         await self.system.link.wait_logged_in(timeout=10)
         await self._seed_agents()
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.system.runtime),
-                host=options.http_host,
-                port=options.http_port,
-                log_level="warning",
-                lifespan="off",
-            )
+        if options.history_weeks:
+            await self._seed_history(options.history_weeks)
+        self.server = http_server(
+            create_app(self.system.runtime), options.http_host, options.http_port
         )
         self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
         while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
@@ -126,6 +123,21 @@ class DemoStack(StartStop):
 
     def password_of(self, login: str) -> str:
         return next(a.password for a in self.accounts if a.login == login)
+
+    async def _seed_history(self, weeks: int) -> None:
+        from callcenter.app.demo_history import publish_demo_rota, seed_history
+
+        assert self.system is not None
+        runtime = self.system.runtime
+        named = [agent_id for agent_id, _, _ in DEMO_AGENTS if agent_id != "cb1"]
+        seeded = await seed_history(runtime, weeks, named)
+        if seeded.calls:
+            log.info("demo history: %d calls, %d counsellors", seeded.calls, seeded.counsellors)
+
+        async def rota() -> None:  # beside the start: solving takes seconds
+            log.info("demo rota: %s", await publish_demo_rota(runtime))
+
+        self._tasks.append(asyncio.create_task(rota(), name="rota"))
 
     async def _seed_agents(self) -> None:
         assert self.system is not None
@@ -152,6 +164,8 @@ class DemoStack(StartStop):
         callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
         async with runtime.sessions() as session:
             for (agent_id, _, _), seat in zip(counsellors + callback_agent, seats, strict=True):
+                if control.seat_of_agent(agent_id) is not None:
+                    continue  # still logged in from the last run (seat sessions persist)
                 agent = await find_agent(session, agent_id)
                 assert agent is not None
                 control.login(agent, seat)
@@ -160,7 +174,7 @@ class DemoStack(StartStop):
         if self.server is not None:
             self.server.should_exit = True
         for task in reversed(self._tasks):
-            if task.get_name() == "traffic":
+            if task.get_name() in ("traffic", "rota"):
                 task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)

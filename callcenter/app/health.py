@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from callcenter.app.parts import AMI_LINK, RECORDER
+from callcenter.app.parts import AMI_LINK, FAILOVER, RECORDER
 from callcenter.app.recorder import describe
 from callcenter.kernel.auth import Public
 from callcenter.kernel.deps import RuntimeDep
@@ -44,8 +44,12 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
     recorder = runtime.get(RECORDER)
     backlog = runtime.bus.backlog()
     ok = database and redis != "down" and ami["status"] != "down" and recorder.healthy
+    failover = runtime.find(FAILOVER)
+    acd = failover.describe() if failover is not None else {"role": "none"}
     return {
         "status": "ok" if ok else "degraded",
+        "role": acd["role"],
+        "acd": acd,
         "database": "ok" if database else "down",
         "redis": redis,
         "ami": ami,

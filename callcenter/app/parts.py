@@ -10,6 +10,7 @@ from __future__ import annotations
 from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.service import AcdService
+from callcenter.app.failover import Failover
 from callcenter.app.meters import HotlineMetrics
 from callcenter.app.recorder import Recorder
 from callcenter.app.web.fanout import LiveHub
@@ -20,4 +21,5 @@ ACD: Slot[AcdService] = Slot("ACD")
 RECORDER: Slot[Recorder] = Slot("recorder")
 CALLBACKS: Slot[CallbackService] = Slot("callback dialer")
 LIVE_HUB: Slot[LiveHub] = Slot("live hub")
+FAILOVER: Slot[Failover] = Slot("active/standby role")
 METRICS: Slot[HotlineMetrics] = Slot("metrics of the ACD process")

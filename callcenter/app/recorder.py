@@ -24,8 +24,9 @@ from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.journal import Journal
 from callcenter.kernel.phone import mask
 from callcenter.kernel.settings import Settings
-from seats.events import SeatStateChanged
+from seats.events import SeatStateChanged, SurgeChanged
 from seats.history import record_seat_change
+from seats.sessions import save_seat_change, save_surge
 from workorders import service as workorders
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,21 @@ class Recorder:
         if self._replayer is not None and not self._replayer.done():
             self.journal.append(event)  # keep order behind what waits for the database
             return
-        if not await self._try_write(event):
+        try:
+            written = await self._try_write(event)
+        except asyncio.CancelledError:  # stopped mid-write: the journal keeps it
+            self.journal.append(event)
+            raise
+        if not written:
             self.journal.append(event)
             self._replay_soon()
+
+    def journal_unwritten(self, events: list[DomainEvent]) -> None:
+        """At shutdown: the events the bus still held go to the journal for the next start."""
+        for event in events:
+            self.journal.append(event)
+        if events:
+            log.warning("recorder: %d events journalled at shutdown", len(events))
 
     async def _try_write(self, event: DomainEvent) -> bool:
         """True when written (or set aside as unwritable); False on a database outage."""
@@ -163,6 +176,9 @@ class Recorder:
                 await records.record_end(session, event)
             case SeatStateChanged():
                 await record_seat_change(session, event)
+                await save_seat_change(session, event)
+            case SurgeChanged():
+                await save_surge(session, event, self._settings.hotline_id)
             case _:
                 pass
 

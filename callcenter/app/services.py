@@ -23,6 +23,7 @@ from acd.callback.policy import CallbackPolicy
 from acd.callback.queries import callbacks_owed
 from acd.policy import CallerPriority
 from acd.service import AcdService
+from callcenter.app.failover import when_active
 from callcenter.app.parts import CALLBACKS
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.runtime import Runtime
@@ -77,15 +78,25 @@ async def start_services(
             agent_available=lambda: _seat_available(acd, settings.callback_seat),
             find_order=work_order_for_call,
             is_high_risk=lambda number: number in flagged,
-            # Stable across restarts of this host's process, distinct between hosts: a
-            # restarting dialer then resolves only its own unfinished attempts.
-            dialer_id=f"callback-{socket.gethostname()}",
+            dialer_id=dialer_id(settings),
         )
         runtime.provide(CALLBACKS, callbacks)
         runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
         acd.on_ami_event(callbacks.ami_listener)
-        tasks.append(_forever("callback-dialer", callbacks.run))
+        tasks.append(_forever("callback-dialer", when_active(acd, link, callbacks.run)))
     return tasks
+
+
+def dialer_id(settings: Settings) -> str:
+    """Whose unfinished callback attempts a starting dialer resolves.
+
+    Without ``ha``: stable across restarts of this host's process, distinct between
+    hosts. With ``ha`` the lease lets one dialer run per hotline, so the one that
+    takes over owns every attempt the last active left ringing.
+    """
+    if settings.ha:
+        return f"callback-{settings.hotline_id}"
+    return f"callback-{socket.gethostname()}"
 
 
 async def pending_callbacks(

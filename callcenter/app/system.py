@@ -14,12 +14,14 @@ import logging
 from acd.ami import AmiConfig, AmiLink
 from acd.core import AcdCore
 from acd.policy import RoutingPolicy
+from acd.records import call_history
 from acd.seat_control import AcdSeatControl
 from acd.service import AcdService
 from acd.tracker import CallTracker
+from callcenter.app.failover import Failover
 from callcenter.app.meters import HotlineMetrics
 from callcenter.app.metrics import publish_forever
-from callcenter.app.parts import ACD, AMI_LINK, METRICS, RECORDER
+from callcenter.app.parts import ACD, AMI_LINK, FAILOVER, METRICS, RECORDER
 from callcenter.app.reactions import connect_acd_reactions
 from callcenter.app.recorder import Recorder
 from callcenter.app.services import start_services, stop_services
@@ -35,6 +37,7 @@ from callcenter.kernel.phone import mask
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
 from seats.control import SEAT_CONTROL
+from seats.staffing.deps import CALL_HISTORY
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ class System(StartStop):
         self.recorder: Recorder | None = None
         self.acd: AcdService | None = None
         self.link: AmiLink | None = None
+        self.failover: Failover | None = None
         self.meters: HotlineMetrics | None = None
 
     async def start(self) -> None:
@@ -85,6 +89,7 @@ class System(StartStop):
         runtime.bus.subscribe("recorder", self.recorder)
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
+        runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
         self.recorder.start()
         if self.with_acd:
             self._build_acd()
@@ -97,8 +102,9 @@ class System(StartStop):
                 )
             )
         runtime.bus.start()
-        if self.acd is not None and self.link is not None:
+        if self.acd is not None and self.link is not None and self.failover is not None:
             await self.acd.start()
+            await self.failover.start()  # seats restored before the first resync routes
             await self.link.start()
 
     def _build_acd(self) -> None:
@@ -126,7 +132,11 @@ class System(StartStop):
             bus=self.runtime.bus,
             live=self.runtime.live,
         )
+        self.failover = Failover(
+            sessions=self.runtime.sessions, settings=settings, acd=self.acd, link=self.link
+        )
         self.runtime.provide(ACD, self.acd)
+        self.runtime.provide(FAILOVER, self.failover)
         self.runtime.provide(AMI_LINK, self.link)
         self.meters = HotlineMetrics(
             self.runtime.bus, lambda: self.acd, lambda: self.link, lambda: self.recorder
@@ -151,14 +161,19 @@ class System(StartStop):
         await self.runtime.live.broadcast(payload)
 
     async def stop(self) -> None:
+        """Stop routing first (a standby takes over), then the dialer, then log off AMI;
+        what the database has not taken by then is journalled, not dropped."""
+        if self.failover is not None:
+            await self.failover.stop()
         await stop_services(self._service_tasks)
         if self.link is not None:
             await self.link.close()
         if self.acd is not None:
             await self.acd.stop()
         with contextlib.suppress(Exception):
-            await self.runtime.bus.stop()
+            await self.runtime.bus.stop(drain_timeout=3.0)
         if self.recorder is not None:
+            self.recorder.journal_unwritten(self.runtime.bus.take_pending("recorder"))
             await self.recorder.stop()
         await self.runtime.live.close()
         await self.runtime.engine.dispose()

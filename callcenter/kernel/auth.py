@@ -60,6 +60,9 @@ class Permission(StrEnum):
     CRISIS_SUPERVISE = "crisis:supervise"
     CRISIS_RULES_READ = "crisis-rules:read"
     CRISIS_RULES_WRITE = "crisis-rules:write"
+    STAFFING_READ = "staffing:read"  # forecast, outlook, rotas
+    STAFFING_PLAN = "staffing:plan"  # generate and publish rotas, everyone's availability
+    AVAILABILITY_OWN = "availability:own"  # a counsellor's own availability
     FULL_NUMBERS = "numbers:full"  # scope: every caller's full number
     METRICS = "ops:metrics"
     USERS_MANAGE = "users:manage"
@@ -90,6 +93,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             P.CALLBACKS_READ,
             P.CALLBACKS_WRITE,
             P.CRISIS_EVALUATE,
+            P.STAFFING_READ,
+            P.AVAILABILITY_OWN,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -121,6 +126,9 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             P.CRISIS_RULES_READ,
             P.FULL_NUMBERS,
             P.AUDIT_READ,
+            P.STAFFING_READ,
+            P.STAFFING_PLAN,
+            P.AVAILABILITY_OWN,
         }
     ),
     Role.SITE: frozenset(
@@ -146,6 +154,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             P.CALLBACKS_READ,
             P.STATS_READ,
             P.METRICS,
+            P.STAFFING_READ,
         }
     ),
     Role.ADMIN: frozenset(

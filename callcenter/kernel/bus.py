@@ -86,6 +86,14 @@ class EventBus:
         for _, queue, _ in self._queues:
             await queue.join()
 
+    def take_pending(self, name: str) -> list[DomainEvent]:
+        """What subscriber ``name`` had not handled when the bus stopped, oldest first."""
+        out: list[DomainEvent] = []
+        for subscriber, queue, _ in self._queues:
+            while subscriber == name and not queue.empty():
+                out.append(queue.get_nowait())
+        return out
+
     def backlog(self) -> dict[str, int]:
         return {name: queue.qsize() for name, queue, _ in self._queues}
 

@@ -50,12 +50,18 @@ class MemoryLive:
 
     async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._listeners.add(queue)
+        self.listen(queue)
         try:
             while True:
                 yield await queue.get()
         finally:
-            self._listeners.discard(queue)
+            self.forget(queue)
+
+    def listen(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._listeners.add(queue)
+
+    def forget(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._listeners.discard(queue)
 
     async def ping(self) -> bool:
         return True
@@ -65,11 +71,31 @@ class MemoryLive:
 
 
 class RedisLive:
-    """Snapshots as Redis strings, fan-out through Redis pub/sub, all under one namespace."""
+    """Snapshots as Redis strings, fan-out through Redis pub/sub, all under one namespace.
 
-    def __init__(self, url: str, namespace: str = "callcenter") -> None:
-        self._redis: Redis = Redis.from_url(url, decode_responses=True)
+    While Redis is away everything runs in-process instead (snapshots kept here,
+    messages to this process's subscribers), nothing waits longer than ``timeout``
+    for it, and a probe brings Redis back into use once it answers again.
+    """
+
+    def __init__(self, url: str, namespace: str = "callcenter", *, timeout: float = 0.5) -> None:
+        self._redis: Redis = Redis.from_url(
+            url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        # A subscription idles between messages: no read timeout, but keep-alive checks.
+        self._subscriber: Redis = Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=timeout, health_check_interval=5
+        )
         self._ns = namespace
+        self._local = MemoryLive()
+        self._up = asyncio.Event()
+        self._up.set()
+        self._probe: asyncio.Task[None] | None = None
+        self.outages = 0
+
+    @property
+    def up(self) -> bool:
+        return self._up.is_set()
 
     @property
     def redis(self) -> Redis:
@@ -83,26 +109,78 @@ class RedisLive:
         return f"{self._ns}:{name}"
 
     async def put_snapshot(self, name: str, data: Any) -> None:
-        await self._redis.set(self._key(f"snapshot:{name}"), json.dumps(data, default=str))
+        await self._local.put_snapshot(name, data)
+        if self.up:
+            try:
+                await self._redis.set(self._key(f"snapshot:{name}"), json.dumps(data, default=str))
+            except Exception as exc:
+                self._down(exc)
 
     async def get_snapshot(self, name: str) -> Any:
-        raw = await self._redis.get(self._key(f"snapshot:{name}"))
-        return None if raw is None else json.loads(raw)
+        if self.up:
+            try:
+                raw = await self._redis.get(self._key(f"snapshot:{name}"))
+                return None if raw is None else json.loads(raw)
+            except Exception as exc:
+                self._down(exc)
+        return await self._local.get_snapshot(name)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
-        await self._redis.publish(self._key(CHANNEL), json.dumps(message, default=str))
+        if self.up:
+            try:
+                await self._redis.publish(self._key(CHANNEL), json.dumps(message, default=str))
+                return
+            except Exception as exc:
+                self._down(exc)
+        await self._local.broadcast(message)
 
     async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self._key(CHANNEL))
+        """Redis messages while it is up, this process's own while it is down."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._local.listen(queue)
+        pump = asyncio.create_task(self._pump(queue), name="live-redis-subscription")
         try:
-            async for message in pubsub.listen():
-                if message.get("type") == "message":
-                    yield json.loads(message["data"])
+            while True:
+                yield await queue.get()
         finally:
+            self._local.forget(queue)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+    async def _pump(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        while True:
+            await self._up.wait()
+            pubsub = self._subscriber.pubsub()
+            try:
+                await pubsub.subscribe(self._key(CHANNEL))
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        queue.put_nowait(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._down(exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _down(self, exc: BaseException) -> None:
+        if not self.up:
+            return
+        self.outages += 1
+        log.warning("Redis unavailable (%s): live state runs in-process until it is back", exc)
+        self._up.clear()
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.create_task(self._wait_for_redis(), name="live-redis-probe")
+
+    async def _wait_for_redis(self) -> None:
+        while not self.up:
+            await asyncio.sleep(1.0)
             with contextlib.suppress(Exception):
-                await pubsub.unsubscribe()
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                if await self._redis.ping():
+                    log.warning("Redis is back: live state is shared again")
+                    self._up.set()
 
     async def ping(self) -> bool:
         try:
@@ -111,7 +189,12 @@ class RedisLive:
             return False
 
     async def close(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+        await self._local.close()
         await self._redis.aclose()
+        await self._subscriber.aclose()
 
 
 def make_live(redis_url: str | None, namespace: str = "callcenter") -> LiveState:

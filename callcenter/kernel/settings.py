@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     ami_action_timeout: float = Field(default=5.0, gt=0)
     ami_ping_interval: float = Field(default=10.0, gt=0)
 
+    # Active/standby: with ``ha`` on, processes of one hotline share a lease in the
+    # database and only its holder acts (acd/README.md). ``node_id`` must differ
+    # between them and stay the same across a restart (default: host name and HTTP port).
+    ha: bool = False
+    node_id: str = ""
+    lease_ttl: float = Field(default=3.0, ge=0.5, le=60)
+    shutdown_grace: float = Field(default=8.0, gt=0, le=60)  # SIGTERM to exit, at most
+
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
 

@@ -16,7 +16,7 @@ from callcenter.kernel.runtime import Runtime
 from tests.staff import Staff
 from tests.web.conftest import bare_app
 
-PAGES = ("wallboard.html", "desk.html")
+PAGES = ("wallboard.html", "desk.html", "rota.html")
 
 
 async def test_the_root_opens_the_signed_in_roles_page(

@@ -25,6 +25,7 @@ from workorders.referrals.models import Site
 from workorders.referrals.service import escalate_overdue, send_referral, step_referral
 from workorders.service import change_status, update_fields
 from workorders.stats.core import CallbackFact
+from workorders.stats.forecasts import Captured
 from workorders.stats.report import (
     FIRST_FIGURE_ROW,
     HEADINGS,
@@ -276,7 +277,10 @@ async def test_bad_stats_queries_are_422_naming_the_field(
 
 @pytest.mark.usefixtures("month")
 async def test_monthly_report_figures_equal_the_api(
-    supervisor: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    supervisor: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+    runtime: Runtime,
 ) -> None:
     steps: list[tuple[str, int, int]] = []
     path = await write_monthly_report(
@@ -286,6 +290,7 @@ async def test_monthly_report_figures_equal_the_api(
         progress=lambda step, done, total: steps.append((step, done, total)),
         zone=SHANGHAI,
         callbacks=callbacks,
+        forecasts=Captured.for_runtime(runtime.settings, runtime.clock.now()),
     )
     api = (await stats(supervisor))["total"]
     sheet = load_workbook(path)[SUMMARY_SHEET]

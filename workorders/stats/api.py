@@ -15,6 +15,7 @@ from callcenter.kernel.deps import RuntimeDep, SessionDep
 from workorders.deps import CALLBACK_SOURCE
 from workorders.stats.core import Grouping
 from workorders.stats.export import as_dict, to_csv, to_xlsx
+from workorders.stats.forecasts import Captured, accuracy_out
 from workorders.stats.queries import compute_stats
 
 router = APIRouter(prefix="/api", tags=["stats"])
@@ -60,6 +61,7 @@ async def stats(
         raise _bad("to", "to is before from")
     if (last - first).days > MAX_DAYS:
         raise _bad("to", f"a period is at most {MAX_DAYS} days")
+    forecasts = Captured.for_runtime(runtime.settings, runtime.clock.now())
     report = await compute_stats(
         session,
         first,
@@ -67,6 +69,7 @@ async def stats(
         group_by,
         zone=zone,
         callbacks=runtime.get(CALLBACK_SOURCE),
+        forecasts=forecasts,
     )
     name = f"stats-{first}-{last}-{group_by.value}"
     if format is not Format.JSON:
@@ -100,4 +103,5 @@ async def stats(
         "group_by": group_by.value,
         "rows": [as_dict(row) for row in report.rows],
         "total": as_dict(report.total),
+        "forecast_accuracy": accuracy_out(forecasts, report.total, runtime.settings.zone),
     }

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from callcenter.kernel.calendar import day_start, month_of
@@ -137,6 +138,20 @@ class Figures:
     referrals_accepted: int = 0
     referrals_overdue: int = 0
     referrals_closed: int = 0
+    # Day-ahead forecast against actual calls, over the half-hours compared (no campaigns).
+    forecast_calls: float = 0.0
+    forecast_actual_calls: int = 0
+    forecast_abs_error: float = 0.0
+
+    @property
+    def forecast_wape(self) -> float | None:
+        """Share of calls the forecast missed: Σ|forecast − actual| / Σ actual."""
+        return _ratio(self.forecast_abs_error, self.forecast_actual_calls)
+
+    @property
+    def forecast_bias(self) -> float | None:
+        """(Σ forecast − Σ actual) / Σ actual: above zero, the forecast expected too many."""
+        return _ratio(self.forecast_calls - self.forecast_actual_calls, self.forecast_actual_calls)
 
     @property
     def answer_rate(self) -> float | None:
@@ -161,7 +176,7 @@ class Figures:
         return _mean(self.callback_delay_total, self.callbacks_made)
 
 
-def _ratio(part: int, whole: int) -> float | None:
+def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -184,6 +199,23 @@ def add_call(figures: Figures, call: CallFact) -> None:
         figures.missed_calls += 1
         if call.outcome == "abandoned":
             figures.calls_abandoned += 1
+
+
+class HalfHourForecast(Protocol):
+    """One half-hour: the calls forecast a day ahead and the calls that came."""
+
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def forecast(self) -> float: ...
+    @property
+    def actual(self) -> int: ...
+
+
+def add_forecast(figures: Figures, fact: HalfHourForecast) -> None:
+    figures.forecast_calls += fact.forecast
+    figures.forecast_actual_calls += fact.actual
+    figures.forecast_abs_error += abs(fact.forecast - fact.actual)
 
 
 def add_callback(figures: Figures, callback: CallbackFact) -> None:

@@ -38,6 +38,10 @@ FIGURES: list[tuple[str, Getter]] = [
     ("referrals_accepted", lambda f: f.referrals_accepted),
     ("referrals_overdue", lambda f: f.referrals_overdue),
     ("referrals_closed", lambda f: f.referrals_closed),
+    ("forecast_calls", lambda f: round(f.forecast_calls, 1)),
+    ("forecast_actual_calls", lambda f: f.forecast_actual_calls),
+    ("forecast_wape", lambda f: f.forecast_wape),
+    ("forecast_bias", lambda f: f.forecast_bias),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,14 +21,20 @@ from workorders.stats.core import (
     CallFact,
     Figures,
     Grouping,
+    HalfHourForecast,
     add_call,
     add_callback,
+    add_forecast,
+    bucket_of,
     ordered,
     span,
     time_buckets,
 )
 from workorders.stats.keys import RowKeys
 from workorders.stats.orders import add_orders
+
+# The day-ahead forecast against actual calls for each half-hour of first..last.
+ForecastSource = Callable[[AsyncSession, date, date], Awaitable[Sequence[HalfHourForecast]]]
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,24 @@ async def compute_stats(
     *,
     zone: ZoneInfo,
     callbacks: CallbackSource | None = callback_tasks_table,
+    forecasts: ForecastSource | None = None,
 ) -> StatsReport:
-    """Figures for each day/week/month (or region, or category) of ``first..last``, and in all."""
+    """Figures for each day/week/month (or region, or category) of ``first..last``, and in all.
+
+    Forecast accuracy (from ``forecasts``) fills the time rows and the total only: a
+    forecast has no region or category.
+    """
     period = span(first, last, zone)
     buckets = time_buckets(first, last, grouping, zone) if grouping.is_time else [period]
     rows = await _figures(session, period, RowKeys(buckets, grouping), callbacks)
     keys = [b.key for b in buckets] if grouping.is_time else []
     whole = await _figures(session, period, RowKeys([period], Grouping.DAY), callbacks)
+    if forecasts is not None:
+        for fact in await forecasts(session, first, last):
+            add_forecast(whole.setdefault(period.key, Figures(period.key)), fact)
+            key = bucket_of(fact.start, buckets) if grouping.is_time else None
+            if key is not None:
+                add_forecast(rows.setdefault(key, Figures(key)), fact)
     return StatsReport(
         first,
         last,

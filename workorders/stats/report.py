@@ -17,7 +17,8 @@ from callcenter.kernel.calendar import local_iso, month_of
 from callcenter.kernel.db import transaction
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import Figures, Grouping
-from workorders.stats.export import table
+from workorders.stats.export import FIGURES, table
+from workorders.stats.forecasts import Captured, half_hour_out
 from workorders.stats.queries import StatsReport, compute_stats
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -45,7 +46,13 @@ HEADINGS: list[tuple[str, str, str]] = [
     ("转介已接收", "referrals accepted", "referrals_accepted"),
     ("转介逾期督办", "referrals overdue (supervised)", "referrals_overdue"),
     ("转介办结", "referrals closed", "referrals_closed"),
+    ("预测来电(次日预测)", "calls forecast (a day ahead)", "forecast_calls"),
+    ("预测对比实际来电", "calls in the half-hours compared", "forecast_actual_calls"),
+    ("预测误差(WAPE)", "forecast error (WAPE)", "forecast_wape"),
+    ("预测偏差", "forecast bias (+ = over-forecast)", "forecast_bias"),
 ]
+ACCURACY_SHEET = "预测准确度 Forecast accuracy"
+GETTERS = dict(FIGURES)
 
 BREAKDOWNS = [
     (Grouping.DAY, "按日 By day"),
@@ -65,7 +72,8 @@ def month_days(month: str) -> tuple[date, date]:
 
 
 def figure(figures: Figures, name: str) -> Any:
-    return getattr(figures, name)
+    """The figure as /api/stats shows it (same getter, same rounding)."""
+    return GETTERS[name](figures)
 
 
 async def write_monthly_report(
@@ -76,8 +84,10 @@ async def write_monthly_report(
     *,
     zone: ZoneInfo,
     callbacks: CallbackSource | None = callback_tasks_table,
+    forecasts: Captured | None = None,
 ) -> Path:
-    """Write the month's summary and its breakdowns by day, category and region."""
+    """Write the month's summary, its breakdowns by day, category and region, and the
+    forecast's accuracy half-hour by half-hour (when ``forecasts`` is given)."""
     first, last = month_days(month)
     steps = len(BREAKDOWNS) + 1
     reports: list[StatsReport] = []
@@ -86,12 +96,22 @@ async def write_monthly_report(
             if progress:
                 progress(title, done, steps)
             reports.append(
-                await compute_stats(session, first, last, grouping, zone=zone, callbacks=callbacks)
+                await compute_stats(
+                    session,
+                    first,
+                    last,
+                    grouping,
+                    zone=zone,
+                    callbacks=callbacks,
+                    forecasts=forecasts if grouping is Grouping.DAY else None,
+                )
             )
     if progress:
         progress("writing", len(BREAKDOWNS), steps)
     target = Path(path)
     workbook = _workbook(month, reports)
+    if forecasts is not None:
+        _accuracy_sheet(workbook, forecasts, zone)
     await asyncio.to_thread(workbook.save, target)
     if progress:
         progress("done", steps, steps)
@@ -121,3 +141,11 @@ def _workbook(month: str, reports: list[StatsReport]) -> Workbook:
         for line in table(report):
             sheet.append(line)
     return workbook
+
+
+def _accuracy_sheet(workbook: Workbook, forecasts: Captured, zone: ZoneInfo) -> None:
+    sheet = workbook.create_sheet(ACCURACY_SHEET)
+    sheet.append(["时段开始 Half-hour (local)", "预测 Forecast", "实际 Actual"])
+    for half_hour in forecasts.half_hours:
+        row = half_hour_out(half_hour, zone)
+        sheet.append([row["start"], row["forecast"], row["actual"]])

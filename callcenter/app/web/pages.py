@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import cache
 from html import escape
 from importlib import resources
@@ -15,12 +16,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from callcenter.app.accounts.users import find_user
 from callcenter.app.web.i18n import DEFAULT_LANGUAGE, labels_json
 from callcenter.kernel.auth import ROLE_PERMISSIONS, Permission, Principal, Public, Role, requires
+from callcenter.kernel.calendar import local_date
 from callcenter.kernel.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["web pages"], include_in_schema=False)
 SignedIn = Annotated[Principal, Depends(requires(Permission.SIGNED_IN))]
 Supervising = Annotated[Principal, Depends(requires(Permission.WALLBOARD))]
 Counselling = Annotated[Principal, Depends(requires(Permission.DESK))]
+Planning = Annotated[Principal, Depends(requires(Permission.STAFFING_PLAN))]
 
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA_TYPES = {
@@ -52,6 +55,13 @@ async def home(principal: SignedIn) -> RedirectResponse:
 async def wallboard(runtime: RuntimeDep, principal: Supervising) -> HTMLResponse:
     config = {"normal_seats": runtime.settings.normal_seats, "zone": runtime.settings.timezone}
     return HTMLResponse(render("wallboard.html", config, principal))
+
+
+@router.get("/rota", response_class=HTMLResponse)
+async def rota(runtime: RuntimeDep, principal: Planning) -> HTMLResponse:
+    """Supervisors generate and publish rotas; the first day offered is tomorrow, hotline time."""
+    tomorrow = local_date(runtime.clock.now(), runtime.settings.zone) + timedelta(days=1)
+    return HTMLResponse(render("rota.html", {"tomorrow": tomorrow.isoformat()}, principal))
 
 
 @router.get("/desk", response_class=HTMLResponse)

@@ -1,0 +1,166 @@
+"""What the surge and soak benchmarks share: a fresh PostgreSQL database, ``callcenter serve``
+as a real process against the PBX simulator over TCP, its agents, and its resource use."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import text
+
+from acd.simulator import PbxSimulator
+from callcenter.kernel.db import make_engine
+
+PG_SERVER = os.environ.get(
+    "CALLCENTER_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("CALLCENTER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _admin(sql: str) -> None:
+    engine = make_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    name = f"cc_bench_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(PG_SERVER)._replace(path=f"/{name}").geturl()
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class ServeProcess:
+    process: asyncio.subprocess.Process
+    url: str
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def peak_rss_mb(self) -> float:
+        return _status_kb(self.pid, "VmHWM") / 1024
+
+    def rss_mb(self) -> float:
+        return _status_kb(self.pid, "VmRSS") / 1024
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def open_fds(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        async with httpx.AsyncClient(timeout=10) as client:
+            reply = await client.request(method, self.url + path, json=body)
+            reply.raise_for_status()
+            return reply.json()
+
+
+def _status_kb(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def serve(sim: PbxSimulator, database_url: str, folder: Path, seats: int,
+                **settings: str) -> AsyncIterator[ServeProcess]:  # fmt: skip
+    port = free_port()
+    env = {
+        **os.environ,
+        "CALLCENTER_AMI_PORT": str(sim.port),
+        "CALLCENTER_DATABASE_URL": database_url,
+        "CALLCENTER_REDIS_URL": REDIS_URL,
+        "CALLCENTER_HOTLINE_ID": f"bench-{uuid.uuid4().hex[:6]}",
+        "CALLCENTER_HTTP_PORT": str(port),
+        "CALLCENTER_JOURNAL_PATH": str(folder / "journal.jsonl"),
+        "CALLCENTER_SEAT_EXTENSIONS": ",".join(str(8001 + n) for n in range(seats)),
+        "CALLCENTER_NORMAL_SEATS": str(seats),
+        "CALLCENTER_LOG_LEVEL": "WARNING",
+        **{f"CALLCENTER_{key.upper()}": value for key, value in settings.items()},
+    }
+    with (folder / "serve.log").open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "from callcenter.app.cli import app; app()", "serve",
+            env=env, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+    running = ServeProcess(process, f"http://127.0.0.1:{port}")
+    try:
+        await _until_up(running)
+        yield running
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(15):
+                    await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _until_up(running: ServeProcess) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if running.process.returncode is not None:
+            raise RuntimeError("callcenter serve exited at start (see serve.log)")
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            health = await running.request("GET", "/api/health")
+            if health["ami"]["status"] == "ok":
+                return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("callcenter serve did not come up in 60 s")
+
+
+async def staff(running: ServeProcess, seats: int) -> None:
+    """One agent per seat, with every skill, logged in."""
+    for n in range(seats):
+        agent = f"b{n:02d}"
+        skills = ["general", "psychological", "legal", "crisis"]
+        await running.request("PUT", "/api/agents", {"agent": agent, "name": agent,
+                                                     "skills": skills})  # fmt: skip
+        await running.request("POST", "/api/agents/login", {"agent": agent,
+                                                            "seat": str(8001 + n)})  # fmt: skip
+
+
+async def db_connections(database_url: str) -> int:
+    name = urlsplit(database_url).path.lstrip("/")
+    engine = make_engine(PG_SERVER)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+            return int(found or 0)
+    finally:
+        await engine.dispose()

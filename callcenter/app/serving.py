@@ -1,0 +1,58 @@
+"""The HTTP server of ``serve`` and ``demo``, and how SIGTERM / Ctrl-C stop them cleanly.
+
+uvicorn's own signal handling re-raises the signal once its server has stopped,
+which would kill the process before the system behind it has handed over the
+lease, finished its writes and logged off AMI. Here the signal only asks the
+server to stop; the caller then stops the system in order, within the grace
+period, and the process exits normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Generator
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class HttpServer(uvicorn.Server):
+    """A uvicorn server that leaves the signals to ``stop_on_signals``."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def http_server(app: Any, host: str, port: int) -> HttpServer:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        # Open WebSockets (wallboards) must not hold the exit: they reconnect elsewhere.
+        timeout_graceful_shutdown=1,
+    )
+    return HttpServer(config)
+
+
+def stop_on_signals(server: uvicorn.Server) -> None:
+    """SIGTERM or Ctrl-C: stop serving; a second one stops at once."""
+    loop = asyncio.get_running_loop()
+
+    def ask(sig: signal.Signals) -> None:
+        if server.should_exit:
+            server.force_exit = True
+        log.warning("%s: stopping", sig.name)
+        server.should_exit = True
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, ask, sig)

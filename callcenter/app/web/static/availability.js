@@ -1,0 +1,59 @@
+// The desk's availability panel: the counsellor states which shifts they can work each week,
+// and their weekly limits; the rota is built from it.
+"use strict";
+
+(() => {
+  const { t, api, el, toast } = CC;
+  const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  const SHIFTS = ["night", "day", "evening"];
+  const $ = (id) => document.getElementById(id);
+  const agentId = () => $("agent").value;
+
+  function renderGrid(chosen = new Set()) {
+    $("availability-days").replaceChildren(el("th"), ...DAYS.map((d) => el("th", { text: t(`weekday.${d}`) })));
+    $("availability-grid").replaceChildren(...SHIFTS.map((shift) => el("tr", {},
+      el("th", { text: t(`shift.${shift}`) }),
+      ...DAYS.map((day) => el("td", {}, el("input", {
+        type: "checkbox", id: `avail-${day}-${shift}`, dataset: { entry: `${day}:${shift}` },
+        "aria-label": `${t(`weekday.${day}`)} ${t(`shift.${shift}`)}`,
+        checked: chosen.has(`${day}:${shift}`),
+      }))))));
+  }
+
+  function chosen() {
+    return [...document.querySelectorAll("#availability-grid input:checked")].map((box) => box.dataset.entry);
+  }
+
+  async function load() {
+    if (!agentId()) return;
+    try {
+      const stated = await api("GET", `/api/staffing/availability/${encodeURIComponent(agentId())}`);
+      renderGrid(new Set(stated.shifts));
+      $("max-hours").value = stated.max_hours_week;
+      $("max-nights").value = stated.max_nights_week;
+      $("crisis-badge").hidden = !stated.crisis_qualified;
+    } catch (error) {
+      renderGrid();
+    }
+  }
+
+  async function save() {
+    const body = {
+      shifts: chosen(),
+      max_hours_week: Number($("max-hours").value),
+      max_nights_week: Number($("max-nights").value),
+    };
+    try {
+      await api("PUT", `/api/staffing/availability/${encodeURIComponent(agentId())}`, body);
+      toast(t("availability.saved"), "ok");
+    } catch (error) {
+      toast(`${t("error")}: ${error.message}`, "error");
+    }
+  }
+
+  CC.onLanguage(() => renderGrid(new Set(chosen())));
+  $("agent").addEventListener("change", load);
+  $("agent").addEventListener("agents-loaded", load);
+  $("save-availability").addEventListener("click", save);
+  renderGrid();
+})();
