@@ -112,7 +112,11 @@ async def put_availability(
     _own_or_supervisor(principal, agent_id)
     bad = body.bad_entries()
     if bad:
-        raise HTTPException(422, f"shifts look like mon:night, sat:day, sun:evening; got {bad}")
+        reason = f"shifts look like mon:night, sat:day, sun:evening; got {bad}"
+        # the documented shape of a 422: each error names its field
+        raise HTTPException(
+            422, [{"loc": ["body", "shifts"], "msg": reason, "type": "value_error"}]
+        )
     await _agent(session, agent_id)
     await store.save_availability(
         session,

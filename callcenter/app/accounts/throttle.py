@@ -8,14 +8,18 @@ locked key refuses even the right password until it expires.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from callcenter.kernel.live import LiveState, RedisLive
 from callcenter.kernel.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,39 @@ class RedisCounter:
         await self.redis.delete(f"{self.prefix}fail:{key}")
 
 
+class SharedOrLocal:
+    """Redis while the live state reaches it; this process's own counts while Redis is away
+    (signing in must not fail with it: a lockout then holds per worker until it is back)."""
+
+    def __init__(self, live: RedisLive) -> None:
+        self.live = live
+        self.shared = RedisCounter(live.redis, live.key("signin:"))
+        self.local = MemoryCounter()
+
+    async def _either(self, use: Callable[[Counter], Awaitable[T]]) -> T:
+        if self.live.up:
+            try:
+                return await use(self.shared)
+            except (RedisError, OSError):
+                pass
+        return await use(self.local)
+
+    async def locked_until(self, key: str, now: datetime) -> datetime | None:
+        return await self._either(lambda c: c.locked_until(key, now))
+
+    async def fail(self, key: str, now: datetime, window: timedelta) -> int:
+        return await self._either(lambda c: c.fail(key, now, window))
+
+    async def lock(self, key: str, until: datetime, now: datetime) -> None:
+        await self._either(lambda c: c.lock(key, until, now))
+
+    async def clear(self, key: str) -> None:
+        await self._either(lambda c: c.clear(key))
+
+
 def make_counter(live: LiveState) -> Counter:
     if isinstance(live, RedisLive):
-        return RedisCounter(live.redis, live.key("signin:"))
+        return SharedOrLocal(live)
     return MemoryCounter()
 
 

@@ -162,7 +162,7 @@ const CC = (() => {
   const calendar = () => api("GET", "/api/calendar");
 
   return {
-    t, api, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
+    t, api, csrf, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
     zoneLabel, calendar, zone: ZONE,
     onLanguage: (callback) => onLanguage.push(callback),
     get lang() { return lang; },

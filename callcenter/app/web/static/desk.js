@@ -88,7 +88,6 @@
   function showAgent() {
     $("agent").textContent = `${me.agent || ""} ${me.name || ""}`;
     renderSeat();
-    $("agent").dispatchEvent(new Event("agents-loaded"));
   }
 
   const post = (path, body) => run(api("POST", path, body));
