@@ -43,6 +43,7 @@ from crisis.schemas import (
     RuleSetOut,
     StepOut,
 )
+from crisis.suggestions.schemas import AssessmentOut
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
 Evaluator = Annotated[Principal, Depends(requires(Permission.CRISIS_EVALUATE))]
@@ -90,10 +91,12 @@ def _logged_read(
 async def dry_run(
     body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep, principal: Evaluator
 ) -> EvaluateResponse:
-    verdict = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
+    decision = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
+    verdict = decision.verdict
     plan = verdict.plan
     return EvaluateResponse(
         ruleset_version=verdict.version,
+        assessment=AssessmentOut.of(decision.assessment),
         fired=[
             FiredRuleOut(
                 name=rule.name,

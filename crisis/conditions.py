@@ -1,7 +1,8 @@
 """Typed rule conditions and their evaluation over the facts of one case (pure).
 
 A condition is data, never code: a pydantic discriminated union (``kind``) of
-all / any / not, a field comparison, a keyword hit and a count in a time window.
+all / any / not, a field comparison, a keyword hit, a count in a time window and
+the risk level the assessment of the summary suggests.
 Evaluating one returns whether it matched and the findings that made it match,
 so every escalation can say which fields fired which rule.
 """
@@ -14,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crisis.assessment import Assessment, Dimension
+from crisis.assessment.model import NOTHING
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.lexicon import Lexicon
 
@@ -65,6 +68,20 @@ class CountInWindow(_Strict):
     at_least: int = Field(ge=1)
 
 
+class SuggestedRisk(_Strict):
+    """The level the assessment of summary and notes suggests, compared by rank.
+
+    A level the agent dismissed for this call, or a lower one, no longer counts; a
+    higher one does ("the agent already said no to this, a graver reading asks again").
+    ``dimensions`` narrows it to suggestions resting on one of them (any if empty).
+    """
+
+    kind: Literal["suggested_risk"] = "suggested_risk"
+    op: Literal["eq", "ge", "gt"] = "ge"
+    value: RiskLevel
+    dimensions: list[Dimension] = Field(default_factory=list)
+
+
 class AllOf(_Strict):
     kind: Literal["all"] = "all"
     conditions: list[Condition] = Field(min_length=1)
@@ -81,7 +98,7 @@ class Not(_Strict):
 
 
 Condition = Annotated[
-    Compare | KeywordHitCondition | CountInWindow | AllOf | AnyOf | Not,
+    Compare | KeywordHitCondition | CountInWindow | SuggestedRisk | AllOf | AnyOf | Not,
     Field(discriminator="kind"),
 ]
 AllOf.model_rebuild()
@@ -99,6 +116,8 @@ class Facts:
     calls_from_number: tuple[datetime, ...] = ()  # arrivals, this call included
     escalations_for_number: tuple[datetime, ...] = ()
     number_flagged: bool = False
+    assessment: Assessment = NOTHING  # of the draft's summary and notes
+    dismissed: RiskLevel = RiskLevel.NONE  # the highest suggestion the agent dismissed
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,8 @@ def evaluate(condition: Condition, facts: Facts) -> Outcome:
             return _keywords(condition, facts)
         case CountInWindow():
             return _count(condition, facts)
+        case SuggestedRisk():
+            return _suggested(condition, facts)
     raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
 
 
@@ -147,6 +168,9 @@ def describe(condition: Condition) -> str:
             return f"≥{n} keyword hit(s) {cats or 'any'} in {fields}"
         case CountInWindow(series=series, window_minutes=minutes, at_least=n):
             return f"≥{n} {series} in {minutes:g} min"
+        case SuggestedRisk(op=op, value=value, dimensions=dims):
+            about = f" on {[d.value for d in dims]}" if dims else ""
+            return f"suggested risk {op} {value.value}{about}"
         case AllOf(conditions=parts):
             return "all(" + "; ".join(describe(p) for p in parts) + ")"
         case AnyOf(conditions=parts):
@@ -227,3 +251,17 @@ def _count(condition: CountInWindow, facts: Facts) -> Outcome:
         return Outcome(False)
     detail = f"{count} in the last {condition.window_minutes:g} min"
     return Outcome(True, (Finding(condition.series, detail),))
+
+
+def _suggested(condition: SuggestedRisk, facts: Facts) -> Outcome:
+    found = facts.assessment
+    level = found.level if found.level.rank > facts.dismissed.rank else RiskLevel.NONE
+    wanted = set(condition.dimensions)
+    if wanted and not wanted & set(found.dimensions):
+        return Outcome(False)
+    if not _OPS[condition.op](level.rank, condition.value.rank):
+        return Outcome(False)
+    dims = [d for d in found.dimensions if not wanted or d in wanted] or list(found.dimensions)
+    evidence = "; ".join(f"{d.value}: {'/'.join(found.evidence.get(d, ()))}" for d in dims)
+    detail = f"suggested {level.value} ({evidence})" if evidence else f"suggested {level.value}"
+    return Outcome(True, (Finding("assessment", detail),))

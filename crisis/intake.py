@@ -1,10 +1,11 @@
-"""Evaluate a case and open or upgrade its escalation, in one transaction.
+"""Evaluate a case and open or upgrade its escalation: load the facts, decide, apply.
 
 A work order changes many times during a call; each change is evaluated again.
-The first rules that call for a hand-off open the escalation; later changes only
-add what was not done yet (a police hand-off once the agent raises the risk to
-imminent, a new flag reason), so nothing is sent twice. The caller of ``intake``
-publishes the returned events after the transaction commits.
+``store.load_facts`` reads what the decision needs, ``decision.decide`` works out
+in pure code what this change adds (the first rules that call for a hand-off
+open the escalation; later changes only add what was not done yet, so nothing is
+sent twice) and ``apply`` writes it all in the caller's one transaction. The
+caller of ``intake`` publishes the returned events after the transaction commits.
 """
 
 from __future__ import annotations
@@ -14,35 +15,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.phone import mask
 from crisis import notices, store
-from crisis.directory import LocalDirectory, load_directory
+from crisis.assessment import default_assessor
+from crisis.decision import CaseFacts, Conference, Decision, IntakeConfig, decide
+from crisis.directory import load_directory
 from crisis.draft import CaseDraft
-from crisis.escalation import Policy, raise_escalation
+from crisis.escalation import Policy
 from crisis.events import AlertReason, CallerFlagged, CrisisAlert, EscalationChanged
-from crisis.lexicon import Lexicon, default_lexicon
+from crisis.lexicon import default_lexicon
 from crisis.models import Escalation, OutboxMessage
-from crisis.ruleset import Verdict, VersionedRuleSet, assess, bundled_ruleset, parse_ruleset
+from crisis.ruleset import Verdict, bundled_ruleset, parse_ruleset
 from crisis.settings import CrisisSettings
 
 
-@dataclass(frozen=True)
-class IntakeConfig:
-    policy: Policy
-    lexicon: Lexicon
-    directory: LocalDirectory
-    bundled: VersionedRuleSet
-    webhook_url: str | None
-    default_owner: str
-    conference: bool = False  # a warm conference can be placed (AMI and liaison number set)
-
-
 def intake_config(settings: CrisisSettings, *, webhook_url: str | None = None) -> IntakeConfig:
-    """Rules, lexicon, directory and deadlines as the settings name them."""
+    """Rules, patterns, lexicon, directory and deadlines as the settings name them."""
     bundled = (
         parse_ruleset(Path(settings.rules_file).read_text(encoding="utf-8"), label="file")
         if settings.rules_file
@@ -58,12 +49,14 @@ def intake_config(settings: CrisisSettings, *, webhook_url: str | None = None) -
         bundled=bundled,
         webhook_url=webhook_url or settings.webhook_url,
         default_owner=settings.default_owner,
+        assessor=default_assessor(settings.patterns_file),
     )
 
 
 @dataclass
 class IntakeResult:
     verdict: Verdict
+    decision: Decision
     escalation_id: int | None = None
     events: list[DomainEvent] = field(default_factory=list)
     conference_room: str | None = None
@@ -72,129 +65,135 @@ class IntakeResult:
 
 async def evaluate(
     session: AsyncSession, draft: CaseDraft, now: datetime, config: IntakeConfig
-) -> Verdict:
-    """The verdict alone: what the dry run returns, and the first step of ``intake``."""
-    ruleset = await store.active_ruleset(session, config.bundled)
-    facts = await store.facts_for(session, draft, now, config.lexicon)
-    return assess(ruleset, facts)
+) -> Decision:
+    """The decision alone, nothing written: what the dry run returns."""
+    facts = await store.load_facts(session, draft, now, config.bundled)
+    return decide(facts, config)
 
 
 async def intake(
     session: AsyncSession, draft: CaseDraft, now: datetime, config: IntakeConfig
 ) -> IntakeResult:
-    await store.record_contact(session, draft.call_id, draft.caller_number, now)
-    verdict = await evaluate(session, draft, now, config)
-    result = IntakeResult(verdict)
+    decision = await evaluate(session, draft, now, config)
+    return await apply(session, decision, config)
+
+
+async def apply(session: AsyncSession, decision: Decision, config: IntakeConfig) -> IntakeResult:
+    """Write what ``decide`` chose, in the session's transaction; the events to publish after."""
+    facts, draft, verdict = decision.facts, decision.draft, decision.verdict
+    result = IntakeResult(verdict, decision)
+    if not facts.contact_recorded:
+        await store.record_contact(session, draft.call_id, draft.caller_number, facts.now)
     if not verdict.fired:
         return result
-    plan = verdict.plan
-    row = (
-        await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
-    ).first()
-    new_rules = await store.newly_fired(
-        session, draft.call_id, verdict.fired_names, verdict.version, now
+    await store.remember_fired(
+        session,
+        draft.call_id,
+        facts.fired_before | set(verdict.fired_names),
+        verdict.version,
+        facts.now,
     )
-    opened = row is None and plan.escalates
-    if row is None and plan.escalates:
-        row = await _open(session, draft, verdict, now, config)
-        result.events.append(
-            EscalationChanged(
-                call_id=draft.call_id, escalation_id=row.id, stage=row.stage, actor="rules"
-            )
-        )
+    row = await _escalation(session, decision, config)
     if row is not None:
         result.escalation_id = row.id
-        if new_rules and not opened:
-            _record_round(row, verdict)
-            store.add_step(session, row.id, now, "rules_fired", detail=", ".join(new_rules))
-        newly_police = plan.police and not row.police
-        result.queued = _hand_off(session, row, draft, verdict, now, config)
-        if plan.police_conference and not row.conference:
-            if config.conference:
-                row.conference = True
-                result.conference_room = f"77{row.id}"
-            elif newly_police:
-                store.add_step(session, row.id, now, "conference_unavailable")
-    if plan.flag_reason and draft.caller_number:
-        escalation_id = row.id if row is not None else None
-        if await store.flag_number(
-            session, draft.caller_number, plan.flag_reason, now, escalation_id
-        ):
+        if decision.opening is not None:
             result.events.append(
-                CallerFlagged(
-                    call_id=draft.call_id, number=draft.caller_number, reason=plan.flag_reason
+                EscalationChanged(
+                    call_id=draft.call_id, escalation_id=row.id, stage=row.stage, actor="rules"
                 )
             )
-    if plan.supervisor_alert and new_rules:
+        result.queued = _hand_off(session, row, decision, config)
+        if decision.conference is Conference.PLACE:
+            row.conference = True
+            result.conference_room = f"77{row.id}"
+        elif decision.conference is Conference.UNAVAILABLE:
+            store.add_step(session, row.id, facts.now, "conference_unavailable")
+    if decision.flag:
+        await store.set_flag(
+            session, draft.caller_number, decision.flag, facts.now, result.escalation_id
+        )
+        result.events.append(
+            CallerFlagged(call_id=draft.call_id, number=draft.caller_number, reason=decision.flag)
+        )
+    if decision.alert:
         result.events.append(
             CrisisAlert(
                 call_id=draft.call_id,
                 reason=AlertReason.RULES_FIRED,
                 escalation_id=result.escalation_id,
                 caller=mask(draft.caller_number),
-                message="crisis rules fired: " + ", ".join(new_rules),
-                rules=tuple(new_rules),
+                message="crisis rules fired: " + ", ".join(decision.new_rules),
+                rules=decision.new_rules,
                 owner=row.owner if row is not None else None,
             )
         )
     return result
 
 
-async def _open(
-    session: AsyncSession, draft: CaseDraft, verdict: Verdict, now: datetime, config: IntakeConfig
-) -> Escalation:
-    state = raise_escalation(now, config.policy)
-    contact = config.directory.lookup(draft.region)
+async def _escalation(
+    session: AsyncSession, decision: Decision, config: IntakeConfig
+) -> Escalation | None:
+    """The call's escalation: opened now, or the open one with this round recorded."""
+    facts, draft, verdict = decision.facts, decision.draft, decision.verdict
+    if facts.escalation is not None:
+        row = await session.get(Escalation, facts.escalation.id)
+        assert row is not None
+        if decision.round_added:
+            _record_round(row, verdict)
+            detail = ", ".join(decision.new_rules)
+            store.add_step(session, row.id, facts.now, "rules_fired", detail=detail)
+        return row
+    state = decision.opening
+    if state is None:
+        return None
+    contact = decision.contact
     row = Escalation(
         call_id=draft.call_id,
         order_id=draft.order_id,
         caller_number=draft.caller_number,
         region=draft.region,
         location=draft.location,
-        site_id=contact.site_id,
+        site_id=contact.site_id if contact else None,
         ruleset_version=verdict.version,
         fired_rules="[]",
-        owner=verdict.plan.owner or config.default_owner,
-        raised_at=now,
+        owner=decision.owner or config.default_owner,
+        raised_at=facts.now,
         ack_due_at=state.ack_due_at,
         stage=state.stage.value,
     )
     store.store_state(row, state, config.policy)
     _record_round(row, verdict)
     session.add(row)
-    await session.flush()
+    await session.flush()  # the id, for the steps and the outbox
     detail = f"rules {', '.join(verdict.fired_names)} (rule set {verdict.version})"
-    store.add_step(session, row.id, now, "raised", detail=detail)
-    store.add_step(session, row.id, now, "owner_assigned", detail=row.owner)
+    store.add_step(session, row.id, facts.now, "raised", detail=detail)
+    store.add_step(session, row.id, facts.now, "owner_assigned", detail=row.owner)
     return row
 
 
 def _hand_off(
-    session: AsyncSession,
-    row: Escalation,
-    draft: CaseDraft,
-    verdict: Verdict,
-    now: datetime,
-    config: IntakeConfig,
+    session: AsyncSession, row: Escalation, decision: Decision, config: IntakeConfig
 ) -> int:
-    plan = verdict.plan
+    facts, draft, verdict = decision.facts, decision.draft, decision.verdict
     queued = 0
-    if plan.police and not row.police:
+    if decision.police:
         row.police = True
-        store.add_step(session, row.id, now, "police_referral", detail=draft.location or "")
-        if plan.police_webhook and config.webhook_url:
-            body = notices.police_referral(row.id, draft, verdict, row.owner, row.raised_at, 1)
-            _enqueue(session, row.id, "police", config.webhook_url, body, now)
+        store.add_step(session, row.id, facts.now, "police_referral", detail=draft.location or "")
+        if decision.police_webhook and config.webhook_url:
+            body = notices.police_referral(
+                row.id, draft, verdict, row.owner, row.raised_at, 1, decision.assessment
+            )
+            _enqueue(session, row.id, "police", config.webhook_url, body, facts.now)
             queued += 1
-    if plan.local and not row.local:
+    if decision.local and decision.contact is not None:
         row.local = True
-        contact = config.directory.lookup(draft.region)
-        store.add_step(session, row.id, now, "local_referral", detail=contact.league_contact)
+        contact = decision.contact
+        store.add_step(session, row.id, facts.now, "local_referral", detail=contact.league_contact)
         if config.webhook_url:
             body = notices.local_referral(
-                row.id, draft, verdict, row.owner, contact, row.raised_at, 1
+                row.id, draft, verdict, row.owner, contact, row.raised_at, 1, decision.assessment
             )
-            _enqueue(session, row.id, "local", config.webhook_url, body, now)
+            _enqueue(session, row.id, "local", config.webhook_url, body, facts.now)
             queued += 1
     return queued
 
@@ -223,3 +222,6 @@ def _record_round(row: Escalation, verdict: Verdict) -> None:
     rounds = json.loads(row.fired_rules)
     rounds.append({"version": verdict.version, "rules": notices.explanation(verdict)})
     row.fired_rules = json.dumps(rounds, ensure_ascii=False)
+
+
+__all__ = ["CaseFacts", "IntakeConfig", "IntakeResult", "apply", "evaluate", "intake"]

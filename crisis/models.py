@@ -1,6 +1,6 @@
 """Crisis tables: escalations and their audit steps, the notification outbox, flagged
 numbers, caller contacts (for repeated-call rules), the rules fired per call, rule-set
-overrides, the access log."""
+overrides, the access log, the agents' answers to suggested risk levels."""
 
 from __future__ import annotations
 
@@ -146,3 +146,23 @@ class AccessLog(Base):
     role: Mapped[str] = mapped_column(String(16))
     escalation_id: Mapped[int | None] = mapped_column(index=True)
     what: Mapped[str] = mapped_column(String(200))
+
+
+class SuggestionReview(Base):
+    """The agent's answer to a suggested risk level: accepted, or dismissed with a reason."""
+
+    __tablename__ = "crisis_suggestion_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    order_id: Mapped[int | None]
+    decision: Mapped[str] = mapped_column(String(16))  # accepted | dismissed
+    level: Mapped[str] = mapped_column(String(16))  # the suggested level answered
+    dimensions: Mapped[str] = mapped_column(String(200))  # comma-separated
+    evidence: Mapped[str] = mapped_column(Encrypted())  # JSON: dimension → words of the notes
+    reason: Mapped[str | None] = mapped_column(String(32))  # why dismissed
+    note: Mapped[str] = mapped_column(Encrypted(), default="")
+    patterns_version: Mapped[str] = mapped_column(String(100))
+    by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -1,8 +1,9 @@
 """What a hand-off notification says, to the police and to the local team (pure).
 
-The police get the full number, the location and the agent's summary: they must
-find the person. The local team gets the masked number (site users do not see
-full numbers) and the region; both get the rules that fired and how to acknowledge.
+The police get the full number, the location, the agent's summary and the words
+the assessment heard: they must find the person. The local team gets the masked
+number (site users do not see full numbers), the region and the suggested level
+without the words; both get the rules that fired and how to acknowledge.
 """
 
 from __future__ import annotations
@@ -12,13 +13,21 @@ from datetime import datetime
 from typing import Any
 
 from callcenter.kernel.phone import mask
+from crisis.assessment import Assessment
+from crisis.assessment.model import NOTHING
 from crisis.directory import LocalContact
 from crisis.draft import CaseDraft
 from crisis.ruleset import Verdict
 
 
 def police_referral(
-    escalation_id: int, draft: CaseDraft, verdict: Verdict, owner: str, at: datetime, round_: int
+    escalation_id: int,
+    draft: CaseDraft,
+    verdict: Verdict,
+    owner: str,
+    at: datetime,
+    round_: int,
+    assessment: Assessment = NOTHING,
 ) -> dict[str, Any]:
     return {
         "type": "crisis.police_referral",
@@ -33,6 +42,7 @@ def police_referral(
         "risk_level": draft.risk_level.value,
         "immediate_danger": draft.immediate_danger,
         "summary": draft.summary,
+        "suggested_risk": suggestion(assessment, words=True),
         "rules": _rules(verdict),
         "owner": owner,
         "acknowledge": f"/api/crisis/escalations/{escalation_id}/acknowledge",
@@ -47,6 +57,7 @@ def local_referral(
     contact: LocalContact,
     at: datetime,
     round_: int,
+    assessment: Assessment = NOTHING,
 ) -> dict[str, Any]:
     return {
         "type": "crisis.local_referral",
@@ -61,10 +72,22 @@ def local_referral(
         "site_id": contact.site_id,
         "site_name": contact.site_name,
         "risk_level": draft.risk_level.value,
+        "suggested_risk": suggestion(assessment, words=False),
         "rules": _rules(verdict),
         "owner": owner,
         "acknowledge": f"/api/crisis/escalations/{escalation_id}/acknowledge",
     }
+
+
+def suggestion(assessment: Assessment, *, words: bool) -> dict[str, Any]:
+    """The assessment's level and dimensions; the words only for those who get the summary."""
+    out: dict[str, Any] = {
+        "level": assessment.level.value,
+        "dimensions": [d.value for d in assessment.dimensions],
+    }
+    if words:
+        out["evidence"] = {d.value: list(w) for d, w in assessment.evidence.items()}
+    return out
 
 
 def again(payload: dict[str, Any], round_: int, at: datetime) -> dict[str, Any]:

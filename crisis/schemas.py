@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from crisis.draft import CaseDraft
 from crisis.ruleset import RuleSet
+from crisis.suggestions.schemas import AssessmentOut
 
 
 class EvaluateRequest(BaseModel):
@@ -42,6 +43,7 @@ class EvaluateResponse(BaseModel):
     """A dry run: what would happen, with nothing written or sent."""
 
     ruleset_version: str
+    assessment: AssessmentOut
     fired: list[FiredRuleOut]
     plan: PlanOut
 
@@ -113,6 +115,9 @@ class ReportOut(BaseModel):
     local_referrals: int
     people_helped: int
     median_seconds_to_notify: float | None
+    suggestions_accepted: int
+    suggestions_dismissed: int
+    dismissed_by_reason: dict[str, int]
 
 
 class AccessOut(BaseModel):

@@ -82,6 +82,10 @@ class CrisisService:
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
+    async def warm(self) -> None:
+        """Load the segmenter's dictionary (about a second) in a thread, before the first case."""
+        await asyncio.to_thread(self.intake_config.assessor.warm)
+
     async def on_event(self, event: DomainEvent) -> None:
         if self.conference is not None:
             self.conference.track(event)

@@ -26,3 +26,5 @@ class CrisisSettings(BaseSettings):
     local_directory_file: str | None = None
     # a rules YAML to use instead of the bundled default (overrides in the database win)
     rules_file: str | None = None
+    # the hotline's own risk patterns, merged over crisis/data/risk_patterns.yaml
+    patterns_file: str | None = None

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.crypto import keyring
-from crisis.conditions import Facts
-from crisis.draft import CaseDraft
+from crisis.decision import CaseFacts, OpenEscalation
+from crisis.draft import CaseDraft, RiskLevel
 from crisis.escalation import EscalationState, Policy, Stage, next_deadline
-from crisis.lexicon import Lexicon
 from crisis.models import (
     AccessLog,
     CallerContact,
@@ -22,6 +21,7 @@ from crisis.models import (
     EscalationStep,
     FlaggedNumber,
     RuleSetOverride,
+    SuggestionReview,
 )
 from crisis.ruleset import RuleSet, VersionedRuleSet
 
@@ -91,20 +91,26 @@ async def record_contact(session: AsyncSession, call_id: str, number: str, at: d
         await session.flush()
 
 
-async def facts_for(
-    session: AsyncSession, draft: CaseDraft, now: datetime, lexicon: Lexicon
-) -> Facts:
+async def load_facts(
+    session: AsyncSession,
+    draft: CaseDraft,
+    now: datetime,
+    fallback: VersionedRuleSet,
+) -> CaseFacts:
+    """Everything ``decision.decide`` looks at, read in one go before deciding."""
     number = draft.caller_number
+    this_call = await session.get(CallerContact, draft.call_id)
     calls: tuple[datetime, ...] = ()
     escalations: tuple[datetime, ...] = ()
-    flagged = False
+    flag: FlaggedNumber | None = None
     if number:
         contacts = await session.scalars(
             select(CallerContact.at).where(
                 CallerContact.number == number, CallerContact.at >= now - CONTACT_LOOKBACK
             )
         )
-        calls = tuple(contacts.all())
+        # this call counts as soon as it is decided, even before its arrival is recorded
+        calls = tuple(contacts.all()) + (() if this_call is not None else (now,))
         earlier = await session.scalars(
             select(Escalation.raised_at).where(
                 Escalation.caller_key == number,
@@ -114,39 +120,61 @@ async def facts_for(
         )
         escalations = tuple(earlier.all())
         flag = await session.get(FlaggedNumber, keyring().digest(number))
-        this_call = await session.get(CallerContact, draft.call_id)
-        call_start = this_call.at if this_call is not None else now
-        flagged = flag is not None and flag.first_flagged_at < call_start
-    return Facts(
+    call_start = this_call.at if this_call is not None else now
+    row = (
+        await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
+    ).first()
+    fired = await session.get(CaseAssessment, draft.call_id)
+    return CaseFacts(
         draft=draft,
         now=now,
-        lexicon=lexicon,
+        ruleset=await active_ruleset(session, fallback),
         calls_from_number=calls,
         escalations_for_number=escalations,
-        number_flagged=flagged,
+        number_flagged=flag is not None and flag.first_flagged_at < call_start,
+        flag_reason=flag.reason if flag is not None else None,
+        contact_recorded=this_call is not None,
+        escalation=None
+        if row is None
+        else OpenEscalation(
+            id=row.id,
+            owner=row.owner,
+            raised_at=row.raised_at,
+            police=row.police,
+            local=row.local,
+            conference=row.conference,
+        ),
+        fired_before=frozenset(filter(None, fired.fired.split(","))) if fired else frozenset(),
+        dismissed=await dismissed_level(session, draft.call_id),
     )
 
 
-async def newly_fired(
-    session: AsyncSession, call_id: str, fired: tuple[str, ...], version: str, at: datetime
-) -> list[str]:
-    """The rules that fire for this call for the first time (and remember them)."""
+async def dismissed_level(session: AsyncSession, call_id: str) -> RiskLevel:
+    levels = await session.scalars(
+        select(SuggestionReview.level).where(
+            SuggestionReview.call_id == call_id, SuggestionReview.decision == "dismissed"
+        )
+    )
+    ranked = [RiskLevel(level) for level in levels.all()]
+    return max(ranked, key=lambda level: level.rank, default=RiskLevel.NONE)
+
+
+async def remember_fired(
+    session: AsyncSession, call_id: str, fired: frozenset[str], version: str, at: datetime
+) -> None:
+    """The rules fired on this call so far, so each one alerts once per call."""
     row = await session.get(CaseAssessment, call_id)
     if row is None:
         row = CaseAssessment(call_id=call_id, fired="", ruleset_version=version, assessed_at=at)
         session.add(row)
-    seen = set(filter(None, row.fired.split(",")))
-    new = [name for name in fired if name not in seen]
-    if new:
-        row.fired = ",".join(sorted(seen | set(new)))
+    row.fired = ",".join(sorted(fired))
     row.ruleset_version, row.assessed_at = version, at
-    return new
 
 
-async def flag_number(
+async def set_flag(
     session: AsyncSession, number: str, reason: str, at: datetime, escalation_id: int | None
-) -> bool:
-    """Flag (or re-flag with a new reason); True when the flag is new or its reason changed."""
+) -> None:
+    """Flag the number, or give its flag a new reason."""
     digest = keyring().digest(number)  # the key the row is stored and found under
     row = await session.get(FlaggedNumber, digest)
     if row is None:
@@ -160,12 +188,9 @@ async def flag_number(
                 escalation_id=escalation_id,
             )
         )
-        return True
-    if row.reason == reason:
-        return False
+        return
     row.reason, row.flagged_at = reason, at
     row.escalation_id = escalation_id or row.escalation_id
-    return True
 
 
 async def flagged_numbers(session: AsyncSession) -> dict[str, str]:

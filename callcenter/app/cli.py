@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -13,6 +14,7 @@ from rich.console import Console
 
 from callcenter.app.startup import load_settings, production_settings
 from callcenter.kernel.paths import DataDirUnwritable
+from callcenter.kernel.progress import Progress
 from callcenter.kernel.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +39,20 @@ def _add_account_and_privacy_commands() -> None:
 
 _add_account_and_privacy_commands()
 T = TypeVar("T")
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Progress]:
+    """A rich progress bar for a long job, as the job's ``progress`` callback."""
+    from rich.progress import Progress as Bar
+
+    with Bar(console=console, transient=False) as bar:
+        task = bar.add_task(title, total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{title}: {step}", completed=done, total=total or None)
+
+        yield progress
 
 
 def configure_logging_from(settings: Settings) -> None:
@@ -171,14 +187,15 @@ def db_upgrade() -> None:
 
     settings = load_settings()
 
-    async def run() -> None:
+    async def run(progress: Progress) -> None:
         engine = make_engine(settings.database_url)
         try:
-            await upgrade_to_head(engine)
+            await upgrade_to_head(engine, progress)
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    with progress_bar("migrations") as progress:
+        asyncio.run(run(progress))
     console.print("database is at the newest schema")
 
 
@@ -207,8 +224,6 @@ def report(
     ] = None,
 ) -> None:
     """Write the monthly report (calls answered, counselling cases, crisis cases, people helped)."""
-    from rich.progress import Progress as Bar
-
     from callcenter.kernel.clock import SystemClock
     from workorders.stats.forecasts import Captured
     from workorders.stats.report import write_monthly_report
@@ -217,12 +232,7 @@ def report(
     forecasts = Captured.for_runtime(settings, SystemClock().now())
     target = output or settings.exports_dir / f"12355-report-{month}.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with Bar(console=console) as bar:
-        task = bar.add_task(f"report {month}", total=None)
-
-        def progress(step: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{month}: {step}", completed=done, total=total)
-
+    with progress_bar(f"report {month}") as progress:
         try:
             written = asyncio.run(
                 _with_sessions(
@@ -246,11 +256,13 @@ def sites_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
 
     settings = load_settings()
 
-    async def run(sessions: Any) -> ImportResult:
-        async with transaction(sessions) as session:
-            return await import_sites(session, file)
+    with progress_bar("sites") as progress:
 
-    result = asyncio.run(_with_sessions(settings, run))
+        async def run(sessions: Any) -> ImportResult:
+            async with transaction(sessions) as session:
+                return await import_sites(session, file, progress)
+
+        result = asyncio.run(_with_sessions(settings, run))
     if not result.ok:
         for error in result.errors:
             console.print(f"[red]{error}[/red]")

@@ -53,6 +53,8 @@ class DemoOptions:
     login_agents: bool = True
     # Weeks of synthetic call history and a 90-strong roster for staffing (0: none).
     history_weeks: int = 0
+    # False: callers wait until ``start_traffic`` (a test first gets its agents ready).
+    traffic_on_start: bool = True
 
 
 class DemoStack(StartStop):
@@ -65,6 +67,7 @@ class DemoStack(StartStop):
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
         self.accounts: list[DemoAccount] = []
+        self._scenario: Scenario | None = None
 
     @property
     def url(self) -> str:
@@ -111,6 +114,15 @@ class DemoStack(StartStop):
         while not self.server.started:  # noqa: ASYNC110 (uvicorn offers no started event)
             await asyncio.sleep(0.01)
         self.http_port = self.server.servers[0].sockets[0].getsockname()[1]
+        self._scenario = scenario
+        if options.traffic_on_start:
+            self.start_traffic()
+
+    def start_traffic(self) -> None:
+        """Start the scenario's callers (once); arrival times count from now."""
+        if self._scenario is None or self.simulator is None:
+            return
+        scenario, self._scenario = self._scenario, None
         self._tasks.append(
             asyncio.create_task(run_scenario(self.simulator, scenario), name="traffic")
         )

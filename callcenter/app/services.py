@@ -58,6 +58,9 @@ async def start_services(
     flagged: dict[str, str] = {}
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.flagged_numbers()
+    # The segmenter's dictionary loads now (about a second, once per process), before any
+    # call: loading it beside live traffic would hold the interpreter while calls route.
+    await crisis.warm()
     tasks = [
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),

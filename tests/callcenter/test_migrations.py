@@ -16,8 +16,17 @@ from callcenter.kernel.migrations import alembic_config, upgrade_to_head
 async def test_history_reaches_the_models_on_both_stores(empty_database_url: str) -> None:
     engine = make_engine(empty_database_url)
     try:
-        await upgrade_to_head(engine)
-        await upgrade_to_head(engine)  # a second upgrade is a no-op
+        steps: list[tuple[str, int, int]] = []
+        await upgrade_to_head(engine, lambda step, done, total: steps.append((step, done, total)))
+        revisions = [
+            r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+        ]
+        # The bar moves once per revision, oldest first, and ends full.
+        assert [step for step, _, _ in steps[1:]] == revisions[::-1]
+        assert steps[-1][1:] == (len(revisions), len(revisions))
+        steps.clear()
+        await upgrade_to_head(engine, lambda step, done, total: steps.append((step, done, total)))
+        assert steps == [("schema", 0, 0)]  # a second upgrade is a no-op
 
         def differences(connection: Connection) -> list[object]:
             context = MigrationContext.configure(connection, opts={"compare_type": False})

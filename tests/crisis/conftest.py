@@ -9,17 +9,30 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from callcenter.app.factory import create_app
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import FakeClock
+from callcenter.kernel.runtime import Runtime
+from callcenter.kernel.settings import Settings
+from crisis.assessment import default_assessor
+from crisis.deps import CRISIS_CONFIG
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings
 from crisis.signing import verify
 from tests.conftest import free_port
+from tests.staff import Staff
 
 SECRET = "test-shared-secret"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_segmenter() -> None:
+    """Load jieba's dictionary once, before any test times itself (as the service does at start)."""
+    default_assessor().warm()
 
 
 @dataclass(frozen=True)
@@ -133,3 +146,51 @@ async def crisis(
     )
     yield service
     await service.outbox.aclose()
+
+
+@pytest.fixture
+async def staff(
+    db_engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    bus: EventBus,
+    clock: FakeClock,
+    crisis: CrisisService,
+) -> AsyncIterator[Staff]:
+    """The production app over the crisis service; accounts signed in through it."""
+    runtime = Runtime(
+        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
+    )
+    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
+        yield Staff(client, sessions, runtime.settings)
+
+
+@pytest.fixture
+async def supervisor(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("supervisor", "sup-zhao")
+
+
+@pytest.fixture
+async def police(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("police", "liaison-1")
+
+
+@pytest.fixture
+async def agent(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("agent", "agent-wang")
+
+
+@pytest.fixture
+async def site2(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("site", "site-xihu", site=2)
+
+
+@pytest.fixture
+async def site1(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("site", "site-hz", site=1)
+
+
+@pytest.fixture
+async def admin(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("admin")

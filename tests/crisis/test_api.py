@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.app.factory import create_app
-from callcenter.kernel.bus import EventBus
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
-from callcenter.kernel.runtime import Runtime
-from callcenter.kernel.settings import Settings
-from crisis.deps import CRISIS_CONFIG
 from crisis.draft import CaseDraft
 from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
 from crisis.service import CrisisService
-from tests.staff import Staff
 
 IMMINENT = {
     "call_id": "call-1",
@@ -30,53 +22,6 @@ IMMINENT = {
     "region": "西湖区",
     "summary": "说想跳楼",
 }
-
-
-@pytest.fixture
-async def staff(
-    db_engine: AsyncEngine,
-    sessions: async_sessionmaker[AsyncSession],
-    bus: EventBus,
-    clock: FakeClock,
-    crisis: CrisisService,
-) -> AsyncIterator[Staff]:
-    runtime = Runtime(
-        settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
-    )
-    runtime.provide(CRISIS_CONFIG, crisis.intake_config)
-    transport = httpx.ASGITransport(app=create_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
-        yield Staff(client, sessions, runtime.settings)
-
-
-@pytest.fixture
-async def supervisor(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("supervisor", "sup-zhao")
-
-
-@pytest.fixture
-async def police(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("police", "liaison-1")
-
-
-@pytest.fixture
-async def agent(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("agent", "agent-wang")
-
-
-@pytest.fixture
-async def site2(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("site", "site-xihu", site=2)
-
-
-@pytest.fixture
-async def site1(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("site", "site-hz", site=1)
-
-
-@pytest.fixture
-async def admin(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("admin")
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: Any) -> int:
@@ -102,7 +47,11 @@ async def test_a_dry_run_explains_and_leaves_nothing_behind(
     assert first["findings"] == [{"field": "risk_level", "detail": "imminent ge imminent"}]
     assert body["plan"]["police_webhook"] and body["plan"]["owner"] == "agent-wang"
     words = next(rule for rule in body["fired"] if rule["name"] == "suicide-or-self-harm-words")
-    assert words["findings"] == [{"field": "summary", "detail": "keyword '跳楼' (suicide)"}]
+    assert words["findings"] == [
+        {"field": "assessment", "detail": "suggested high (ideation: 想跳楼; plan: 想跳楼)"}
+    ]
+    assert body["assessment"]["level"] == "high"
+    assert {"dimension": "plan", "words": ["想跳楼"]} in body["assessment"]["evidence"]
     for model in (Escalation, OutboxMessage, CallerContact):
         assert await count(sessions, model) == 0
 
@@ -232,6 +181,9 @@ async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
         "local_referrals": 4,
         "people_helped": 0,
         "median_seconds_to_notify": 10.0,
+        "suggestions_accepted": 0,
+        "suggestions_dismissed": 0,
+        "dismissed_by_reason": {},
     }
     empty = await supervisor.get("/api/crisis/report", params={"month": "2026-12"})
     assert empty.json()["crisis_cases"] == 0 and empty.json()["median_seconds_to_notify"] is None

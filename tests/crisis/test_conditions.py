@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crisis.assessment import Dimension, default_assessor
 from crisis.conditions import (
     AllOf,
     AnyOf,
@@ -17,6 +18,7 @@ from crisis.conditions import (
     Facts,
     KeywordHitCondition,
     Not,
+    SuggestedRisk,
     evaluate,
 )
 from crisis.draft import CaseDraft, RiskLevel
@@ -43,6 +45,12 @@ leaves = st.one_of(
     ),
     st.builds(KeywordHitCondition, categories=st.lists(st.sampled_from(["suicide", "self_harm"]))),
     st.builds(
+        SuggestedRisk,
+        op=st.sampled_from(["eq", "ge", "gt"]),
+        value=st.sampled_from(list(RiskLevel)),
+        dimensions=st.lists(st.sampled_from(list(Dimension)), max_size=2),
+    ),
+    st.builds(
         CountInWindow,
         series=st.just("calls_from_number"),
         window_minutes=st.floats(1, 600),
@@ -62,7 +70,7 @@ drafts = st.builds(
     CaseDraft,
     call_id=st.just("c"),
     risk_level=st.sampled_from(list(RiskLevel)),
-    summary=st.sampled_from(["", "想自杀", "没有想自杀", "学习压力"]),
+    summary=st.sampled_from(["", "想自杀", "没有想自杀", "学习压力", "刚吞了一整瓶安眠药"]),
     caller_age=st.none() | st.integers(0, 30),
     region=st.none() | st.just("西湖区"),
     immediate_danger=st.booleans(),
@@ -71,7 +79,8 @@ drafts = st.builds(
 
 def facts_for(draft: CaseDraft, calls: int) -> Facts:
     arrivals = tuple(NOW - timedelta(minutes=7 * n) for n in range(calls))
-    return Facts(draft, NOW, default_lexicon(), calls_from_number=arrivals)
+    assessment = default_assessor().assess(draft.summary, draft.notes)
+    return Facts(draft, NOW, default_lexicon(), calls_from_number=arrivals, assessment=assessment)
 
 
 @given(condition=conditions, draft=drafts, calls=st.integers(0, 5))

@@ -149,8 +149,8 @@ async def test_the_police_line_joins_caller_and_agent_in_one_bridge(
             async with transaction(sessions) as session:
                 row = (await session.scalars(select(Escalation))).one()
                 steps = (await session.scalars(select(EscalationStep.step))).all()
-            if "conference_placed" in steps:
-                break
+            if "conference_placed" in steps and row.stage == "notified":
+                break  # the conference is placed and the webhook delivered
             await asyncio.sleep(0.02)
         assert row.conference and row.stage == "notified"
         assert "conference_placed" in steps

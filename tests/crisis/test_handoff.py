@@ -84,8 +84,15 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
         "priority": 100,
         "fields": ["risk_level"],
     }
+    assert police.payload["suggested_risk"] == {
+        "level": "high",
+        "dimensions": ["ideation", "plan"],
+        "evidence": {"ideation": ["想跳楼"], "plan": ["想跳楼"]},
+    }
     assert local.payload["caller_number"] == "+86138******01"
     assert local.payload["league_contact"] == "团西湖区委" and local.payload["site_id"] == 2
+    # the local team gets the level, not the caller's words
+    assert local.payload["suggested_risk"] == {"level": "high", "dimensions": ["ideation", "plan"]}
 
     row = await escalation(sessions)
     assert row.stage == "notified"
@@ -102,7 +109,7 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
         "delivered",
     ]
     assert await crisis.flagged_numbers() == {
-        NUMBER: "imminent risk; high risk; suicide or self-harm words"
+        NUMBER: "imminent risk; high risk; suggested high risk; suicide or self-harm words"
     }
     assert [e.number for e in published if isinstance(e, CallerFlagged)] == [NUMBER]
     (alert,) = alerts(published, AlertReason.RULES_FIRED)

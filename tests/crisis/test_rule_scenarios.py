@@ -45,8 +45,15 @@ SCENARIOS = {
     "high-risk": Expect({"risk_level": "high"}, True, ("crisis.local_referral",), True),
     "suicide-or-self-harm-words": Expect({"notes": "说过想割腕"}, True, (), True),
     "violence-or-sexual-assault-words": Expect(
-        {"summary": "遭遇性侵"}, True, ("crisis.local_referral",), False
+        {"summary": "在学校被同学欺负"}, True, ("crisis.local_referral",), False
     ),
+    "suggested-imminent-risk": Expect(
+        {"summary": "来电者刚吞了一整瓶安眠药"},
+        True,
+        ("crisis.local_referral", "crisis.police_referral"),
+        True,
+    ),
+    "suggested-high-risk": Expect({"summary": "遗书已经写好了"}, True, (), True),
     "high-risk-history": Expect({"risk_level": "medium"}, True, (), False, earlier_flag=True),
     "repeated-calls": Expect({}, False, (), True, earlier_calls=2),
     "young-caller": Expect({"caller_age": 9}, False, (), False),

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from crisis.assessment import default_assessor
 from crisis.conditions import Facts
 from crisis.draft import CaseDraft, RiskLevel, age_upper_bound
 from crisis.lexicon import default_lexicon
@@ -29,7 +30,14 @@ RULES = bundled_ruleset()
 def verdict(*, calls: int = 1, flagged: bool = False, **draft: Any) -> Verdict:
     case = CaseDraft(call_id="c1", caller_number="+8613800000001", agent="wang", **draft)
     arrivals = tuple(NOW - timedelta(minutes=10 * i) for i in range(calls))
-    facts = Facts(case, NOW, default_lexicon(), calls_from_number=arrivals, number_flagged=flagged)
+    facts = Facts(
+        case,
+        NOW,
+        default_lexicon(),
+        calls_from_number=arrivals,
+        number_flagged=flagged,
+        assessment=default_assessor().assess(case.summary, case.notes),
+    )
     return assess(RULES, facts)
 
 
@@ -70,7 +78,9 @@ def test_reported_immediate_danger_reaches_the_police() -> None:
 
 def test_suicide_words_fire_on_the_notes_field() -> None:
     result = verdict(notes="来电者反复说不想活")
-    assert fired_fields(result, "suicide-or-self-harm-words") == {"notes"}
+    assert fired_fields(result, "suicide-or-self-harm-words") == {"assessment"}
+    (fired,) = [r for r in result.fired if r.name == "suicide-or-self-harm-words"]
+    assert "不想活" in fired.findings[0].detail
     assert result.plan.owner_assigned and not result.plan.police
 
 

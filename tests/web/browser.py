@@ -48,7 +48,11 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @asynccontextmanager
 async def demo(tmp_path: Path, scenario: dict[str, Any] | None = None) -> AsyncIterator[DemoStack]:
-    """The demo stack with nobody logged in, playing ``scenario`` (default: no callers)."""
+    """The demo stack with nobody logged in, ready to play ``scenario`` (default: no callers).
+
+    Callers wait for ``stack.start_traffic()``: a test gets its agents and pages ready
+    first, so no caller arrives early however slowly a loaded machine starts a browser.
+    """
     from acd.simulator.scenario import load_scenario
 
     options = DemoOptions(
@@ -56,6 +60,7 @@ async def demo(tmp_path: Path, scenario: dict[str, Any] | None = None) -> AsyncI
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}",
         time_scale=0.05,
         login_agents=False,
+        traffic_on_start=False,
     )
     async with DemoStack(options, load_scenario(scenario or QUIET)) as stack:
         yield stack

@@ -12,15 +12,14 @@ from tests.web.browser import chromium, demo, signed_in_page
 SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
 # One caller calling twice (times scaled ×0.05): the first call 8 s in, after the agent
-# has signed in and taken a seat (with nobody logged in a caller goes straight to
-# overflow); the second waits until the agent is free again. The seat answers at once;
-# each call talks 3 s.
+# has logged in (with nobody logged in a caller goes straight to overflow); the second
+# waits until the agent is free again. The seat answers at once; each call talks 3 s.
 CALLS_TWICE = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
             {"at": at, "number": "13812345678", "ivr": "1", "patience": None, "talk_time": 60}
-            for at in (160, 200)
+            for at in (160, 200)  # late enough for a busy machine to log the agent in first
         ]
     },
 }
@@ -36,6 +35,8 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
         await page.select_option("#seat", "8001")
         await page.click("#login")
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
 
         # The waiting caller is routed the moment the seat is free; the desk pops the order.
         await expect(page.locator("#pop .facts")).to_contain_text("12355-", timeout=15000)
@@ -108,8 +109,7 @@ ONE_CALL = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
-            # 8 s in: after two people have signed in through the form and taken a seat
-            {"at": 160, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
+            {"at": 60, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
         ]
     },
 }
@@ -129,7 +129,9 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
         page = await signed_in_page(browser, stack, "a04", "/desk", errors)
         await page.select_option("#seat", "8004")
         await page.click("#login")
-        await expect(page.locator("#submit")).to_be_enabled(timeout=15000)
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
+        stack.start_traffic()
+        await expect(page.locator("#submit")).to_be_enabled(timeout=8000)
 
         site_a = page.locator("#referral-site option", has_text="Sample Site A")
         await page.select_option("#referral-site", await site_a.get_attribute("value"))

@@ -42,6 +42,7 @@ async def test_kpis_are_the_hotlines_today_in_any_browser_zone(
         ):
             login = await counsellor.post("/api/agents/login", json={"seat": "8002"})
             assert login.status_code == 200, login.text
+            stack.start_traffic()
             for _ in range(100):
                 if await offered_today(client) >= 2:
                     break

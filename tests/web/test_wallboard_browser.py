@@ -95,13 +95,13 @@ async def test_a_crisis_alert_shows_and_beeps(tmp_path: Path) -> None:
     assert errors == []
 
 
-# Three callers 5 s in (scaled ×0.05) for one logged-in agent: one talks, two wait.
+# Three callers 2 s in (scaled ×0.05) for one logged-in agent: one talks, two wait.
 THREE_CALLERS = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
             {
-                "at": 100 + i,  # 5 s in: after the counsellor has taken a seat
+                "at": 40 + i,
                 "number": f"1391234567{i}",
                 "ivr": "1",
                 "patience": None,
@@ -122,6 +122,7 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
             response = await client.post("/api/agents/login", json={"seat": "8002"})
             assert response.status_code == 200, response.text
         page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
+        stack.start_traffic()
         rows = page.locator("#queue tr[data-call]")
         await expect(rows).to_have_count(2, timeout=15000)
         await expect(page.locator('.seat[data-seat="8002"]')).to_have_attribute(

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.progress import Progress, no_progress
 from workorders.reference import region_problem
 from workorders.referrals.models import Site
 
@@ -76,7 +77,9 @@ def parse_sites(text: str) -> tuple[list[SiteRow], list[str]]:
     return rows, errors
 
 
-async def import_sites(session: AsyncSession, path: Path | str) -> ImportResult:
+async def import_sites(
+    session: AsyncSession, path: Path | str, progress: Progress = no_progress
+) -> ImportResult:
     """Create or update sites by name; with any bad line nothing is written."""
     text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8-sig")
     rows, errors = parse_sites(text)
@@ -87,7 +90,8 @@ async def import_sites(session: AsyncSession, path: Path | str) -> ImportResult:
         for site in await session.scalars(select(Site).where(Site.name.in_([r.name for r in rows])))
     }
     result = ImportResult()
-    for row in rows:
+    for done, row in enumerate(rows):
+        progress("sites", done, len(rows))
         site = existing.get(row.name)
         if site is None:
             session.add(Site(**row.__dict__))
@@ -97,4 +101,5 @@ async def import_sites(session: AsyncSession, path: Path | str) -> ImportResult:
             setattr(site, key, value)
         result.updated += 1
     await session.flush()
+    progress("sites", len(rows), len(rows))
     return result

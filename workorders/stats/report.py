@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.kernel.calendar import local_iso, month_of
 from callcenter.kernel.db import transaction
+from callcenter.kernel.progress import Progress
 from workorders.stats.callbacks import CallbackSource, callback_tasks_table
 from workorders.stats.core import Figures, Grouping
 from workorders.stats.export import FIGURES, table
 from workorders.stats.forecasts import Captured, half_hour_out
 from workorders.stats.queries import StatsReport, compute_stats
 
-Progress = Callable[[str, int, int], None]  # (step, done, total)
 SUMMARY_SHEET = "月度汇总 Summary"
 FIRST_FIGURE_ROW = 4  # after the title, the period and the column headings
 

@@ -1,4 +1,5 @@
-// The agent desk: log in to a seat, pause/resume, the screen pop, the work order, referral, crisis.
+// The agent desk: log in to a seat, pause/resume, the screen pop, the work order, referral, crisis,
+// and the live risk suggestion under the summary (suggestion.js).
 "use strict";
 
 (() => {
@@ -122,6 +123,7 @@
     renderPop(context);
     OrderForm.fill(context.order);
     OrderForm.enable(true);
+    RiskSuggestion.reset();
     $("referral-fields").disabled = false;
     $("order-number").textContent = context.order.number;
   }
@@ -176,6 +178,11 @@
     }
   }
 
+  async function acceptSuggestion(level) {
+    OrderForm.field("risk_level").value = level;
+    await save();
+  }
+
   async function crisis() {
     if (!desk.order || !confirm(t("crisis.confirm"))) return;
     OrderForm.field("risk_level").value = "imminent";
@@ -209,6 +216,10 @@
 
   CC.init();
   OrderForm.init();
+  RiskSuggestion.init({
+    context: () => ({ callId: desk.call, orderId: desk.order && desk.order.id }),
+    accept: acceptSuggestion,
+  });
   CC.onLanguage(renderSeat);
   $("login").addEventListener("click", login);
   $("logout").addEventListener("click", () => post("/api/agents/logout", {}));
