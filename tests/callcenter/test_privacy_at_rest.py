@@ -68,7 +68,7 @@ async def story(sessions: async_sessionmaker[AsyncSession]) -> int:
             reason=MissReason.ABANDONED, waited_seconds=3, missed_at=T0, high_risk=False,
             work_order_id=order.id, policy=CallbackPolicy(),
         )  # fmt: skip
-        await crisis_store.flag_number(session, f"+86{NUMBER}", "history", T0, None)
+        await crisis_store.set_flag(session, f"+86{NUMBER}", "history", T0, None)
         return order.id
 
 
