@@ -23,6 +23,7 @@ class CallOut(BaseModel):
     caller_number: str
     skill: str
     arrived_at: datetime
+    queued_at: datetime | None
     answered_at: datetime | None
     ended_at: datetime | None
     end_estimated: bool
@@ -62,13 +63,15 @@ async def calls(
             caller_number=row.caller_number if full else mask(row.caller_number),
             skill=row.skill,
             arrived_at=row.arrived_at,
+            queued_at=row.queued_at,
             answered_at=row.answered_at,
             ended_at=row.ended_at,
             end_estimated=row.end_estimated,
             outcome=row.outcome,
             seat=row.seat,
             agent=row.agent,
-            wait_seconds=_seconds(row.arrived_at, row.answered_at),
+            # the wait for an agent, not the IVR menu before it
+            wait_seconds=_seconds(row.queued_at or row.arrived_at, row.answered_at),
             talk_seconds=_seconds(row.answered_at, row.ended_at),
         )
         for row in rows

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from acd.ami.messages import AmiError, AmiReply
 from acd.events import CallConnected, CallEnded, CallWaiting, SeatRinging
+from acd.own_calls import CONFERENCE_PREFIX
 from callcenter.kernel.bus import DomainEvent
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ class ConferenceLink(Protocol):
         *,
         channel: str,
         channel_id: str,
-        application: str | None = None,
-        data: str | None = None,
+        context: str | None = None,
+        exten: str | None = None,
         caller_id: str | None = None,
         variables: Mapping[str, str] | None = None,
     ) -> AmiReply: ...
@@ -97,11 +98,12 @@ class WarmConference:
         }
         try:
             await self._ami.send(redirect)
+            # Into the dialplan's room, like the other two: its quiet profiles apply.
             await self._ami.originate(
                 channel=f"PJSIP/{self._liaison}@trunk",
-                channel_id=f"crisis-conf-{room}",
-                application="ConfBridge",
-                data=room,
+                channel_id=f"{CONFERENCE_PREFIX}{room}",
+                context=CONFERENCE_CONTEXT,
+                exten=room,
                 caller_id=self._caller_id,
                 variables={"ACD_CONFERENCE": room, "ACD_CALL_ID": call_id},
             )

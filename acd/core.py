@@ -13,7 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from acd.calls import CallBook
-from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
+from acd.commands import (
+    Command,
+    Publish,
+    SendToOverflow,
+    TakeBack,
+    WakeAt,
+    one_redirect_per_caller,
+)
 from acd.deadlines import Deadline, DeadlineKind, Deadlines
 from acd.events import (
     CallArrived,
@@ -22,27 +29,26 @@ from acd.events import (
     CallEnded,
     CallMissed,
     CallRecovered,
-    CallRouted,
     CallWaiting,
     MissReason,
     SeatFailed,
+    SeatLegEnded,
+    SeatPhoneBusy,
     SeatReachability,
     SeatRinging,
+    Skill,
 )
-from acd.explain import WaitExplainer
+from acd.explain import WaitExplainer, explain_call, queue_entries
 from acd.misses import CallersInMenu, hang_up_reason, missed_call
 from acd.policy import CallerPriority, RoutingPolicy
-from acd.routing import plan_routes
-from acd.views import QueueEntryView, SeatView, queue_entry, seat_view
+from acd.routing import connect, plan_routes
+from acd.seat_board import SeatBoard
+from acd.views import QueueEntryView, SeatView
 from acd.waiting import CallRecord
 from callcenter.kernel.bus import DomainEvent
 from seats.agents import Agent
-from seats.events import SurgeChanged, instant
 from seats.state import (
     Answer,
-    CallFinished,
-    HighRiskNoted,
-    Login,
     Logout,
     Offer,
     Pause,
@@ -51,19 +57,14 @@ from seats.state import (
     Resume,
     RingCancelled,
     RingFailed,
-    Seat,
     SeatError,
     SeatState,
     Trigger,
     WrapupEnded,
-    pause_alert,
-    transition,
 )
-from seats.surge import SurgeState, open_seats
+from seats.surge import SurgeState
 
 __all__ = ["AcdCore", "SeatError"]
-
-_BUSY = (SeatState.RINGING, SeatState.ON_CALL, SeatState.WRAP_UP)
 
 
 class AcdCore:
@@ -83,15 +84,20 @@ class AcdCore:
     ) -> None:
         self.policy = policy
         self.callback_seat = callback_seat
-        self._rotation = [seat for seat in seats if seat != callback_seat]
-        self._normal_seats = normal_seats
-        self._seats = {seat: Seat(seat) for seat in [*self._rotation, callback_seat]}
-        self.surge = SurgeState()
-        self._open = open_seats(self._rotation, normal_seats, self.surge)
-        self._closing: set[str] = set()  # extra seats to close when their work ends
-        self._calls = CallBook(policy)
         self._deadlines = Deadlines()
+        self._seats = SeatBoard(
+            policy,
+            self._deadlines,
+            seats=seats,
+            normal_seats=normal_seats,
+            callback_seat=callback_seat,
+        )
+        self._calls = CallBook(policy)
         self._in_menu = CallersInMenu()
+
+    @property
+    def surge(self) -> SurgeState:
+        return self._seats.surge
 
     # -- call events -------------------------------------------------------------
     def handle(self, event: DomainEvent, now: float) -> list[Command]:
@@ -106,14 +112,22 @@ class AcdCore:
                 self._on_waiting(event, now, out)
             case CallRecovered(call_id=call_id, seat=seat, caller_number=number):
                 self._adopt(call_id, seat, number, now, out)
-            case SeatRinging(call_id=call_id, seat=seat):
+            case SeatRinging(call_id=call_id, seat=seat, channel=channel):
+                self._seats.phones.rang(seat, channel)
                 call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
                     self._arm_ring_guard(call, now)
-            case SeatFailed(call_id=call_id, seat=seat):
+            case SeatFailed(call_id=call_id, seat=seat, dial_status=status):
                 call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
-                    self._ring_failed(call, now, out)
+                    # Only NOANSWER is the agent not answering; a busy or unreachable
+                    # phone is not, and never pauses the seat.
+                    self._ring_failed(call, now, out, charged=status == "NOANSWER", why=status)
+            case SeatLegEnded(call_id=call_id, seat=seat, channel=channel):
+                self._seats.leg_ended(seat, channel, now, out)
+                self._agent_left(seat, call_id or "", now, out)
+            case SeatPhoneBusy(seat=seat, busy=busy):
+                self._seats.phones.set_busy(seat, busy)
             case CallConnected(call_id=call_id, seat=seat):
                 call = self._calls.get(call_id)
                 if call and call.seat == seat and not call.connected:
@@ -127,7 +141,8 @@ class AcdCore:
                     missed = MissReason.CLOSED if reason == "closed" else MissReason.OVERFLOW
                     self._calls.forget(call)
                     out.append(Publish(self._missed(call, missed, now)))
-            case SeatReachability(seat=seat, reachable=reachable) if seat in self._seats:
+            case SeatReachability(seat=seat, reachable=reachable) if seat in self._seats.seats:
+                self._unreachable_while_ringing(seat, reachable, now, out)
                 self._apply(seat, Reachability(reachable), now, out)
         return self._finish(now, out)
 
@@ -137,13 +152,9 @@ class AcdCore:
 
     # -- agent and supervisor commands -------------------------------------------
     def login(self, agent: Agent, seat: str, now: float) -> list[Command]:
-        self._known(seat)
-        if seat != self.callback_seat and seat not in self._open:
-            raise SeatError(f"seat {seat} is closed: surge capacity is off")
-        elsewhere = self.seat_of_agent(agent.agent_id)
-        if elsewhere is not None:
-            raise SeatError(f"agent {agent.agent_id} is already logged in at seat {elsewhere}")
-        return self._seat_command(seat, Login(agent), now)
+        out: list[Command] = []
+        self._seats.login(agent, seat, now, out)
+        return self._finish(now, out)
 
     def logout(self, seat: str, now: float, *, forced_by: str | None = None) -> list[Command]:
         reason = "forced_logout" if forced_by else "logout"
@@ -164,24 +175,8 @@ class AcdCore:
         return self._seat_command(seat, WrapupEnded("wrapup_done"), now)
 
     def set_surge(self, on: bool, reason: str, now: float) -> list[Command]:
-        if on and not reason.strip():
-            raise SeatError("surge needs a reason (the campaign work orders are tagged with)", 422)
         out: list[Command] = []
-        if on:
-            since = self.surge.since if self.surge.on else now
-            self.surge = SurgeState(True, reason.strip(), since)
-            self._closing.clear()
-        else:
-            self.surge = SurgeState(False, "", now)
-        self._open = open_seats(self._rotation, self._normal_seats, self.surge)
-        for seat in self._rotation:
-            if seat not in self._open and self._seats[seat].logged_in:
-                self._closing.add(seat)
-                self._close_if_idle(seat, now, out)
-        campaign = self.surge.reason or reason
-        changed = SurgeChanged(at=instant(now), on=on, reason=campaign, open_seats=len(self._open),
-                               timestamp=now)  # fmt: skip
-        out.append(Publish(changed))
+        self._seats.set_surge(on, reason, now, out)
         return self._finish(now, out)
 
     def restore(
@@ -189,14 +184,7 @@ class AcdCore:
     ) -> None:
         """The seats' agents and pauses as saved before a restart, without events:
         for the agents nothing changed. Call before the first call event."""
-        self.surge = surge
-        self._open = open_seats(self._rotation, self._normal_seats, surge)
-        for name, agent, pause in saved:
-            if name in self._seats and not self._seats[name].logged_in:
-                seat, _ = transition(self._seats[name], Login(agent), now)
-                if pause:
-                    seat, _ = transition(seat, Pause(pause), now)
-                self._seats[name] = seat
+        self._seats.restore(saved, surge, now)
 
     def set_caller_priority(self, number: str, reason: CallerPriority | None) -> None:
         """Give a number priority (or take it away), also for a caller waiting now.
@@ -213,48 +201,23 @@ class AcdCore:
         if call is not None:
             call.high_risk = True
             return
-        for seat in self._seats.values():
-            if seat.call_id == call_id and seat.state is SeatState.WRAP_UP:
-                until = seat.since + self.policy.wrapup_high_risk_seconds
-                noted = HighRiskNoted(until, self.policy.debrief_after_high_risk)
-                self._seats[seat.seat], _ = transition(seat, noted, seat.since)
-                self._deadlines.add(until, DeadlineKind.WRAP_UP, seat.seat)
+        self._seats.note_high_risk(call_id)
 
     def seat_of_agent(self, agent_id: str) -> str | None:
-        for seat in self._seats.values():
-            if seat.agent_id == agent_id:
-                return seat.seat
-        return None
+        return self._seats.seat_of_agent(agent_id)
 
     # -- read models ---------------------------------------------------------------
     def seats_view(self, now: float) -> list[SeatView]:
-        return [
-            seat_view(seat, open=name in self._open, callback=name == self.callback_seat)
-            for name, seat in self._seats.items()
-        ]
+        return self._seats.views()
 
     def queue_view(self, now: float) -> list[QueueEntryView]:
-        explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
-        views = [
-            queue_entry(call, now, position, explainer.explain(call, position - 1, now))
-            for position, call in enumerate(self._calls.waiting, start=1)
-        ]
-        for call in self._calls.routed():
-            views.append(queue_entry(call, now, None, self._explain_routed(call)))
-        return views
+        return queue_entries(self._calls, self._explainer(), now)
 
     def explain(self, call_id: str, now: float) -> str | None:
-        call = self._calls.get(call_id)
-        if call is None:
-            return None
-        if call.seat is not None:
-            return self._explain_routed(call)
-        explainer = WaitExplainer(self._seats.values(), self._open, self.policy)
-        return explainer.explain(call, (self._calls.waiting.position(call_id) or 1) - 1, now)
+        return explain_call(self._calls, self._explainer(), call_id, now)
 
-    def _explain_routed(self, call: CallRecord) -> str:
-        where = "connected to" if call.connected else "ringing at"
-        return f"{where} {call.seat}: {call.explanation}"
+    def _explainer(self) -> WaitExplainer:
+        return WaitExplainer(self._seats.seats.values(), self._seats.open, self.policy)
 
     # -- internals: calls ----------------------------------------------------------
     def _on_waiting(self, event: CallWaiting, now: float, out: list[Command]) -> None:
@@ -283,7 +246,7 @@ class AcdCore:
         busy with it (when its agent is back and free), and its end is recorded."""
         if not call_id or self._calls.get(call_id) or self._calls.finished(call_id):
             return
-        if seat not in self._seats or self._seats[seat].state is not SeatState.AVAILABLE:
+        if seat not in self._seats.seats or self._seats[seat].state is not SeatState.AVAILABLE:
             return
         number = self._in_menu.reached_queue(call_id) or number
         self._calls.adopt(call_id, number, seat, now)
@@ -292,7 +255,7 @@ class AcdCore:
     def _refusal(self, now: float) -> MissReason | None:
         if not self.policy.is_open(now):
             return MissReason.CLOSED
-        if not any(self._seats[seat].logged_in for seat in self._rotation):
+        if not self._seats.anyone_logged_in():
             return MissReason.ALL_BUSY
         if len(self._calls.waiting) >= self.policy.max_queue:
             return MissReason.OVERFLOW
@@ -315,29 +278,54 @@ class AcdCore:
             return
         self._calls.forget(call)
         if call.connected and call.seat is not None:
-            seconds = (
-                self.policy.wrapup_high_risk_seconds
-                if call.high_risk
-                else self.policy.wrapup_seconds
-            )
-            finished = CallFinished(
-                now + seconds, call.high_risk, self.policy.debrief_after_high_risk
-            )
-            self._apply(call.seat, finished, now, out)
-            if self._seats[call.seat].state is SeatState.WRAP_UP:
-                self._deadlines.add(now + seconds, DeadlineKind.WRAP_UP, call.seat)
+            self._seats.caller_left(call.seat, call.call_id, call.high_risk, now, out)
             return
         if call.seat is not None:
             self._apply(call.seat, RingCancelled(), now, out)
         reason = MissReason.DROPPED if dropped else hang_up_reason(call.waited(now), self.policy)
         out.append(Publish(self._missed(call, reason, now)))
 
-    def _ring_failed(self, call: CallRecord, now: float, out: list[Command]) -> None:
+    def _agent_left(self, seat: str, call_id: str, now: float, out: list[Command]) -> None:
+        """The seat's leg of a connected call is gone: the agent is done with it, even if
+        the caller stays on (in a conference with the police, say)."""
+        call = self._calls.get(call_id)
+        if call is not None and call.connected and call.seat == seat:
+            self._seats.finish_call(seat, call_id, call.high_risk, now, out)
+
+    def _unreachable_while_ringing(
+        self, seat: str, reachable: bool, now: float, out: list[Command]
+    ) -> None:
+        """A ringing phone that stopped answering qualify will not answer the caller
+        either: take the caller back now instead of at the ring timeout."""
+        if reachable or self._seats[seat].state is not SeatState.RINGING:
+            return
+        call = self._calls.get(self._seats[seat].call_id)
+        if call is not None and call.seat == seat and not call.connected:
+            self._ring_failed(call, now, out, charged=False, why="unreachable", take_back=True)
+
+    def _ring_failed(
+        self,
+        call: CallRecord,
+        now: float,
+        out: list[Command],
+        *,
+        charged: bool = True,
+        why: str = "NOANSWER",
+        take_back: bool = False,
+    ) -> None:
+        """The seat will not take this caller; ``take_back``: Asterisk still rings it."""
         seat = call.seat
         assert seat is not None
         call.seat, call.ring_deadline, call.explanation = None, None, ""
         call.skipped.add(seat)
-        self._apply(seat, RingFailed(self.policy.no_answer_pause_after), now, out)
+        if take_back:
+            out.append(TakeBack(call.call_id, call.wait_channel))
+        trigger = (
+            RingFailed(self.policy.no_answer_pause_after)
+            if charged
+            else RingCancelled(f"phone_{why.lower()}")
+        )
+        self._apply(seat, trigger, now, out)
         if call.waited(now) >= self.policy.max_wait:
             self._overflow(call, now, out)
         else:
@@ -357,63 +345,25 @@ class AcdCore:
 
     # -- internals: routing ----------------------------------------------------------
     def _route(self, now: float, out: list[Command]) -> None:
-        free = [
-            seat
-            for name in self._rotation
-            if (seat := self._seats[name]).state is SeatState.AVAILABLE
-            and seat.reachable
-            and name in self._open
-            and name not in self._closing
-        ]
+        free = self._seats.free()
         if not free or not self._calls.waiting:
             return
-        for route in plan_routes(self._calls.waiting, free, now, self.policy):
+        staffed = self._seats.staffed(Skill.CRISIS)
+        for route in plan_routes(
+            self._calls.waiting, free, now, self.policy, crisis_staffed=staffed
+        ):
             call = route.call
             call.seat, call.explanation = route.seat, route.explanation
             self._apply(route.seat, Offer(call.call_id), now, out)
             self._arm_ring_guard(call, now)
-            out.append(
-                ConnectToSeat(call.call_id, call.wait_channel, route.seat, route.explanation)
-            )
-            routed = CallRouted(
-                call_id=call.call_id,
-                at=instant(now),
-                seat=route.seat,
-                explanation=route.explanation,
-            )
-            out.append(Publish(routed))
+            out += connect(route, self.policy.ring_timeout, now)
 
     # -- internals: seats --------------------------------------------------------------
     def _apply(self, name: str, trigger: Trigger, now: float, out: list[Command]) -> None:
-        before = self._seats[name]
-        after, changes = transition(before, trigger, now)
-        self._seats[name] = after
-        out.extend(Publish(change) for change in changes)
-        if (
-            not isinstance(trigger, Pause)
-            and after.state is SeatState.PAUSED
-            and after.pause_reason != before.pause_reason
-            and after.pause_reason in (PauseReason.NO_ANSWER, PauseReason.DEBRIEF)
-        ):
-            alert = pause_alert(after, self.policy.debrief_after_high_risk, now)
-            out.append(Publish(alert))
-        if name in self._closing:
-            self._close_if_idle(name, now, out)
-
-    def _close_if_idle(self, name: str, now: float, out: list[Command]) -> None:
-        seat = self._seats[name]
-        if seat.state in _BUSY:
-            return
-        self._closing.discard(name)
-        if seat.logged_in:
-            self._apply(name, Logout("surge_off"), now, out)
-
-    def _known(self, seat: str) -> None:
-        if seat not in self._seats:
-            raise SeatError(f"unknown seat {seat}", 404)
+        self._seats.apply(name, trigger, now, out)
 
     def _seat_command(self, seat: str, trigger: Trigger, now: float) -> list[Command]:
-        self._known(seat)
+        self._seats.known(seat)
         out: list[Command] = []
         self._apply(seat, trigger, now, out)
         return self._finish(now, out)
@@ -428,7 +378,11 @@ class AcdCore:
                         self._overflow(call, now, out)
                 case DeadlineKind.RING_GUARD:
                     if call := self._calls.get(deadline.key):
-                        self._ring_failed(call, now, out)
+                        # Asterisk should have ended the ring by now: take the caller back
+                        # so that a late answer cannot reach an agent the ACD gave up on.
+                        self._ring_failed(call, now, out, take_back=True)
+                case DeadlineKind.LEG_WAIT:
+                    self._seats.legs_overdue(deadline.key, now, out)
                 case DeadlineKind.WRAP_UP:
                     self._apply(deadline.key, WrapupEnded("wrapup_timeout"), now, out)
                 case DeadlineKind.WIDEN:
@@ -439,6 +393,8 @@ class AcdCore:
         if deadline.kind is DeadlineKind.WRAP_UP:
             seat = self._seats[deadline.key]
             return seat.state is SeatState.WRAP_UP and seat.wrapup_until == deadline.at
+        if deadline.kind is DeadlineKind.LEG_WAIT:
+            return self._seats.phones.waits_until(deadline.key) == deadline.at
         call = self._calls.get(deadline.key)
         if call is None or call.seq != deadline.token or call.connected:
             return False
@@ -450,6 +406,7 @@ class AcdCore:
         """After the input: fire what fell due by ``now``, route, and say when to wake."""
         self._fire_due(now, out)
         self._route(now, out)
+        out[:] = one_redirect_per_caller(out)
         wake = self._deadlines.next_at(self._applies)
         if wake is not None:
             out.append(WakeAt(wake))

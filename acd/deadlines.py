@@ -1,4 +1,4 @@
-"""The core's pending deadlines: max wait, crisis widening, ring guard, wrap-up end.
+"""The core's pending deadlines: max wait, crisis widening, ring guard, wrap-up end, leg wait.
 
 A heap with lazy deletion: a deadline that no longer applies stays in the heap and
 is skipped when it comes up, so adding and cancelling stay O(log n) with 1,000
@@ -19,6 +19,7 @@ class DeadlineKind(StrEnum):
     WIDEN = "widen"  # key: call id
     RING_GUARD = "ring_guard"  # key: call id
     WRAP_UP = "wrap_up"  # key: seat
+    LEG_WAIT = "leg_wait"  # key: seat (its leg's Hangup is overdue)
 
 
 @dataclass(frozen=True, order=True)

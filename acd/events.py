@@ -70,6 +70,22 @@ class SeatFailed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SeatLegEnded(DomainEvent):
+    """The seat's own channel for this call is gone: only now is the phone free again."""
+
+    seat: str
+    channel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeatPhoneBusy(DomainEvent):
+    """The seat's phone is in use (a consult call, a listen-in) or free again."""
+
+    seat: str
+    busy: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallConnected(DomainEvent):
     """Caller and seat are bridged: an agent answered. The ACD fills in the agent."""
 

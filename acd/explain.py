@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from acd.calls import CallBook
 from acd.events import Skill
 from acd.policy import RoutingPolicy
+from acd.views import QueueEntryView, queue_entry
 from acd.waiting import CallRecord, Need, need_of
 from seats.agents import serves
 from seats.state import Seat, SeatState
@@ -24,9 +26,10 @@ class WaitExplainer:
             self._fitting[skill] = fitting
             self._free[skill] = {s.seat for s in fitting if s.state is SeatState.AVAILABLE}
         self._said: dict[Need, str] = {}  # the text for callers who skipped no free seat
+        self._crisis_staffed = bool(self._fitting[Skill.CRISIS])
 
     def explain(self, call: CallRecord, ahead: int, now: float) -> str:
-        need = need_of(call, now, self._policy)
+        need = need_of(call, now, self._policy, crisis_staffed=self._crisis_staffed)
         skipped = self._free[need.skill] & call.skipped
         if skipped:
             text = self._describe(need, skipped)
@@ -57,3 +60,27 @@ class WaitExplainer:
         if skipped:
             text += f"; did not answer this caller: {', '.join(sorted(skipped))}"
         return text
+
+
+def explain_routed(call: CallRecord) -> str:
+    where = "connected to" if call.connected else "ringing at"
+    return f"{where} {call.seat}: {call.explanation}"
+
+
+def queue_entries(calls: CallBook, explainer: WaitExplainer, now: float) -> list[QueueEntryView]:
+    """The queue as the wallboard shows it: waiting callers in order, then those ringing."""
+    views = [
+        queue_entry(call, now, position, explainer.explain(call, position - 1, now))
+        for position, call in enumerate(calls.waiting, start=1)
+    ]
+    views += [queue_entry(call, now, None, explain_routed(call)) for call in calls.routed()]
+    return views
+
+
+def explain_call(calls: CallBook, explainer: WaitExplainer, call_id: str, now: float) -> str | None:
+    call = calls.get(call_id)
+    if call is None:
+        return None
+    if call.seat is not None:
+        return explain_routed(call)
+    return explainer.explain(call, (calls.waiting.position(call_id) or 1) - 1, now)

@@ -19,6 +19,8 @@ class Call(Base):
     caller_name: Mapped[str] = mapped_column(Encrypted(), default="")
     skill: Mapped[str] = mapped_column(String(16), default="general")
     arrived_at: Mapped[datetime]
+    # when the caller left the IVR menu and began to wait for a seat: waits count from here
+    queued_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     end_estimated: Mapped[bool] = mapped_column(default=False)

@@ -16,6 +16,13 @@ class CallerPriority(StrEnum):
 
     CRISIS = "crisis"  # flagged by the crisis team: crisis-qualified agents first
     CALLBACK = "callback"  # returning a callback the hotline offered
+    REPEAT = "repeat"  # flagged without a crisis (repeated calls): ahead, any agent
+
+
+def flag_priority(crisis: bool) -> CallerPriority:
+    """A crisis flag sends the number to crisis-qualified agents; any other flag only
+    moves it up the queue (a repeat caller needs no crisis agent)."""
+    return CallerPriority.CRISIS if crisis else CallerPriority.REPEAT
 
 
 def always_open(now: float) -> bool:
@@ -39,7 +46,11 @@ class RoutingPolicy:
     # Aging: a priority caller ranks as if they had already waited this much longer,
     # so an ordinary caller who has waited that much more still goes first.
     priority_head_start: dict[CallerPriority, float] = field(
-        default_factory=lambda: {CallerPriority.CRISIS: 300.0, CallerPriority.CALLBACK: 90.0}
+        default_factory=lambda: {
+            CallerPriority.CRISIS: 300.0,
+            CallerPriority.CALLBACK: 90.0,
+            CallerPriority.REPEAT: 60.0,
+        }
     )
     is_open: Callable[[float], bool] = always_open
 

@@ -36,6 +36,8 @@ async def record_waiting(session: AsyncSession, event: CallWaiting) -> None:
     call = await _call(session, event.call_id)
     if call is not None:
         call.skill = event.skill.value
+        if call.queued_at is None:  # a requeue after a failed ring is still the same wait
+            call.queued_at = event.at
         if event.caller_name and not call.caller_name:
             call.caller_name = event.caller_name
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from acd.ami import AmiLink
-from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, WakeAt
+from acd.ami import AmiActionError, AmiLink, AmiReply
+from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, TakeBack, WakeAt
 from acd.core import AcdCore
-from acd.events import CallConnected, MissReason
+from acd.events import CallConnected, MissReason, SeatFailed
 from acd.tracker import CallTracker
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.live import LiveState
@@ -28,6 +28,8 @@ from callcenter.kernel.snapshots import queue_snapshot, seats_snapshot
 from seats.state import SeatError
 
 log = logging.getLogger(__name__)
+
+REDIRECT_FAILED = "REDIRECT_FAILED"  # a SeatFailed the ACD raises itself: never a no-answer
 
 AmiEventHandler = Callable[[Mapping[str, Any]], None]
 
@@ -136,10 +138,16 @@ class AcdService:
     def execute(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
-                case ConnectToSeat(wait_channel=channel, seat=seat):
+                case ConnectToSeat(call_id=call_id, wait_channel=channel, seat=seat):
                     self.decisions += 1
-                    self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                    # One AMI session runs its actions in order: the variable is set
+                    # before the Redirect starts the Dial that reads it.
+                    self.link.send_nowait(_ring_timeout(channel, command.ring_timeout))
+                    sent = self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                    sent.add_done_callback(self._unless_redirected(call_id, seat))
                     self._decided()
+                case TakeBack(wait_channel=channel):
+                    self.link.send_nowait(_redirect(channel, "acd-hold", "s"))
                 case SendToOverflow(wait_channel=channel, reason=reason):
                     context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
                     self.link.send_nowait(_redirect(channel, context, "s"))
@@ -157,6 +165,21 @@ class AcdService:
 
     def tick(self) -> None:
         self.execute(self.core.tick(self._now()))
+
+    def _unless_redirected(
+        self, call_id: str, seat: str
+    ) -> Callable[[asyncio.Task[AmiReply]], None]:
+        """Asterisk refused to move the caller to the seat: the seat never rang, so the
+        caller is routed again now rather than when the ring guard gives up."""
+
+        def check(task: asyncio.Task[AmiReply]) -> None:
+            if task.cancelled() or not isinstance(task.exception(), AmiActionError):
+                return
+            failed = SeatFailed(call_id=call_id, at=self._wall(), seat=seat,
+                                dial_status=REDIRECT_FAILED)  # fmt: skip
+            self._dispatch([failed])
+
+        return check
 
     def _wake_at(self, at: float) -> None:
         if at in self._timers:
@@ -212,6 +235,15 @@ def _redirect(channel: str, context: str, exten: str) -> dict[str, str]:
         "Context": context,
         "Exten": exten,
         "Priority": "1",
+    }
+
+
+def _ring_timeout(channel: str, seconds: float) -> dict[str, str]:
+    return {
+        "Action": "Setvar",
+        "Channel": channel,
+        "Variable": "ACD_RING_TIMEOUT",
+        "Value": f"{max(1, round(seconds))}",
     }
 
 

@@ -22,10 +22,12 @@ from acd.events import (
     CallRecovered,
     CallWaiting,
     SeatFailed,
-    SeatReachability,
+    SeatLegEnded,
     SeatRinging,
-    Skill,
 )
+from acd.listing import channel_variables, creation_order, epoch, skill_of
+from acd.own_calls import is_own_call
+from acd.phones import PhoneWatch
 from acd.recording import CallRecord, CallRecorder
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.phone import mask, normalise
@@ -36,15 +38,6 @@ Event = Mapping[str, str | list[str]]
 
 # A seat's leg: PJSIP/8001-0000001a (or Local/8001@… where seats are Local channels).
 _SEAT_LEG = re.compile(r"^(?:PJSIP|SIP)/(?!trunk)([^-/@;]+)-|^Local/(\d+)@")
-_SEAT_DEVICE = re.compile(r"^(?:PJSIP|SIP)/(?!trunk)([^-/@;]+)$")
-_REACHABLE = {
-    "Reachable": True,
-    "Created": True,
-    "NonQualified": True,
-    "Unreachable": False,
-    "Removed": False,
-}
-_UNREACHABLE_STATES = {"UNAVAILABLE", "INVALID"}
 # The contexts a waiting or ringing hotline caller sits in (for a resync after an outage).
 HOTLINE_CONTEXTS = frozenset(
     {"from-pstn", "acd-ivr", "acd-hold", "acd-seat", "acd-after-dial", "acd-overflow"}
@@ -72,6 +65,7 @@ class _Call:
     answered: bool = False
     bridged: bool = False
     connected: bool = False
+    ever_connected: bool = False  # some seat took the call (the current seat may not have)
 
 
 class CallTracker:
@@ -81,12 +75,14 @@ class CallTracker:
         dnis: Collection[str] = ("12355",),
         inbound_context: str = "from-pstn",
         region: str = "CN",
+        seats: Collection[str] = (),
     ) -> None:
         self._dnis = frozenset(dnis)
         self._inbound_context = inbound_context
         self._region = region
+        self.phones = PhoneWatch(seats)
         self._calls: dict[str, _Call] = {}
-        self._reachable: dict[str, bool] = {}
+        self._seat_legs: dict[str, _Leg] = {}  # channel → the seat leg it is
         self.recorder = CallRecorder(inbound_contexts=(inbound_context,))
 
     # -- public --------------------------------------------------------------------------
@@ -96,7 +92,7 @@ class CallTracker:
         name = _text(event, "Event")
         if name == "ResyncSnapshot":
             channels = getattr(event, "channels", ())
-            contacts = getattr(event, "contacts", ())
+            contacts = getattr(event, "contacts", None)
             return self.resync(channels, now, contacts=contacts)
         handler = _HANDLERS.get(name)
         try:
@@ -107,7 +103,7 @@ class CallTracker:
             return []
 
     def resync(
-        self, channels: Sequence[Event], now: datetime, *, contacts: Sequence[Event] = ()
+        self, channels: Sequence[Event], now: datetime, *, contacts: Sequence[Event] | None = ()
     ) -> list[DomainEvent]:
         """Reconcile with what is up after a reconnect (events during the outage are lost).
 
@@ -120,22 +116,24 @@ class CallTracker:
             call = self._calls.pop(call_id)
             out += self._announce(call, now, force=True)  # never an end without a start
             out.append(CallEnded(call_id=call_id, at=now, connected=call.connected, estimated=True))
+        names = {_text(c, "Channel") for c in channels}
+        for name in [name for name in self._seat_legs if name not in names]:
+            out += self._leg_gone(name, now)
         # Oldest channel first: a caller before the seat leg that joined them.
-        channels = sorted(channels, key=_creation_order)
+        channels = sorted(channels, key=creation_order)
         found: dict[str, str] = {}  # calls this resync discovered → the caller's context
         for channel in channels:
             uid, linkedid = _text(channel, "Uniqueid"), _text(channel, "Linkedid")
             if uid != linkedid:
                 out += self._connected_meanwhile(channel, now, found)
                 continue
-            if linkedid in self._calls:
-                continue
-            if _text(channel, "Context") not in HOTLINE_CONTEXTS:
+            if linkedid in self._calls or not self._is_inbound_caller(channel):
                 continue
             found[linkedid] = _text(channel, "Context")
             out += self._arrive(channel, now, from_resync=True)
-        for contact in contacts:
-            out += self._reachability(contact, now)
+        if contacts is not None:
+            out += self.phones.registrations(contacts, now)
+        out += self.phones.freed(names, now)
         self.recorder.close_missing(live, now)
         # Callers found waiting go last, longest-waiting first: by then the seats busy
         # with calls and the unregistered phones are known, and each routing decision
@@ -143,6 +141,15 @@ class CallTracker:
         waiting = [e for e in out if isinstance(e, CallWaiting)]
         waiting.sort(key=lambda e: e.queued_at or 0.0)
         return [e for e in out if not isinstance(e, CallWaiting)] + waiting
+
+    def _is_inbound_caller(self, channel: Event) -> bool:
+        """The live path's test, from a listing: a hotline caller, not a leg we placed."""
+        if is_own_call(_text(channel, "Linkedid")):
+            return False  # a callback, the police line of a conference, a listen-in
+        context = _text(channel, "Context")
+        if context == self._inbound_context:
+            return _text(channel, "Exten") in self._dnis
+        return context in HOTLINE_CONTEXTS
 
     def _connected_meanwhile(
         self, channel: Event, now: datetime, found: Mapping[str, str]
@@ -160,11 +167,13 @@ class CallTracker:
             if not bridged:
                 return []
             call.seat = seat
+            self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, seat)
             call.answered = call.bridged = True
             return self._connect(call, now)
         if not bridged and found[call.call_id] != "acd-seat":
             return []  # a leg left over from a dial that ended: the caller is elsewhere
         call.seat = seat
+        self._seat_legs[_text(channel, "Channel")] = _Leg(call.call_id, seat)
         recovered = CallRecovered(call_id=call.call_id, at=now, seat=seat,
                                   caller_number=call.number)  # fmt: skip
         if not bridged:
@@ -211,9 +220,9 @@ class CallTracker:
                     at=now,
                     caller_number=call.number,
                     caller_name=call.name,
-                    skill=_skill(variables.get("ACD_SKILL", "")),
+                    skill=skill_of(variables.get("ACD_SKILL", "")),
                     wait_channel=call.channel,
-                    queued_at=_epoch(variables.get("ACD_QUEUED_AT", "")),
+                    queued_at=epoch(variables.get("ACD_QUEUED_AT", "")),
                 )
             )
         return out
@@ -276,7 +285,7 @@ class CallTracker:
     def _waiting(self, call: _Call, event: Event, now: datetime) -> list[DomainEvent]:
         self._learn_caller(call, _text(event, "ACDCallerNum"), _text(event, "ACDCallerName"))
         out = self._announce(call, now, force=True)
-        skill = _skill(_text(event, "ACDSkill"))
+        skill = skill_of(_text(event, "ACDSkill"))
         out.append(
             CallWaiting(
                 call_id=call.call_id,
@@ -299,7 +308,9 @@ class CallTracker:
         if match is None:
             return []
         call.seat = match.group(1) or match.group(2)
-        call.answered = call.bridged = False
+        # A new offer: what the last seat did no longer says whether this one answers.
+        call.answered = call.bridged = call.connected = False
+        self._seat_legs[dest] = _Leg(call.call_id, call.seat)
         return [SeatRinging(call_id=call.call_id, at=now, seat=call.seat, channel=dest)]
 
     def _on_dial_end(self, event: Event, now: datetime) -> list[DomainEvent]:
@@ -319,7 +330,7 @@ class CallTracker:
     def _connect(self, call: _Call, now: datetime) -> list[DomainEvent]:
         if call.connected or not (call.answered and call.bridged):
             return []
-        call.connected = True
+        call.connected = call.ever_connected = True
         return [CallConnected(call_id=call.call_id, at=now, seat=call.seat)]
 
     # -- the end ---------------------------------------------------------------------------
@@ -328,75 +339,39 @@ class CallTracker:
         call_id = _text(event, "Uniqueid")
         call = self._calls.get(call_id)
         if call is None:
-            return []  # not an inbound channel (a seat leg, a Local half) or not ours
+            # a seat's leg (its phone is free now), a Local half, or not ours
+            return self._leg_gone(_text(event, "Channel"), now)
         del self._calls[call_id]
         out = self._announce(call, now, force=True)
         try:
             cause = int(_text(event, "Cause") or 16)
         except ValueError:
             cause = 0
-        out.append(CallEnded(call_id=call_id, at=now, cause=cause, connected=call.connected))
+        connected = call.ever_connected
+        out.append(CallEnded(call_id=call_id, at=now, cause=cause, connected=connected))
         return out
+
+    def _leg_gone(self, channel: str, now: datetime) -> list[DomainEvent]:
+        leg = self._seat_legs.pop(channel, None)
+        if leg is None:
+            return []
+        return [SeatLegEnded(call_id=leg.call_id, at=now, seat=leg.seat, channel=channel)]
 
     # -- seats -----------------------------------------------------------------------------
 
-    def _on_reachability(self, event: Event, now: datetime) -> list[DomainEvent]:
-        return self._reachability(event, now)
+    # -- phones ------------------------------------------------------------------------------
 
-    def _reachability(self, event: Event, now: datetime) -> list[DomainEvent]:
-        seat, reachable = _seat_reachability(event)
-        if not seat or reachable is None or self._reachable.get(seat) == reachable:
-            return []
-        self._reachable[seat] = reachable
-        return [SeatReachability(at=now, seat=seat, reachable=reachable)]
+    def _on_contact(self, event: Event, now: datetime) -> list[DomainEvent]:
+        return self.phones.contact(event, now)
+
+    def _on_device(self, event: Event, now: datetime) -> list[DomainEvent]:
+        return self.phones.device(event, now)
 
 
-def channel_variables(event: Event) -> dict[str, str]:
-    """The ``ChanVariable: NAME=value`` headers (manager.conf ``channelvars``) as a dict."""
-    raw = event.get("ChanVariable", [])
-    found: dict[str, str] = {}
-    for item in [raw] if isinstance(raw, str) else raw:
-        name, _, value = item.partition("=")
-        found[name.strip()] = value.strip()
-    return found
-
-
-def _skill(text: str) -> Skill:
-    try:
-        return Skill(text)
-    except ValueError:
-        return Skill.GENERAL
-
-
-def _epoch(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _creation_order(channel: Event) -> tuple[int, int]:
-    """Asterisk's Uniqueid is ``<system>-<epoch>.<sequence>``: it sorts by creation."""
-    epoch, _, seq = _text(channel, "Uniqueid").rpartition("-")[2].partition(".")
-    try:
-        return int(epoch), int(seq or 0)
-    except ValueError:
-        return 0, 0
-
-
-def _seat_reachability(event: Event) -> tuple[str, bool | None]:
-    """(seat, reachable) from a ContactStatus / ContactList / DeviceStateChange event."""
-    device = _text(event, "Device")
-    if device:
-        match = _SEAT_DEVICE.match(device)
-        if match is None:
-            return "", None
-        return match.group(1), _text(event, "State") not in _UNREACHABLE_STATES
-    seat = _text(event, "EndpointName") or _text(event, "Endpoint")
-    status = _text(event, "ContactStatus") or _text(event, "Status")
-    if not seat or seat.startswith("trunk"):
-        return "", None
-    return seat, _REACHABLE.get(status)
+@dataclass(frozen=True)
+class _Leg:
+    call_id: str
+    seat: str
 
 
 _HANDLERS = {
@@ -407,6 +382,6 @@ _HANDLERS = {
     "DialEnd": CallTracker._on_dial_end,
     "BridgeEnter": CallTracker._on_bridge_enter,
     "Hangup": CallTracker._on_hangup,
-    "ContactStatus": CallTracker._on_reachability,
-    "DeviceStateChange": CallTracker._on_reachability,
+    "ContactStatus": CallTracker._on_contact,
+    "DeviceStateChange": CallTracker._on_device,
 }

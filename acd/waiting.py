@@ -67,9 +67,13 @@ class Need:
     label: str
 
 
-def need_of(call: CallRecord, now: float, policy: RoutingPolicy) -> Need:
+def need_of(
+    call: CallRecord, now: float, policy: RoutingPolicy, *, crisis_staffed: bool = True
+) -> Need:
+    """``crisis_staffed``: a crisis-qualified agent is logged in. If none is, a crisis
+    caller waiting for one would wait the whole widening time for nobody."""
     if call.crisis:
-        if call.waited(now) < policy.crisis_widen_after:
+        if crisis_staffed and call.waited(now) < policy.crisis_widen_after:
             return Need(Skill.CRISIS, "crisis-qualified")
         return Need(Skill.GENERAL, "")
     if call.skill is Skill.GENERAL:

@@ -58,6 +58,7 @@ class CaseFacts:
     escalations_for_number: tuple[datetime, ...] = ()  # other calls', last year
     number_flagged: bool = False  # flagged before this call began
     flag_reason: str | None = None  # the number's flag now, if any
+    flag_crisis: bool = True  # ... and whether it is a crisis flag (older flags all were)
     contact_recorded: bool = False  # this call's arrival is already on record
     escalation: OpenEscalation | None = None
     fired_before: frozenset[str] = frozenset()  # rules that already fired on this call
@@ -84,6 +85,7 @@ class Decision:
     local: bool = False  # notify the local team now
     conference: Conference | None = None
     flag: str | None = None  # flag the number with this reason (new or changed)
+    flag_crisis: bool = False  # a crisis flag (crisis-qualified agents), not only priority
     alert: bool = False  # alert the supervisor
 
     @property
@@ -117,6 +119,10 @@ def decide(facts: CaseFacts, config: IntakeConfig) -> Decision:
         elif police:
             conference = Conference.UNAVAILABLE
     flag = plan.flag_reason if draft.caller_number else None
+    if facts.flag_reason and facts.flag_crisis and not plan.flag_crisis:
+        flag = None  # a milder flag never replaces a crisis flag (or its reason)
+    elif flag == facts.flag_reason and plan.flag_crisis == facts.flag_crisis:
+        flag = None  # nothing new
     return Decision(
         facts=facts,
         assessment=assessment,
@@ -124,13 +130,14 @@ def decide(facts: CaseFacts, config: IntakeConfig) -> Decision:
         new_rules=new_rules,
         opening=opening,
         owner=(plan.owner or config.default_owner) if opening is not None else None,
-        contact=config.directory.lookup(draft.region),
+        contact=config.directory.lookup(draft.region, draft.city),
         round_added=open_ is not None and bool(new_rules),
         police=police,
         police_webhook=police and plan.police_webhook and bool(config.webhook_url),
         local=on_record and plan.local and not (open_ and open_.local),
         conference=conference,
-        flag=flag if flag != facts.flag_reason else None,
+        flag=flag,
+        flag_crisis=plan.flag_crisis,
         alert=plan.supervisor_alert and bool(new_rules),
     )
 

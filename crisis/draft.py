@@ -39,7 +39,8 @@ class CaseDraft(BaseModel):
     agent: str | None = None
     caller_age: int | None = Field(default=None, ge=0, le=120)
     age_group: str | None = None
-    region: str | None = None  # city / county, as the local directory names it
+    region: str | None = None  # county (or city), as the local directory names it
+    city: str | None = None  # the county's city: the directory's fallback before its default
     location: str | None = Field(default=None, max_length=500)  # where the person is now
     immediate_danger: bool = False  # the caller said they are in danger right now
 
@@ -87,5 +88,6 @@ def draft_from_work_order(event: WorkOrderUpdated, *, notes: str = "") -> CaseDr
         caller_age=age_upper_bound(event.age_group),
         age_group=event.age_group,
         region=region,
+        city=event.city,
         location=" ".join(part for part in (event.city, event.county) if part) or None,
     )

@@ -30,10 +30,11 @@ class CrisisAlert(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class CallerFlagged(DomainEvent):
-    """Later calls from ``number`` get priority and crisis-qualified agents."""
+    """Later calls from ``number`` get priority; ``crisis``: crisis-qualified agents too."""
 
     number: str
     reason: str
+    crisis: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -110,10 +110,20 @@ async def apply(session: AsyncSession, decision: Decision, config: IntakeConfig)
             store.add_step(session, row.id, facts.now, "conference_unavailable")
     if decision.flag:
         await store.set_flag(
-            session, draft.caller_number, decision.flag, facts.now, result.escalation_id
+            session,
+            draft.caller_number,
+            decision.flag,
+            facts.now,
+            result.escalation_id,
+            crisis=decision.flag_crisis,
         )
         result.events.append(
-            CallerFlagged(call_id=draft.call_id, number=draft.caller_number, reason=decision.flag)
+            CallerFlagged(
+                call_id=draft.call_id,
+                number=draft.caller_number,
+                reason=decision.flag,
+                crisis=decision.flag_crisis,
+            )
         )
     if decision.alert:
         result.events.append(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.kernel.crypto import Encrypted, Lookup, keep_lookup
@@ -98,6 +98,8 @@ class FlaggedNumber(Base):
     flagged_at: Mapped[datetime]
     first_flagged_at: Mapped[datetime]  # "history" means flagged before the current call
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("crisis_escalations.id"))
+    # a crisis flag (crisis-qualified agents first); False: only a queue priority
+    crisis: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class CallerContact(Base):

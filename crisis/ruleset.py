@@ -49,10 +49,15 @@ class SupervisorAlert(_Strict):
 
 
 class FlagNumber(_Strict):
-    """Later calls from this number get priority and crisis-qualified agents."""
+    """Later calls from this number get priority; a crisis flag also crisis-qualified agents.
+
+    ``crisis: false`` (say, "repeated calls") only moves the caller up the queue: any
+    agent may take them, and a milder flag never replaces a crisis one.
+    """
 
     kind: Literal["flag_number"] = "flag_number"
     reason: str = Field(min_length=1, max_length=200)
+    crisis: bool = True
 
 
 Action = Annotated[
@@ -113,6 +118,7 @@ class Plan:
     owner_assigned: bool = False
     supervisor_alert: bool = False
     flag_reason: str | None = None
+    flag_crisis: bool = False  # one of the flags says crisis
 
     @property
     def escalates(self) -> bool:
@@ -154,7 +160,7 @@ def assess(ruleset: VersionedRuleSet, facts: Facts) -> Verdict:
 
 
 def plan_actions(fired: list[FiredRule], facts: Facts) -> Plan:
-    webhook = conference = local = alert = assigned = False
+    webhook = conference = local = alert = assigned = crisis_flag = False
     owner: str | None = None
     reasons: list[str] = []
     for rule in fired:  # highest priority first
@@ -170,8 +176,10 @@ def plan_actions(fired: list[FiredRule], facts: Facts) -> Plan:
                     owner = action.owner or facts.draft.agent
                 case SupervisorAlert():
                     alert = True
-                case FlagNumber() if action.reason not in reasons:
-                    reasons.append(action.reason)
+                case FlagNumber():
+                    crisis_flag = crisis_flag or action.crisis
+                    if action.reason not in reasons:
+                        reasons.append(action.reason)
     return Plan(
         police_webhook=webhook,
         police_conference=conference,
@@ -180,6 +188,7 @@ def plan_actions(fired: list[FiredRule], facts: Facts) -> Plan:
         owner_assigned=assigned,
         supervisor_alert=alert,
         flag_reason="; ".join(reasons) or None,
+        flag_crisis=crisis_flag,
     )
 
 

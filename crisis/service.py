@@ -158,6 +158,11 @@ class CrisisService:
         async with transaction(self._sessions) as session:
             return await store.flagged_numbers(session)
 
+    async def crisis_flags(self) -> dict[str, bool]:
+        """Every flagged number → whether it is a crisis flag."""
+        async with transaction(self._sessions) as session:
+            return await store.crisis_flags(session)
+
     async def _outbox_loop(self) -> None:
         while not self._stopping.is_set():
             try:

@@ -133,6 +133,7 @@ async def load_facts(
         escalations_for_number=escalations,
         number_flagged=flag is not None and flag.first_flagged_at < call_start,
         flag_reason=flag.reason if flag is not None else None,
+        flag_crisis=flag is None or flag.crisis,
         contact_recorded=this_call is not None,
         escalation=None
         if row is None
@@ -172,9 +173,16 @@ async def remember_fired(
 
 
 async def set_flag(
-    session: AsyncSession, number: str, reason: str, at: datetime, escalation_id: int | None
+    session: AsyncSession,
+    number: str,
+    reason: str,
+    at: datetime,
+    escalation_id: int | None,
+    *,
+    crisis: bool = True,
 ) -> None:
-    """Flag the number, or give its flag a new reason."""
+    """Flag the number, or give its flag a new reason (``decide`` never passes a milder
+    one for a crisis flag)."""
     digest = keyring().digest(number)  # the key the row is stored and found under
     row = await session.get(FlaggedNumber, digest)
     if row is None:
@@ -186,11 +194,18 @@ async def set_flag(
                 flagged_at=at,
                 first_flagged_at=at,
                 escalation_id=escalation_id,
+                crisis=crisis,
             )
         )
         return
-    row.reason, row.flagged_at = reason, at
+    row.reason, row.flagged_at, row.crisis = reason, at, crisis
     row.escalation_id = escalation_id or row.escalation_id
+
+
+async def crisis_flags(session: AsyncSession) -> dict[str, bool]:
+    """Every flagged number → whether its flag is a crisis flag."""
+    rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.crisis))
+    return {number: crisis for number, crisis in rows.all()}
 
 
 async def flagged_numbers(session: AsyncSession) -> dict[str, str]:

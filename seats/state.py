@@ -123,7 +123,10 @@ class RingFailed:
 
 @dataclass(frozen=True)
 class RingCancelled:
-    """The caller hung up (or was taken away) while the seat rang: not the agent's fault."""
+    """The ring ended and it was not the agent's fault: the caller hung up or was taken
+    away, or the phone refused (busy, unreachable). Never counts as a no-answer."""
+
+    why: str = "ring_cancelled"
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,8 @@ def _reason(old: Seat, new: Seat, trigger: Trigger) -> str:
             base = reason
         case RingFailed() if new.state is SeatState.PAUSED:
             base = "no_answer_pause"
+        case RingCancelled(why=why):
+            base = why
         case CallFinished() if new.state is not SeatState.WRAP_UP:
             base = "call_ended"
         case Reachability(reachable=reachable):

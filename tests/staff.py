@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.app.accounts.users import NewUser, create_user, find_user
 from callcenter.kernel.auth import Role
 from callcenter.kernel.clock import SystemClock
-from callcenter.kernel.db import transaction
+from callcenter.kernel.crypto import Keyring
+from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
 from callcenter.kernel.settings import Settings
 from seats.registry import find_agent
 from seats.skills import Skill
@@ -142,6 +143,52 @@ class Renewing(httpx.Auth):
         if response.status_code == 401:
             again = await self.staff.headers(self.role, self.login, site=self.site, fresh=True)
             request.headers.update(again)
+            yield request
+
+
+# A deployment's own secrets, for the tests that start ``callcenter serve`` as a process
+# (it refuses the demo's); rows it writes are read back with the same keys.
+DEPLOYMENT_SECRETS = {
+    "CALLCENTER_TOKEN_SECRET": "harness-token-secret-" + "t" * 24,
+    "CALLCENTER_ENCRYPTION_KEYS": "harness:aGFybmVzcy1rZXktZm9yLXJlc2lsaWVuY2UtdGVzdHM=",
+    "CALLCENTER_LOOKUP_KEY": "harness-lookup-key-" + "l" * 24,
+}
+DEPLOYMENT_KEYRING = Keyring.from_settings(
+    Settings(
+        encryption_keys=DEPLOYMENT_SECRETS["CALLCENTER_ENCRYPTION_KEYS"],
+        lookup_key=DEPLOYMENT_SECRETS["CALLCENTER_LOOKUP_KEY"],
+    )
+)
+
+
+async def sign_in_at(url: str, database_url: str, login: str, role: Role | str) -> dict[str, str]:
+    """The bearer header of ``login`` at a served process (the account made in its database)."""
+    engine = make_engine(database_url)
+    try:
+        await ensure_user(make_sessionmaker(engine), Settings(), role, login)
+    finally:
+        await engine.dispose()
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        return {"Authorization": f"Bearer {await token(client, login)}"}
+
+
+class SignedAt(httpx.Auth):
+    """Signs ``login`` in at a served process, and again when its token has expired."""
+
+    def __init__(self, url: str, database_url: str, login: str, role: Role | str) -> None:
+        self.args = (url, database_url, login, role)
+        self.headers: dict[str, str] = {}
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not self.headers:
+            self.headers = await sign_in_at(*self.args)
+        request.headers.update(self.headers)
+        response = yield request
+        if response.status_code == 401:
+            self.headers = await sign_in_at(*self.args)
+            request.headers.update(self.headers)
             yield request
 
 

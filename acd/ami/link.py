@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acd.ami.backoff import Backoff
+from acd.ami.contacts import list_contacts
 from acd.ami.delivery import EventDelivery
 from acd.ami.messages import (
     AmiActionError,
@@ -57,6 +58,7 @@ class AmiLink:
         self._protocol: AmiProtocol | None = None
         self._runner: asyncio.Task[None] | None = None
         self._logged_in = asyncio.Event()
+        self._booted = asyncio.Event()  # this session saw FullyBooted
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resync_id = ""
@@ -266,6 +268,7 @@ class AmiLink:
                 lambda: AmiProtocol(self), self.config.host, self.config.port
             )
         self._protocol = protocol
+        self._booted.clear()
         try:
             await self._login(protocol)
             self._auth_failures = 0
@@ -320,6 +323,7 @@ class AmiLink:
 
     async def _after_login(self) -> None:
         try:
+            await self._until_booted()
             await self._resync()
         except AmiActionError as exc:  # the server lacks the action: go on without a snapshot
             log.error("AMI resync after login refused: %s", exc)
@@ -336,6 +340,16 @@ class AmiLink:
             except Exception:
                 log.exception("AMI on_login hook failed")
 
+    async def _until_booted(self) -> None:
+        """A restarted Asterisk answers logins before res_pjsip is loaded, and would
+        refuse PJSIPShowContacts as an unknown command: wait for FullyBooted first."""
+        try:
+            async with asyncio.timeout(self.config.boot_wait):
+                await self._booted.wait()
+        except TimeoutError:
+            log.warning("no FullyBooted from %s in %.0fs; resyncing anyway",
+                        self._where, self.config.boot_wait)  # fmt: skip
+
     async def _resync(self) -> None:
         """List what is up and queue it as a ResyncSnapshot at its place in the stream.
 
@@ -350,13 +364,9 @@ class AmiLink:
             channels = await self.send(
                 {"Action": "CoreShowChannels", "ActionID": self._resync_id}, as_list=True
             )
-            try:
-                contacts = await self.send({"Action": "PJSIPShowContacts"}, as_list=True)
-            except AmiActionError:
-                contacts = await self.send({"Action": "DeviceStateList"}, as_list=True)
             snapshot = ResyncSnapshot(
                 channels=tuple(i for i in channels.items if i.name == "CoreShowChannel"),
-                contacts=tuple(i for i in contacts.items if not i.name.endswith("Complete")),
+                contacts=await list_contacts(self.send, self.config.username),
                 received_at=datetime.now(UTC),
             )
         finally:
@@ -373,7 +383,9 @@ class AmiLink:
     def on_event(self, event: AmiEvent) -> None:
         self._events_in += 1
         self._delivery.put(event, self._protocol)
-        if event.name == "Shutdown":
+        if event.name == "FullyBooted":
+            self._booted.set()
+        elif event.name == "Shutdown":
             log.warning("Asterisk at %s is shutting down", self._where)
             protocol = self._protocol
             if protocol is not None:

@@ -23,6 +23,9 @@ class AmiConfig:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     queue_size: int = 10_000
+    # Asterisk takes logins while it is still loading modules: the resync waits for
+    # FullyBooted (sent at once to a login once it has booted) at most this long.
+    boot_wait: float = 15.0
 
     def __repr__(self) -> str:  # the secret never reaches a log line
         return f"AmiConfig(host={self.host!r}, port={self.port}, username={self.username!r})"
@@ -61,7 +64,8 @@ class ResyncSnapshot(AmiEvent):
     """Synthetic event put on the queue after every login: what is up right now.
 
     ``channels`` are the CoreShowChannel items, ``contacts`` the PJSIP ContactList
-    items (or DeviceStateChange items when PJSIPShowContacts is unavailable).
+    items, or None when Asterisk refused to list them (then registrations are not
+    resynced at all: an empty list would mean "no phone is registered").
     Events before it on the queue are older than the snapshot, events after it newer.
     """
 
@@ -70,7 +74,7 @@ class ResyncSnapshot(AmiEvent):
     def __init__(
         self,
         channels: tuple[AmiEvent, ...],
-        contacts: tuple[AmiEvent, ...],
+        contacts: tuple[AmiEvent, ...] | None,
         received_at: datetime,
     ) -> None:
         super().__init__({"Event": RESYNC_EVENT}, received_at)

@@ -34,10 +34,12 @@ from acd.callback.policy import (
     TaskStatus,
     in_quiet_hours,
     outcome_of_dial_status,
+    outcome_of_hangup_cause,
     outcome_of_originate_reason,
     quiet_hours_end,
 )
 from acd.callback.units import in_transaction
+from acd.own_calls import CALLBACK_PREFIX
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import Clock
 from callcenter.kernel.phone import mask
@@ -45,7 +47,8 @@ from callcenter.kernel.phone import mask
 log = logging.getLogger(__name__)
 
 LIVE_CHECK_EVERY = timedelta(minutes=1)  # a long callback conversation is re-checked this often
-ATTEMPT_PREFIX = "cb-"  # every attempt key (ChannelId) starts so: calls we placed ourselves
+CAUSE_WAIT = timedelta(seconds=5)  # for a failed customer-first leg's Hangup cause
+ATTEMPT_PREFIX = CALLBACK_PREFIX  # every attempt key (ChannelId): a call we placed ourselves
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Dial:
     started_at: datetime
     seat_answered: bool = False
     checked_at: datetime | None = None  # last asked AMI whether its channel still lives
+    cause_due: datetime | None = None  # customer first, Reason 0: waiting for the Hangup cause
 
 
 class CallbackService:
@@ -132,7 +136,11 @@ class CallbackService:
             # Until the originated leg answers, OriginateResponse is authoritative; after,
             # the seat leg ending without a CallbackResult leaves the outcome unknown.
             dial = self.in_flight[_text(event, "Uniqueid")]
-            if dial.seat_answered and self.policy.agent_first:
+            cause = _text(event, "Cause")
+            if dial.cause_due is not None:
+                outcome = outcome_of_hangup_cause(cause)
+                await self._finish(dial.attempt_key, outcome, True, f"CAUSE {cause}")
+            elif dial.seat_answered and self.policy.agent_first:
                 await self._finish(dial.attempt_key, AttemptOutcome.UNKNOWN, True, "HANGUP")
 
     async def _on_originate_response(self, event: Mapping[str, Any]) -> None:
@@ -147,6 +155,8 @@ class CallbackService:
                 dial.seat_answered = True  # the dialplan dials the caller now
             else:
                 await self._finish(key, AttemptOutcome.FAILED, False, f"SEAT {reason}")
+        elif not answered and reason.strip() in ("", "0"):  # customer first, busy or failed:
+            dial.cause_due = self.clock.now() + CAUSE_WAIT  # the leg's Hangup cause decides
         else:  # customer first: the originated leg is the caller's
             outcome = outcome_of_originate_reason(reason)
             await self._finish(key, outcome, True, f"REASON {reason}")
@@ -341,6 +351,9 @@ class CallbackService:
     async def _check_in_flight(self) -> None:
         """An attempt with no result long past its deadline is resolved from AMI state."""
         now = self.clock.now()
+        for dial in list(self.in_flight.values()):
+            if dial.cause_due is not None and dial.cause_due <= now:  # no leg ever hung up
+                await self._finish(dial.attempt_key, AttemptOutcome.FAILED, True, "REASON 0")
         deadline = now - self._result_deadline()
         overdue = [
             dial

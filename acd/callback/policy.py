@@ -164,6 +164,19 @@ def outcome_of_originate_reason(reason: str) -> AttemptOutcome:
     return _ORIGINATE_REASON.get(reason.strip(), AttemptOutcome.FAILED)
 
 
+# Asterisk 22 reports a callee's 486 Busy as Reason 0, like any failure; the Hangup
+# cause of the originated leg (which follows the OriginateResponse) tells them apart.
+_HANGUP_CAUSE = {
+    "17": AttemptOutcome.BUSY,
+    "18": AttemptOutcome.NO_ANSWER,
+    "19": AttemptOutcome.NO_ANSWER,
+}
+
+
+def outcome_of_hangup_cause(cause: str) -> AttemptOutcome:
+    return _HANGUP_CAUSE.get(cause.strip(), AttemptOutcome.FAILED)
+
+
 # -- order ---------------------------------------------------------------------------------
 
 

@@ -168,12 +168,15 @@ async def callback_stats(
         if row.first_attempt_at is not None
     ]
     reached = by_status[TaskStatus.REACHED.value]
+    # A callback dialled and then cancelled is out of the rate's base: it must be out of
+    # its count too, or the rate can pass 1.
+    kept = [row for row in dialled if row.status != TaskStatus.CANCELLED.value]
     return CallbackStats(
         tasks=len(rows),
         missed_calls=sum(row.miss_count for row in rows),
         by_status=dict(by_status),
         called_back=len(dialled),
-        callback_rate=_ratio(len(dialled), not_cancelled),
+        callback_rate=_ratio(len(kept), not_cancelled),
         reach_rate=_ratio(reached, len(dialled)),
         first_attempt_median_seconds=statistics.median(waits) if waits else None,
         first_attempt_mean_seconds=statistics.fmean(waits) if waits else None,

@@ -33,6 +33,7 @@ from acd.callback.policy import (
     merged_due,
 )
 from acd.events import MissReason
+from acd.own_calls import CALLBACK_PREFIX
 
 CLAIM_BATCH = 20
 
@@ -235,7 +236,7 @@ async def _write_attempt(
         select(func.max(CallbackAttempt.attempt_no)).where(CallbackAttempt.task_id == task.id)
     )
     attempt_no = (last or 0) + 1
-    key = f"cb-{task.id}-{attempt_no}-{secrets.token_hex(4)}"
+    key = f"{CALLBACK_PREFIX}{task.id}-{attempt_no}-{secrets.token_hex(4)}"
     session.add(
         CallbackAttempt(
             task_id=task.id,

@@ -20,6 +20,7 @@ from acd.simulator.server import ActionResult, Session
 from acd.simulator.wire import Headers, Message, response
 
 ListAction = Callable[[Pbx, Message], list[Headers]]
+REDIRECT_SETTLE = 0.005  # seconds a Redirected channel takes to land in its new place
 
 LISTS: dict[str, ListAction] = {
     "coreshowchannels": listings.core_show_channels,
@@ -72,6 +73,10 @@ class Actions:
         ch = self.pbx.find(name)
         if ch is None:
             return _reply("Error", msg, "No such channel")
+        if time.monotonic() - ch.redirected_at < REDIRECT_SETTLE * self.pbx.time_scale:
+            # Asterisk 22: a Redirect right behind another, while the first still pulls
+            # the channel out of its Dial, is refused.
+            return _reply("Error", msg, "Redirect failed, channel not up.")
         moves = [(ch, msg.get("Context"), msg.get("Exten"))]
         if msg.get("ExtraChannel"):
             extra = self.pbx.find(msg.get("ExtraChannel"))
@@ -89,6 +94,7 @@ class Actions:
         def move() -> None:
             for c, _, _ in moves:  # mark all first: moving one must not hang up the other
                 c.redirecting = True
+                c.redirected_at = time.monotonic()
             for c, _, _ in moves:
                 self.pbx.pull_out(c)
             for (c, _, _), program in zip(moves, programs, strict=True):

@@ -7,6 +7,7 @@ a bridge as the bridge block (``BridgeUniqueid`` ... ``BridgeVideoSourceMode``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Literal
@@ -79,6 +80,9 @@ class Channel:
     ring_outcome: asyncio.Future[str] | None = None  # set when a ringing leg answers or fails
     bridge_exit: asyncio.Future[None] | None = None
     redirecting: bool = False
+    # the dialplan's h extension: runs when the channel hangs up, before its Hangup event
+    on_hangup: Callable[[], None] | None = None
+    redirected_at: float = 0.0  # monotonic time of the last Redirect it was given
     hung_up: bool = False
 
     def snapshot(self, prefix: str = "") -> Headers:

@@ -25,6 +25,7 @@ OFFER_PLAYBACK = 3.0  # the callback offer / out-of-hours message
 DEFAULT_RING_TIMEOUT = 15.0
 CALLBACK_DIAL_TIMEOUT = 30.0
 MOH_LIMIT = 3600.0
+SPY_SCAN = 0.05  # how often a listening ChanSpy looks at its channel
 LIVE_OUTCOMES = ("ivr", "waiting", "ringing")
 
 
@@ -131,8 +132,9 @@ class Dialplan:
 
     async def hold(self, ch: Channel) -> None:
         v = ch.variables
-        self.step(ch, 1, "ExecIf", '$["${ACD_QUEUED_AT}" = ""]?Set(...)', at="acd-hold,s")
+        self.step(ch, 1, "GotoIf", '$["${ACD_QUEUED_AT}" != ""]?announce', at="acd-hold,s")
         if "ACD_QUEUED_AT" not in v:  # first time in the queue: kept across re-queues
+            self.step(ch, 2, "Set", "ACD_QUEUED_AT=${STRFTIME(,,%s.%3q)}")
             self.pbx.set_var(ch, "ACD_QUEUED_AT", f"{time.time():.3f}")
         requeued = "1" if v.get("ACD_REQUEUED") else "0"
         headers = [
@@ -145,12 +147,12 @@ class Dialplan:
             ("Requeued", requeued),
         ]
         data = ",".join(["CallWaiting", *(f"{k}: {val}" for k, val in headers)])
-        self.step(ch, 2, "UserEvent", data)
+        self.step(ch, 3, "UserEvent", data)
         record = self.record(ch)
         if record is not None:
             record.outcome = "waiting"
         self.pbx.user_event(ch, "CallWaiting", headers)
-        self.step(ch, 3, "MusicOnHold", "default,3600")
+        self.step(ch, 4, "MusicOnHold", "default,3600")
         self.pbx.start_moh(ch)
         # MusicOnHold(default,3600) would end after an hour; a caller without patience
         # waits for good, even at a compressed time scale.
@@ -212,19 +214,30 @@ class Dialplan:
             [*ch.snapshot(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
         )
         record = self.record(ch)
-        self.step(ch, 2, "Dial", f"PJSIP/{number}@trunk,30")
+        self.step(ch, 2, "Dial", f"PJSIP/{number}@trunk,30,g")
         target = self.target(f"PJSIP/{number}@trunk")
+
+        def agent_hung_up() -> None:  # exten h: the agent hung up first
+            self.step(ch, 1, "GotoIf", '$["${ACD_RESULT_SENT}" = "1"]?done', at="acd-callback,h")
+            # the connected line names the caller only once they answered
+            self.callback_result(ch, "ANSWER" if ch.connected_num == number else "CANCEL")
+
+        ch.on_hangup = agent_hung_up
         status = await self.dialler.dial(ch, target, CALLBACK_DIAL_TIMEOUT, (DNIS, ""))
+        ch.on_hangup = None
         self.pbx.set_var(ch, "DIALSTATUS", status)
         if record is not None:
             record.outcome = "answered" if status == "ANSWER" else status.lower()
+        self.step(ch, 3, "UserEvent", f"CallbackResult,DialStatus: {status}")
+        self.callback_result(ch, status)
+        self.step(ch, 4, "Set", "ACD_RESULT_SENT=1")
+        self.step(ch, 5, "Hangup")
+        self.pbx.hangup(ch, 16)
+
+    def callback_result(self, ch: Channel, status: str) -> None:
         callback_id = ch.variables.get("ACD_CALLBACK_ID", "")
-        data = f"CallbackResult,ACDCallbackId: {callback_id},DialStatus: {status}"
-        self.step(ch, 3, "UserEvent", data)
         body = [("ACDCallbackId", callback_id), ("DialStatus", status)]
         self.pbx.user_event(ch, "CallbackResult", body)
-        self.step(ch, 4, "Hangup")
-        self.pbx.hangup(ch, 16)
 
     async def conference(self, ch: Channel, room: str) -> None:
         self.step(ch, 1, "ConfBridge", room, at=f"acd-conference,{room}")
@@ -238,13 +251,33 @@ class Dialplan:
             await ch.bridge_exit
         self.pbx.hangup(ch, 16)
 
-    def spy(self, spyer: Channel, prefix: str) -> None:
-        """ChanSpy(PJSIP/8001,q): listen to the seat's live channel, if it has one."""
-        for spyee in list(self.pbx.channels.values()):
-            if spyee is not spyer and spyee.name.startswith(f"{prefix}-"):
-                body = [*spyer.snapshot("Spyer"), *spyee.snapshot("Spyee")]
-                self.pbx.emit("ChanSpyStart", "call", body)
-                return
+    async def chanspy(self, spyer: Channel, data: str) -> None:
+        """ChanSpy(<prefix>,<options>): spy on channels whose name starts with the prefix.
+
+        As Asterisk: without ``E`` it goes back to scanning when the call it spied on
+        ends, and spies on the next one; ``E`` ends it then, ``S`` ends it when there is
+        no channel to spy on.
+        """
+        prefix, _, options = data.partition(",")
+        while not spyer.hung_up:
+            spyee = next(
+                (c for c in list(self.pbx.channels.values())
+                 if c is not spyer and not c.hung_up and c.name.startswith(prefix)),
+                None,
+            )  # fmt: skip
+            if spyee is None:
+                if "S" in options:
+                    break
+                await self.pbx.sleep(SPY_SCAN)
+                continue
+            body = [*spyer.snapshot("Spyer"), *spyee.snapshot("Spyee")]
+            self.pbx.emit("ChanSpyStart", "call", body)
+            while not spyee.hung_up and not spyer.hung_up:
+                await self.pbx.sleep(SPY_SCAN)
+            self.pbx.emit("ChanSpyStop", "call", body)
+            if "E" in options:
+                break
+        self.pbx.hangup(spyer, 16)
 
     async def application(self, ch: Channel, app: str, data: str) -> None:
         """An originated leg that runs one application instead of a dialplan extension."""
@@ -253,7 +286,8 @@ class Dialplan:
             await self._confbridge(ch, data.split(",")[0])
             return
         if app.lower() == "chanspy":
-            self.spy(ch, data.split(",")[0])
+            await self.chanspy(ch, data)
+            return
         seconds = float(data) if app.lower() == "wait" and data.isdigit() else MOH_LIMIT
         await self.pbx.sleep(seconds)
         self.pbx.hangup(ch, 16)

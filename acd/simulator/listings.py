@@ -101,8 +101,15 @@ def device_state_list(pbx: Pbx, msg: Message) -> list[Headers]:
 
 
 def pjsip_show_contacts(pbx: Pbx, msg: Message) -> list[Headers]:
+    """Registered phones only (an unregistered one has no contact at all); none is an
+    error reply, as on Asterisk 22. Right after a restart the contacts restored from
+    astdb are NonQualified until the first qualify."""
+    registered = [(seat, ep) for seat, ep in sorted(pbx.seats.items()) if ep.registered]
+    if not registered:
+        return [response("Error", msg.action_id, "No Contacts found")]
     bodies: list[Headers] = []
-    for i, (seat, endpoint) in enumerate(sorted(pbx.seats.items())):
+    status = "NonQualified" if pbx.unqualified else "Reachable"
+    for i, (seat, _) in enumerate(registered):
         uri = f"sip:{seat}@10.0.0.{10 + i % 240}:5060"
         bodies.append(
             [
@@ -122,8 +129,8 @@ def pjsip_show_contacts(pbx: Pbx, msg: Message) -> list[Headers]:
                 ("UserAgent", "MicroSIP/3.21.3"),
                 ("ExpirationTime", str(int(time.time()) + 3600)),
                 ("OutboundProxy", ""),
-                ("Status", "Reachable" if endpoint.registered else "Unreachable"),
-                ("RoundtripUsec", "1200" if endpoint.registered else "0"),
+                ("Status", status),
+                ("RoundtripUsec", "0" if pbx.unqualified else "1200"),
                 ("Aor", seat),
                 ("EndpointName", seat),
             ]

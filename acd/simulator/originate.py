@@ -17,7 +17,10 @@ from acd.simulator.pbx import Pbx
 from acd.simulator.server import ActionResult
 from acd.simulator.wire import Headers, Message, response
 
-REASON = {"ANSWER": "4", "BUSY": "5", "NOANSWER": "3", "CONGESTION": "8"}  # others: 0 failed
+# Asterisk 22's OriginateResponse Reason: 4 answered, 3 no answer; a 486 Busy gives 0
+# (not 5), like every other failure: only the channel's Hangup cause (17) says busy.
+REASON = {"ANSWER": "4", "NOANSWER": "3", "CONGESTION": "8"}
+FAILURE_CAUSE = {"BUSY": 17, "NOANSWER": 19}
 _CALLERID = re.compile(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$')
 
 
@@ -76,6 +79,8 @@ class Originator:
         # Without Async the session waits for the first leg, and no OriginateResponse follows.
         ch, status = await self._ring(leg)
         if ch is None or status != "ANSWER":
+            if ch is not None:
+                self.pbx.hangup(ch, FAILURE_CAUSE.get(status, 16))
             return ActionResult([response("Error", aid, "Originate failed")])
         return ActionResult(
             [response("Success", aid, "Originate successfully queued")],
@@ -88,6 +93,8 @@ class Originator:
             self._respond(leg, ch, status)
             if ch is not None and status == "ANSWER":
                 self._continue(leg, ch)
+            elif ch is not None:  # after the OriginateResponse, as on Asterisk 22
+                self.pbx.hangup(ch, FAILURE_CAUSE.get(status, 16))
 
         self.pbx.spawn(run())
 
@@ -122,7 +129,6 @@ class Originator:
             pbx.set_state(ch, State.UP)
         pbx.emit("DialEnd", "call", [*ch.snapshot("Dest"), ("DialStatus", status)])
         if status != "ANSWER":
-            pbx.hangup(ch, {"BUSY": 17, "NOANSWER": 19}.get(status, 16))
             self._note_callback(leg, ch, status)
         return ch, status
 
@@ -130,9 +136,11 @@ class Originator:
         body: Headers = []
         if leg.action_id is not None:
             body.append(("ActionID", leg.action_id))
+        answered = ch is not None and status == "ANSWER"
         body += [
-            ("Response", "Success" if status == "ANSWER" else "Failure"),
-            ("Channel", ch.name if ch is not None else leg.channel),
+            ("Response", "Success" if answered else "Failure"),
+            # a failed Originate names the dial string, an answered one its channel
+            ("Channel", ch.name if answered and ch is not None else leg.channel),
         ]
         if leg.app:
             body += [("Application", leg.app), ("Data", leg.data)]
@@ -141,7 +149,7 @@ class Originator:
         num, name = leg.callerid
         body += [
             ("Reason", REASON.get(status, "0")),
-            ("Uniqueid", ch.uniqueid if ch is not None else "<null>"),
+            ("Uniqueid", ch.uniqueid if ch is not None else leg.channel_id or "<unknown>"),
             ("CallerIDNum", num or "<unknown>"),
             ("CallerIDName", name or "<unknown>"),
         ]

@@ -50,6 +50,7 @@ class Pbx:
         self._seq = 0
         self._chan_seq = 0
         self._device_states: dict[str, str] = {}
+        self.unqualified = False  # restarted, phones not yet asked whether they are there
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._call_ended = asyncio.Event()
@@ -209,9 +210,11 @@ class Pbx:
     def device_state(self, device: str) -> str:
         seat = device.removeprefix("PJSIP/")
         endpoint = self.seats.get(seat)
-        if endpoint is not None and not endpoint.registered:
-            return "UNAVAILABLE"
+        if endpoint is not None and (not endpoint.registered or self.unqualified):
+            return "UNAVAILABLE"  # after a restart: until the first qualify
         states = {c.state for c in self.channels.values() if c.device == device and not c.hung_up}
+        if endpoint is not None:  # a seat: pjsip.conf's device_state_busy_at = 1
+            return "BUSY" if states else "NOT_INUSE"
         up = State.UP in states
         ringing = State.RINGING in states
         if up and ringing:
@@ -249,6 +252,9 @@ class Pbx:
         if ch.ring_outcome is not None and not ch.ring_outcome.done():
             ch.ring_outcome.set_result(_dial_status_for(cause))
         bridge = self.leave_bridge(ch)
+        if ch.on_hangup is not None:  # the h extension runs before the channel is gone
+            run, ch.on_hangup = ch.on_hangup, None
+            run()
         self.emit(
             "Hangup",
             "call",

@@ -107,6 +107,9 @@ class AmiServer:
         self.sessions: set[Session] = set()
         self.actions: list[dict[str, str]] = []
         self.booted = time.time()
+        # Asterisk takes AMI logins while it still loads modules: no FullyBooted yet,
+        # and the PJSIP actions are unknown commands until res_pjsip is up.
+        self.booting = False
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -233,6 +236,13 @@ class AmiServer:
         self.actions.append(msg.as_dict())
         if action == "events":
             return self._events(session, msg)
+        if self.booting and action.startswith("pjsip"):
+            text = (
+                f"Invalid/unknown command: {msg.action}. "
+                "Use Action: ListCommands to show available commands."
+            )
+            session.send(response("Error", aid, text))
+            return True
         result = await self.dispatch(session, msg)
         for headers in result.messages:
             session.send(headers)
@@ -254,19 +264,24 @@ class AmiServer:
         if msg.has("Events"):
             session.event_mask = parse_event_mask(msg.get("Events"))
         session.send(response("Success", aid, "Authentication accepted"))
-        if "system" in session.event_mask:
-            uptime = str(int(time.time() - self.booted))
-            session.send(
-                [
-                    ("Event", "FullyBooted"),
-                    ("Privilege", "system,all"),
-                    ("Uptime", uptime),
-                    ("LastReload", uptime),
-                    ("Status", "Fully Booted"),
-                ]
-            )
+        if "system" in session.event_mask and not self.booting:
+            session.send(self.fully_booted())
         self._successful_auth(session)
         return True
+
+    def fully_booted(self) -> Headers:
+        uptime = str(int(time.time() - self.booted))
+        return [
+            ("Event", "FullyBooted"),
+            ("Privilege", "system,all"),
+            ("Uptime", uptime),
+            ("LastReload", uptime),
+            ("Status", "Fully Booted"),
+        ]
+
+    def boot_done(self) -> None:
+        self.booting = False
+        self.broadcast("system", self.fully_booted())
 
     def _successful_auth(self, session: Session) -> None:
         """The security event every session with ``security`` in its mask hears about."""

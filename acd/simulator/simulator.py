@@ -19,6 +19,9 @@ from acd.simulator.dialplan import Dialplan
 from acd.simulator.pbx import Pbx
 from acd.simulator.server import AmiServer
 
+BOOT_SECONDS = 0.5  # from a restart to FullyBooted (logins are taken before)
+QUALIFY_SECONDS = 1.0  # from FullyBooted to the first qualify of the phones
+
 Span = float | tuple[float, float]
 
 
@@ -81,15 +84,36 @@ class PbxSimulator:
         await asyncio.gather(*self.pbx.shutdown(), return_exceptions=True)
 
     async def restart(self, *, keep_calls: bool = True, downtime: float = 0.0) -> None:
-        """Like an Asterisk restart (calls lost) or a network blip (calls carry on)."""
+        """Like an Asterisk restart (calls lost) or a network blip (calls carry on).
+
+        As Asterisk 22 does after a restart: logins are taken at once, FullyBooted
+        follows BOOT_SECONDS later (PJSIP actions are unknown until then), and the
+        phones, registered in astdb, are NonQualified (device UNAVAILABLE) until their
+        first qualify QUALIFY_SECONDS after that.
+        """
         if not keep_calls:
             self.pbx.emit("Shutdown", "system", [("Shutdown", "Cleanly"), ("Restart", "True")])
         await self.server.stop(flush=not keep_calls)
         if not keep_calls:
             self.pbx.crash()
+            self.pbx.unqualified = True
             self.server.booted = time.time()
+            self.server.booting = True
         await asyncio.sleep(downtime * self.time_scale)
         await self.server.start()
+        if not keep_calls:
+            self.pbx.later(BOOT_SECONDS, self._booted)
+
+    def _booted(self) -> None:
+        self.server.boot_done()
+        self.pbx.later(QUALIFY_SECONDS, self._qualified)
+
+    def _qualified(self) -> None:
+        self.pbx.unqualified = False
+        for seat, endpoint in sorted(self.pbx.seats.items()):
+            if endpoint.registered:
+                self._contact_status(seat, "Reachable")
+                self.pbx.update_device(f"PJSIP/{seat}")
 
     # -- traffic ---------------------------------------------------------------------------
 
@@ -131,18 +155,23 @@ class PbxSimulator:
         endpoint.answer_delay = _span(answer_delay)
         endpoint.registered = registered
         if was_registered != registered:
-            self.pbx.emit(
-                "ContactStatus",
-                "system",
-                [
-                    ("URI", f"sip:{seat}@10.0.0.10:5060"),
-                    ("ContactStatus", "Reachable" if registered else "Unreachable"),
-                    ("AOR", seat),
-                    ("EndpointName", seat),
-                    ("RoundtripUsec", "1200" if registered else "0"),
-                ],
-            )
+            # A phone that unregisters is Removed; one that stops answering qualify
+            # is Unreachable (both unreachable for the ACD).
+            self._contact_status(seat, "Reachable" if registered else "Removed")
             self.pbx.update_device(f"PJSIP/{seat}")
+
+    def _contact_status(self, seat: str, status: str) -> None:
+        self.pbx.emit(
+            "ContactStatus",
+            "system",
+            [
+                ("URI", f"sip:{seat}@10.0.0.10:5060"),
+                ("ContactStatus", status),
+                ("AOR", seat),
+                ("EndpointName", seat),
+                ("RoundtripUsec", "1200" if status == "Reachable" else "0"),
+            ],
+        )
 
     def configure_callee(
         self,

@@ -1,7 +1,7 @@
 """accounts, sessions and token families, and the append-only audit trail
 
 Revision ID: 25d379e5c2a4
-Revises: 7a3d18e2c4b1
+Revises: 5e1f0a2b7c14
 Create Date: 2026-11-29 21:39:01.085216
 """
 
@@ -14,7 +14,7 @@ import callcenter.kernel.db
 
 
 revision: str = '25d379e5c2a4'
-down_revision: str | None = '7a3d18e2c4b1'
+down_revision: str | None = '5e1f0a2b7c14'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

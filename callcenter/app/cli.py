@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from callcenter.app.startup import load_settings, production_settings
+from callcenter.app.startup import load, load_settings, production_settings
 from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.progress import Progress
 from callcenter.kernel.settings import Settings
@@ -177,6 +177,26 @@ async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:
     if system.failover is not None:
         await system.failover.lapsed.wait()
         server.should_exit = True
+
+
+@app.command("asterisk-conf")
+def asterisk_conf(
+    out: Annotated[Path, typer.Option(help="folder to write the configuration to")],
+) -> None:
+    """Write the Asterisk configuration for these settings (seats, trunk, AMI, prompts)."""
+    from acd.pbxconf.install import ConfigError, write_config
+    from acd.pbxconf.settings import PbxSettings
+
+    settings = load_settings()
+    pbx = load(PbxSettings)
+    try:
+        written = write_config(out, settings, pbx)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"{len(written)} files written to {out}")
+    console.print(f"  start it with: asterisk -C {out.resolve() / 'asterisk.conf'}")
+    console.print(f"  phone passwords for provisioning: {out / 'phones.csv'}")
 
 
 @db_app.command("upgrade")

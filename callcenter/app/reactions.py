@@ -6,14 +6,14 @@ in-memory routing core, so they never wait on I/O.
 - a submitted work order ends the agent's wrap-up (a high-risk one first
   lengthens it and counts toward the agent's debrief);
 - a work order set to high or imminent risk during the call marks the call;
-- a number the crisis team flags gets priority and crisis-qualified agents.
+- a number the crisis team flags gets priority (a crisis flag: crisis-qualified agents).
 """
 
 from __future__ import annotations
 
 import logging
 
-from acd.policy import CallerPriority
+from acd.policy import flag_priority
 from acd.service import AcdService
 from callcenter.kernel.bus import DomainEvent, EventBus
 from seats.state import SeatError
@@ -34,7 +34,8 @@ def connect_acd_reactions(bus: EventBus, acd: AcdService) -> None:
             if seat:
                 _end_wrapup(acd, seat)
         elif kind == "CallerFlagged":
-            acd.core.set_caller_priority(getattr(event, "number", ""), CallerPriority.CRISIS)
+            priority = flag_priority(bool(getattr(event, "crisis", True)))
+            acd.core.set_caller_priority(getattr(event, "number", ""), priority)
             acd.tick()  # a waiting caller just flagged needs its widening deadline scheduled
 
     bus.observe(react)

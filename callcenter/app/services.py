@@ -12,7 +12,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.callback.policy import CallbackPolicy
 from acd.callback.queries import callbacks_owed
-from acd.policy import CallerPriority
+from acd.policy import flag_priority
 from acd.service import AcdService
 from callcenter.app.failover import when_active
 from callcenter.app.parts import CALLBACKS
@@ -41,7 +41,8 @@ REFERRAL_CHECK_SECONDS = 60.0
 
 def callback_policy(settings: Settings) -> CallbackPolicy:
     quiet_start, quiet_end = settings.quiet_window
-    return CallbackPolicy(quiet_start=quiet_start, quiet_end=quiet_end)
+    delays = tuple(timedelta(seconds=seconds) for seconds in settings.callback_delays)
+    return CallbackPolicy(delays=delays, quiet_start=quiet_start, quiet_end=quiet_end)
 
 
 async def start_services(
@@ -55,9 +56,9 @@ async def start_services(
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)
     runtime.bus.subscribe("crisis", crisis.on_event)
-    flagged: dict[str, str] = {}
+    flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
-        flagged = await crisis.flagged_numbers()
+        flagged = await crisis.crisis_flags()
     # The segmenter's dictionary loads now (about a second, once per process), before any
     # call: loading it beside live traffic would hold the interpreter while calls route.
     await crisis.warm()
@@ -66,8 +67,8 @@ async def start_services(
         _forever("referrals", lambda: _referrals(runtime)),
     ]
     if acd is not None and link is not None:
-        for number in flagged:
-            acd.core.set_caller_priority(number, CallerPriority.CRISIS)
+        for number, crisis_flag in flagged.items():
+            acd.core.set_caller_priority(number, flag_priority(crisis_flag))
         runtime.bus.observe(lambda event: _remember_flag(flagged, event))
         callbacks = CallbackService(
             sessions=runtime.sessions,
@@ -80,7 +81,7 @@ async def start_services(
             zone=settings.zone,
             agent_available=lambda: _seat_available(acd, settings.callback_seat),
             find_order=work_order_for_call,
-            is_high_risk=lambda number: number in flagged,
+            is_high_risk=lambda number: flagged.get(number, False),
             dialer_id=dialer_id(settings),
         )
         runtime.provide(CALLBACKS, callbacks)
@@ -129,9 +130,9 @@ async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _remember_flag(flagged: dict[str, str], event: DomainEvent) -> None:
+def _remember_flag(flagged: dict[str, bool], event: DomainEvent) -> None:
     if event.kind == "CallerFlagged":
-        flagged[getattr(event, "number", "")] = getattr(event, "reason", "")
+        flagged[getattr(event, "number", "")] = bool(getattr(event, "crisis", True))
 
 
 def _seat_available(acd: AcdService, seat: str) -> bool:

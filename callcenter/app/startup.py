@@ -7,8 +7,11 @@ still the demo's, and names the setting, never its value.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import typer
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from rich.console import Console
 
 from callcenter.kernel.crypto import Keyring, KeySettingError
@@ -27,11 +30,20 @@ MIN_SECRET = 16
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; an invalid one stops start-up naming the setting."""
+    return load(Settings, **overrides)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(kind: type[S], **overrides: object) -> S:
+    """Any settings class from the environment, naming an invalid setting and stopping."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix", ""))
         for error in exc.errors():
-            name = "CALLCENTER_" + "_".join(str(p) for p in error["loc"]).upper()
+            name = prefix + "_".join(str(p) for p in error["loc"]).upper()
             console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
 

@@ -115,7 +115,10 @@ class System(StartStop):
             normal_seats=settings.normal_seats,
             callback_seat=settings.callback_seat,
         )
-        tracker = CallTracker(dnis={settings.hotline_number})
+        tracker = CallTracker(
+            dnis={settings.hotline_number},
+            seats=[*settings.seat_extensions, settings.callback_seat],
+        )
         config = AmiConfig(
             host=settings.ami_host,
             port=settings.ami_port,

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     wrapup_high_risk_seconds: float = Field(default=180.0, ge=0)
     open_hours: str = Field(default="00:00-24:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
     quiet_hours: str = Field(default="22:00-08:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    # Seconds from a missed call to callback attempt 1, then between failed attempts.
+    callback_delays: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [300.0, 1800.0, 7200.0]
+    )
 
     # -- accounts and sign-in ------------------------------------------------------------
     auth_mode: Literal["local", "proxy"] = "local"
@@ -122,12 +126,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("seat_extensions", mode="before")
+    @field_validator("seat_extensions", "callback_delays", mode="before")
     @classmethod
-    def _split_seats(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _split(cls, value: object) -> object:
+        return comma_separated(value)
 
     @field_validator("seat_extensions")
     @classmethod
@@ -137,6 +139,15 @@ class Settings(BaseSettings):
             raise ValueError(f"seat extensions must be digits, got {bad}")
         if not value:
             raise ValueError("at least one seat extension is needed")
+        return value
+
+    @field_validator("callback_delays")
+    @classmethod
+    def _delays(cls, value: list[float]) -> list[float]:
+        if not value:
+            raise ValueError("at least one callback attempt is needed")
+        if any(delay < 0 for delay in value):
+            raise ValueError(f"callback delays cannot be negative, got {value}")
         return value
 
     @field_validator("database_url")
@@ -182,6 +193,13 @@ class Settings(BaseSettings):
     @property
     def quiet_window(self) -> tuple[time, time]:
         return parse_window(self.quiet_hours)
+
+
+def comma_separated(value: object) -> object:
+    """``"8001, 8002"`` from the environment → ``["8001", "8002"]``; a list stays a list."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 def parse_window(text: str) -> tuple[time, time]:

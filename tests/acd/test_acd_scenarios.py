@@ -58,6 +58,8 @@ async def test_a_crisis_caller_waits_for_a_crisis_agent_then_widens(tmp_path: Pa
     policy = RoutingPolicy(wrapup_seconds=0.05, crisis_widen_after=0.4)
     async with acd_stack(tmp_path, policy=policy) as stack:
         stack.login("general", "8001", [Skill.GENERAL, Skill.PSYCHOLOGICAL])
+        stack.login("crisis", "8002", [Skill.CRISIS])  # logged in, on a break
+        stack.acd.command(lambda now: stack.acd.core.pause("8002", "meal", now))
         stack.acd.core.set_caller_priority("+8613800000009", CallerPriority.CRISIS)
         call = stack.sim.place_call("13800000009", ivr_choice="1")
         await until(lambda: bool(stack.of_kind("CallWaiting")))

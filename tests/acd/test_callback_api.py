@@ -182,3 +182,14 @@ async def test_stats_give_callback_rate_reach_rate_and_time_to_first_attempt(
     later = T0 + timedelta(minutes=1)
     window = (await http.get("/api/callbacks/stats", params={"since": later.isoformat()})).json()
     assert window["tasks"] == 3
+
+
+async def test_a_callback_dialled_then_cancelled_never_lifts_the_rate_above_one(
+    http: httpx.AsyncClient, sessions: Sessions
+) -> None:
+    dialled = await miss(sessions, "+8613800000001", "a", T0)
+    await dial(sessions, T0 + timedelta(minutes=5), AttemptOutcome.NO_ANSWER)
+    await http.post(f"/api/callbacks/{dialled}/cancel", json={"reason": "called in again"})
+    await miss(sessions, "+8613800000002", "b", T0 + timedelta(minutes=1))
+    stats = (await http.get("/api/callbacks/stats")).json()
+    assert stats["callback_rate"] == 0.0  # one callback owed, not yet dialled

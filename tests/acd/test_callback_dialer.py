@@ -203,6 +203,19 @@ async def test_customer_first_rings_the_caller_then_the_callback_seat(
         assert [a.outcome for a in await w.attempts()] == ["no_answer", "reached"]
 
 
+async def test_customer_first_tells_a_busy_caller_by_the_hangup_cause(
+    sessions: Sessions,
+) -> None:
+    """Asterisk 22 reports a 486 Busy as Reason 0; the leg's Hangup (cause 17) says busy."""
+    async with world(sessions, policy=CallbackPolicy(agent_first=False)) as w:
+        w.sim.configure_callee(CALLER, behaviour="busy")
+        await w.dialer()
+        await w.miss(CALLER, "c1")
+        await w.later(5 * 60)
+        await w.until_attempts_done(1)
+        assert [a.outcome for a in await w.attempts()] == ["busy"]
+
+
 async def test_a_work_order_written_during_the_dial_still_gets_the_result(
     sessions: Sessions,
 ) -> None:

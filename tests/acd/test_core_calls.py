@@ -52,20 +52,32 @@ def test_a_failed_seat_is_not_offered_the_same_caller_again() -> None:
     assert routed(core.handle(waiting("c2"), T0 + 18)) == {"c2": "8001"}
 
 
-@pytest.mark.parametrize("status", ["NOANSWER", "BUSY", "CHANUNAVAIL"])
-def test_two_failures_in_a_row_pause_the_seat_and_alert_the_supervisor(status: str) -> None:
+def test_two_unanswered_rings_in_a_row_pause_the_seat_and_alert_the_supervisor() -> None:
     core = make_core()
     core.login(agent("ann"), "8001", T0)
     core.handle(waiting("c1"), T0 + 1)
     core.handle(waiting("c2"), T0 + 2)
-    assert routed(core.handle(failed("c1", "8001", status), T0 + 16)) == {"c2": "8001"}
-    commands = core.handle(failed("c2", "8001", status), T0 + 31)
+    assert routed(core.handle(failed("c1", "8001", "NOANSWER"), T0 + 16)) == {"c2": "8001"}
+    commands = core.handle(failed("c2", "8001", "NOANSWER"), T0 + 31)
     assert state_of(core, "8001") == "paused"
     [alert] = published(commands, AgentAlert)
     assert (alert.alert, alert.seat, alert.agent_id) == (AlertKind.NO_ANSWER_PAUSE, "8001", "ann")
     assert "did not answer 2 calls in a row" in alert.message
     assert routed(core.resume("8001", T0 + 40)) == {}  # both callers skip 8001 now
     assert routed(core.handle(waiting("c3"), T0 + 41)) == {"c3": "8001"}
+
+
+@pytest.mark.parametrize("status", ["BUSY", "CHANUNAVAIL", "CONGESTION"])
+def test_a_busy_or_unreachable_phone_is_never_a_missed_ring(status: str) -> None:
+    """Only NOANSWER is the agent not answering: a 486 from a phone on another call is not."""
+    core = make_core()
+    core.login(agent("ann"), "8001", T0)
+    for n, at in ((1, T0 + 1), (2, T0 + 20), (3, T0 + 40)):
+        core.handle(waiting(f"c{n}"), at)
+        commands = core.handle(failed(f"c{n}", "8001", status), at + 1)
+        assert not published(commands, AgentAlert)
+    [view] = [v for v in core.seats_view(T0 + 50) if v.seat == "8001"]
+    assert view.state == "available"
 
 
 def test_a_ring_with_no_outcome_counts_as_no_answer_after_timeout_and_grace() -> None:

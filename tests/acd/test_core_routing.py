@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acd.core import AcdCore
 from acd.events import CallRouted, Skill
 from acd.policy import CallerPriority, RoutingPolicy
 from tests.acd.core_world import (
@@ -103,8 +104,15 @@ def test_flagging_a_waiting_caller_moves_them_up_at_once() -> None:
     assert [view.call_id for view in core.queue_view(T0 + 7)] == ["early", "flagged"]
 
 
+def crisis_agent_on_a_break(core: AcdCore, seat: str = "8007") -> None:
+    """A crisis-qualified agent is logged in, but not free now."""
+    core.login(agent("cri", Skill.CRISIS), seat, T0 - 600)
+    core.pause(seat, "meal", T0 - 600)
+
+
 def test_crisis_callers_wait_for_a_crisis_agent_then_widen_to_anyone() -> None:
     core = make_core(RoutingPolicy(crisis_widen_after=20.0))
+    crisis_agent_on_a_break(core)
     core.set_caller_priority("+8613900000003", CallerPriority.CRISIS)
     core.login(agent("gen"), "8001", T0)
     commands = core.handle(waiting("crisis", number="+8613900000003"), T0 + 1)
@@ -115,6 +123,25 @@ def test_crisis_callers_wait_for_a_crisis_agent_then_widen_to_anyone() -> None:
     [connect] = connects(core.tick(T0 + 21))
     assert connect.seat == "8001"
     assert "crisis caller, widened to any agent" in connect.explanation
+
+
+def test_a_crisis_caller_waits_for_nobody_when_no_crisis_agent_is_logged_in() -> None:
+    core = make_core(RoutingPolicy(crisis_widen_after=20.0))
+    core.set_caller_priority("+8613900000003", CallerPriority.CRISIS)
+    core.login(agent("gen"), "8001", T0)
+    [connect] = connects(core.handle(waiting("crisis", number="+8613900000003"), T0 + 1))
+    assert connect.seat == "8001"
+    assert "crisis caller, widened to any agent" in connect.explanation
+
+
+def test_a_repeat_caller_goes_ahead_and_any_agent_takes_them() -> None:
+    core = make_core()
+    crisis_agent_on_a_break(core)
+    on_duty(core)
+    core.set_caller_priority("+8613900000004", CallerPriority.REPEAT)
+    core.handle(waiting("first"), T0)
+    core.handle(waiting("repeat", number="+8613900000004"), T0 + 30)
+    assert routed(core.login(agent("gen"), "8001", T0 + 31)) == {"repeat": "8001"}
 
 
 def test_a_crisis_agent_takes_the_crisis_caller_before_the_general_agent_idle_longer() -> None:
@@ -213,7 +240,7 @@ def fits(skill: Skill, skills: frozenset[Skill]) -> bool:
 
 def test_a_widened_crisis_caller_is_routed_past_a_flagged_one_still_waiting_for_crisis() -> None:
     core = make_core(RoutingPolicy(crisis_widen_after=20))
-    on_duty(core)
+    crisis_agent_on_a_break(core)
     core.set_caller_priority("+8613900000003", CallerPriority.CRISIS)
     core.handle(waiting("ivr-crisis", Skill.CRISIS), T0)
     core.handle(waiting("flagged", number="+8613900000003"), T0 + 20)

@@ -29,7 +29,15 @@ from pathlib import Path
 import pytest
 
 from acd.ami import AmiConfig, AmiEvent, AmiLink
-from acd.events import CallArrived, CallConnected, CallEnded, CallWaiting, SeatFailed, SeatRinging
+from acd.events import (
+    CallArrived,
+    CallConnected,
+    CallEnded,
+    CallWaiting,
+    SeatFailed,
+    SeatLegEnded,
+    SeatRinging,
+)
 from acd.recording import CallOutcome
 from acd.tracker import CallTracker
 from callcenter.kernel.bus import DomainEvent
@@ -215,7 +223,8 @@ async def domain_events(server: FakeAmi, name: str) -> tuple[list[DomainEvent], 
 async def test_asterisk22_answered_by_seat_8001(server: FakeAmi) -> None:
     out, tracker = await domain_events(server, "answered_redirect.jsonl")
     kinds = [type(e) for e in out]
-    assert kinds == [CallArrived, CallWaiting, SeatRinging, CallConnected, CallEnded]
+    # the caller hung up first: the seat's own leg ends after the call (Asterisk 22)
+    assert kinds == [CallArrived, CallWaiting, SeatRinging, CallConnected, CallEnded, SeatLegEnded]
     assert {e.call_id for e in out} == {"acdlab-1795911163.0"}
     arrived, connected, ended = out[0], out[3], out[4]
     assert isinstance(arrived, CallArrived) and arrived.caller_number == "+8613800000001"
@@ -242,11 +251,12 @@ async def test_asterisk22_seat_no_answer_then_requeued(server: FakeAmi) -> None:
         CallArrived,
         CallWaiting,
         SeatRinging,
+        SeatLegEnded,  # Dial hangs up the seat's leg before the dialplan reports it
         SeatFailed,
         CallWaiting,
         CallEnded,
     ]
-    failed, requeued, ended = out[3], out[4], out[5]
+    failed, requeued, ended = out[4], out[5], out[6]
     assert isinstance(failed, SeatFailed) and failed.dial_status == "NOANSWER"
     assert isinstance(requeued, CallWaiting) and requeued.requeued
     assert isinstance(ended, CallEnded) and not ended.connected

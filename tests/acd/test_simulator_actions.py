@@ -139,12 +139,16 @@ async def test_device_state_list_and_pjsip_contacts() -> None:
         contacts = await ami.listing("PJSIPShowContacts", "p")
         assert contacts[0]["Message"].startswith("A listing of Contacts follows")
         rows = {m["Aor"]: m for m in contacts if m.get("Event") == "ContactList"}
-        assert set(rows) == {"8001", "8002", "8099"}
-        assert rows["8001"]["Status"] == "Reachable" and rows["8002"]["Status"] == "Unreachable"
+        assert set(rows) == {"8001", "8099"}  # an unregistered phone has no contact
+        assert rows["8001"]["Status"] == "Reachable"
         assert rows["8001"]["EndpointName"] == "8001" and rows["8001"]["Uri"].startswith(
             "sip:8001@"
         )
-        assert contacts[-1]["ListItems"] == "3"
+        for seat in ("8001", "8099"):
+            sim.configure_seat(seat, registered=False)
+        [nobody] = await ami.listing("PJSIPShowContacts", "p2")
+        assert (nobody["Response"], nobody["Message"]) == ("Error", "No Contacts found")
+        assert contacts[-1]["ListItems"] == "2"
 
 
 async def test_queue_status_is_empty_and_status_lists_channels() -> None:

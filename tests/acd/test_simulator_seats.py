@@ -76,7 +76,7 @@ async def test_unregistered_seat_is_unavailable_and_never_gets_a_channel() -> No
         sim.configure_seat("8001", registered=False)
         contact = await ami.event("ContactStatus")
         assert (contact["ContactStatus"], contact["EndpointName"], contact["AOR"]) == (
-            "Unreachable",
+            "Removed",  # the phone unregistered (Unreachable is a failed qualify)
             "8001",
             "8001",
         )

@@ -16,6 +16,8 @@ from acd.events import (
     CallEnded,
     CallWaiting,
     SeatFailed,
+    SeatLegEnded,
+    SeatPhoneBusy,
     SeatReachability,
     SeatRinging,
     Skill,
@@ -84,9 +86,11 @@ def test_answered_call_yields_the_contract_events_in_order() -> None:
         CallWaiting,
         SeatRinging,
         CallConnected,
+        SeatLegEnded,  # the agent hung up first: the seat's own leg ends
         CallEnded,
     ]
-    arrived, waiting, ringing, connected, ended = out
+    arrived, waiting, ringing, connected, leg, ended = out
+    assert isinstance(leg, SeatLegEnded) and (leg.seat, leg.channel) == ("8001", SEAT_LEG)
     assert isinstance(arrived, CallArrived) and arrived.caller_number == "+8613800000001"
     assert arrived.caller_name == "张小明" and arrived.dnis == "12355"
     assert isinstance(waiting, CallWaiting) and waiting.skill is Skill.LEGAL
@@ -206,16 +210,35 @@ def test_seat_reachability_only_on_change() -> None:
     events = [
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Reachable"},
+        # after an Asterisk restart every phone is UNAVAILABLE until qualified: not trusted
         {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "UNAVAILABLE"},
         {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "UNAVAILABLE"},
         {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Removed"},
         {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "NOT_INUSE"},
+        {"Event": "ContactStatus", "EndpointName": "8001", "ContactStatus": "Created"},
     ]
     out = run(tracker, events)
     assert [(e.seat, e.reachable) for e in out if isinstance(e, SeatReachability)] == [
         ("8001", True),
         ("8001", False),
         ("8001", True),
+    ]
+
+
+def test_a_phone_in_use_is_reported_busy_and_free_again() -> None:
+    """device_state_busy_at=1: a phone on any call (a consult, a listen-in) is BUSY."""
+    tracker = CallTracker()
+    events = [
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "BUSY"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "INUSE"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "BUSY"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "UNAVAILABLE"},
+        {"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "NOT_INUSE"},
+    ]
+    out = run(tracker, events)
+    assert [(e.seat, e.busy) for e in out if isinstance(e, SeatPhoneBusy)] == [
+        ("8001", True),
+        ("8001", False),
     ]
 
 
@@ -295,3 +318,32 @@ def test_a_call_lost_before_its_number_was_known_still_arrives_before_it_ends() 
     arrived, ended = out
     assert isinstance(arrived, CallArrived) and arrived.caller_number == ""
     assert isinstance(ended, CallEnded) and ended.estimated
+
+
+def test_a_resync_takes_none_of_the_acds_own_legs_for_a_new_caller() -> None:
+    """After a reconnect mid-conference: the police line, a callback, a listen-in."""
+    tracker = CallTracker(seats=["8001"])
+    own = [
+        {"Channel": "PJSIP/trunk-00000010", "Uniqueid": "crisis-conf-771",
+         "Linkedid": "crisis-conf-771", "Context": "from-pstn", "Exten": "s",
+         "CallerIDNum": "12355"},
+        {"Channel": "PJSIP/8099-00000011", "Uniqueid": "cb-4-1-ab12cd34",
+         "Linkedid": "cb-4-1-ab12cd34", "Context": "acd-callback", "Exten": "13800000001"},
+        {"Channel": "PJSIP/8090-00000012", "Uniqueid": "listen-5f1c",
+         "Linkedid": "listen-5f1c", "Context": "acd-hold", "Exten": "s"},
+        {"Channel": "PJSIP/trunk-00000013", "Uniqueid": "pbx-1795911170.9",
+         "Linkedid": "pbx-1795911170.9", "Context": "from-pstn", "Exten": "s"},
+    ]  # fmt: skip
+    out = tracker.resync(own, T0, contacts=None)
+    assert [e for e in out if isinstance(e, CallArrived)] == []
+    assert tracker.active_calls == []
+
+
+def test_a_resync_ends_seat_legs_that_vanished_and_frees_phones_left_in_use() -> None:
+    tracker = CallTracker(seats=["8001"])
+    run(tracker, [*arrival(), *seat_answers()])
+    tracker.feed({"Event": "DeviceStateChange", "Device": "PJSIP/8001", "State": "BUSY"}, T0)
+    out = tracker.resync([], T0 + timedelta(seconds=60), contacts=None)
+    kinds = [type(e) for e in out]
+    assert kinds == [CallEnded, SeatLegEnded, SeatPhoneBusy]
+    assert not [e for e in out if isinstance(e, SeatReachability)]  # contacts not listed

@@ -31,6 +31,7 @@ SECRETS = {
         ("CALLCENTER_TIMEZONE", "Mars/Olympus"),
         ("CALLCENTER_SEAT_EXTENSIONS", "8001,eight"),
         ("CALLCENTER_HTTP_PORT", "70000"),
+        ("CALLCENTER_CALLBACK_DELAYS", "300,-5"),
     ],
 )
 def test_an_invalid_setting_stops_start_up_and_is_named(variable: str, value: str) -> None:

@@ -8,6 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from acd.pbxconf.default import shipped as shipped_config
+from acd.pbxconf.modules import LOADED
+from acd.pbxconf.prompts import PROMPTS, bundled
+from acd.pbxconf.render import phones
+from acd.pbxconf.settings import PbxSettings
+from callcenter.kernel.settings import Settings
+
 CONF = Path(__file__).resolve().parents[2] / "asterisk-conf"
 CONTRACT = (CONF / "README.md").read_text(encoding="utf-8")
 DIALPLAN = (CONF / "extensions.conf").read_text(encoding="utf-8")
@@ -47,17 +56,62 @@ def test_every_contract_user_event_is_sent_by_the_dialplan() -> None:
 
 
 def test_manager_user_is_local_and_least_privilege() -> None:
+    """Exactly what the ACD's actions need: Redirect/Setvar (call), Originate, the
+    resync's CoreShowChannels (reporting) and PJSIPShowContacts (only under system)."""
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.read_string((CONF / "manager.conf").read_text(encoding="utf-8").replace(";", "#"))
     acd = parser["acd"]
     assert acd["permit"].startswith("127.0.0.1/")
     assert acd["deny"] == "0.0.0.0/0.0.0.0"
-    assert "system" not in acd["write"].split(",")
-    assert {"call", "originate"} <= set(acd["write"].split(","))
-    assert {"call", "user", "system"} <= set(acd["read"].split(","))
+    assert set(acd["write"].split(",")) == {"call", "originate", "reporting", "system"}
+    assert set(acd["read"].split(",")) == {"call", "user", "system"}
 
 
-def test_seats_8001_to_8020_and_the_callback_seat_are_endpoints() -> None:
+def test_seats_the_callback_seat_and_the_supervisors_phones_are_endpoints() -> None:
     pjsip = (CONF / "pjsip.conf").read_text(encoding="utf-8")
     endpoints = set(re.findall(r"^\[(\d{4})\]\(seat-endpoint\)", pjsip, flags=re.M))
-    assert endpoints == {str(n) for n in range(8001, 8021)} | {"8099"}
+    assert endpoints == {str(n) for n in range(8001, 8021)} | {"8099", "8090", "8091"}
+
+
+def test_the_shipped_files_are_what_callcenter_asterisk_conf_renders() -> None:
+    shipped = shipped_config()
+    assert {path.name for path in CONF.glob("*.conf")} == set(shipped)
+    for name, text in shipped.items():
+        assert (CONF / name).read_text(encoding="utf-8") == text, (
+            f"asterisk-conf/{name} is stale: run .venv/bin/python -m acd.pbxconf.default"
+        )
+
+
+def test_every_dialplan_application_comes_from_a_loaded_module() -> None:
+    """modules.conf loads nothing else (autoload = no): a missing one is a dead dialplan."""
+    used = set(re.findall(r"^\s*(?:exten => [^,]+,\w+|same => n(?:\(\w+\))?),(\w+)\(",
+                          DIALPLAN, flags=re.M))  # fmt: skip
+    builtin = {"NoOp", "Answer", "Set", "Goto", "GotoIf", "Background", "WaitExten", "Hangup"}
+    module_of = {
+        "Dial": "app_dial",
+        "Playback": "app_playback",
+        "UserEvent": "app_userevent",
+        "ConfBridge": "app_confbridge",
+        "MusicOnHold": "res_musiconhold",
+    }
+    assert used - builtin == set(module_of)
+    assert {module_of[app] for app in used - builtin} <= set(LOADED)
+    modules = (CONF / "modules.conf").read_text(encoding="utf-8")
+    assert "autoload = no" in modules
+    assert set(re.findall(r"^load => (\w+)\.so", modules, flags=re.M)) == set(LOADED)
+
+
+def test_every_prompt_the_dialplan_plays_is_shipped() -> None:
+    played = set(re.findall(r"(?:Background|Playback)\(custom/([\w-]+)\)", DIALPLAN))
+    assert played == {prompt.name for prompt in PROMPTS}
+    for prompt in PROMPTS:
+        audio = bundled(prompt.name)
+        assert 2_000 < audio.stat().st_size < 40_000  # 8 kHz GSM: seconds, not megabytes
+        assert f"`{prompt.name}`" in CONTRACT  # the replaceable prompts are documented
+
+
+def test_every_phone_has_its_own_password() -> None:
+    settings = Settings.model_construct()
+    pbx = PbxSettings.model_construct(seat_key=SecretStr("k"))
+    passwords = [phone.password for phone in phones(settings, pbx)]
+    assert len(passwords) == len(set(passwords)) == 20 + 1 + 2

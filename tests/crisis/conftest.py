@@ -183,12 +183,12 @@ async def agent(staff: Staff) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def site2(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("site", "site-xihu", site=2)
+    return await staff.client("site", "site-xihu", site=1)  # 金水区's site
 
 
 @pytest.fixture
 async def site1(staff: Staff) -> httpx.AsyncClient:
-    return await staff.client("site", "site-hz", site=1)
+    return await staff.client("site", "site-hz", site=2)  # another site
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ IMMINENT = {
     "caller_number": "+8613800000001",
     "risk_level": "imminent",
     "agent": "agent-wang",
-    "region": "西湖区",
+    "region": "金水区",
     "summary": "说想跳楼",
 }
 

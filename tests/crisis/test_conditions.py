@@ -72,7 +72,7 @@ drafts = st.builds(
     risk_level=st.sampled_from(list(RiskLevel)),
     summary=st.sampled_from(["", "想自杀", "没有想自杀", "学习压力", "刚吞了一整瓶安眠药"]),
     caller_age=st.none() | st.integers(0, 30),
-    region=st.none() | st.just("西湖区"),
+    region=st.none() | st.just("金水区"),
     immediate_danger=st.booleans(),
 )
 

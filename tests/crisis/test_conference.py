@@ -91,8 +91,8 @@ def imminent(call_id: str) -> WorkOrderUpdated:
         age_group="15-17",
         gender=None,
         identity=None,
-        city="杭州市",
-        county="西湖区",
+        city="郑州市",
+        county="金水区",
     )
 
 
@@ -143,7 +143,8 @@ async def test_the_police_line_joins_caller_and_agent_in_one_bridge(
         assert sim.bridged_with(call_id) == {seat_leg, police}
         originate = next(a for a in sim.actions if a.get("Action") == "Originate")
         assert originate["Channel"] == f"PJSIP/{LIAISON}@trunk"
-        assert originate["Application"] == "ConfBridge"
+        assert (originate["Context"], originate["Exten"]) == ("acd-conference", "771")
+        assert originate["ChannelId"] == "crisis-conf-771"
 
         for _ in range(250):  # the conference outcome is written once the actions returned
             async with transaction(sessions) as session:

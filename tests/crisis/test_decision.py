@@ -90,3 +90,14 @@ def test_repeated_calls_count_this_one_before_it_is_recorded() -> None:
     decision = decide(facts(calls_from_number=earlier), CONFIG)
     assert decision.verdict.fired_names == ("repeated-calls",)
     assert decision.opening is None and decision.flag == "repeated calls" and decision.alert
+    assert not decision.flag_crisis  # a repeat caller goes ahead, but needs no crisis agent
+
+
+def test_a_milder_flag_never_replaces_a_crisis_flag() -> None:
+    earlier = (NOW - timedelta(minutes=20), NOW - timedelta(minutes=10), NOW)
+    flagged = facts(calls_from_number=earlier, flag_reason="imminent risk", flag_crisis=True)
+    decision = decide(flagged, CONFIG)
+    assert decision.verdict.fired_names == ("repeated-calls",)
+    assert decision.flag is None  # "imminent risk" stays the number's flag, and a crisis one
+    graver = decide(facts(OVERDOSE, flag_reason="repeated calls", flag_crisis=False), CONFIG)
+    assert graver.flag is not None and graver.flag_crisis  # a crisis flag replaces a mild one

@@ -30,8 +30,8 @@ def draft(**fields: Any) -> CaseDraft:
         "order_id": 42,
         "caller_number": NUMBER,
         "agent": "agent-wang",
-        "region": "西湖区",
-        "location": "杭州市西湖区某小区 3 幢",
+        "region": "金水区",
+        "location": "郑州市金水区某小区 3 幢",
     }
     return CaseDraft(**(base | fields))
 
@@ -78,7 +78,7 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
         receiver.received, key=lambda m: m.payload["type"] != "crisis.police_referral"
     )
     assert police.payload["caller_number"] == NUMBER
-    assert police.payload["location"] == "杭州市西湖区某小区 3 幢"
+    assert police.payload["location"] == "郑州市金水区某小区 3 幢"
     assert police.payload["rules"][0] == {
         "name": "imminent-risk",
         "priority": 100,
@@ -90,7 +90,8 @@ async def test_imminent_risk_is_handed_off_by_signed_webhook_and_becomes_notifie
         "evidence": {"ideation": ["想跳楼"], "plan": ["想跳楼"]},
     }
     assert local.payload["caller_number"] == "+86138******01"
-    assert local.payload["league_contact"] == "团西湖区委" and local.payload["site_id"] == 2
+    assert local.payload["league_contact"] == "团金水区委（示例）"
+    assert local.payload["site_id"] == 1
     # the local team gets the level, not the caller's words
     assert local.payload["suggested_risk"] == {"level": "high", "dimensions": ["ideation", "plan"]}
 

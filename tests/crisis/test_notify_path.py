@@ -35,8 +35,8 @@ def imminent_order() -> WorkOrderUpdated:
         age_group="15-17",
         gender=None,
         identity=None,
-        city="杭州市",
-        county="西湖区",
+        city="郑州市",
+        county="金水区",
         changed=("risk_level",),
     )
 
@@ -73,5 +73,5 @@ async def test_flagging_imminent_risk_reaches_notified_within_a_minute(
     police = next(m for m in receiver.received if m.payload["type"] == "crisis.police_referral")
     assert police.verifies(int(clock.now().timestamp()))
     assert police.payload["caller_number"] == "+8613800000017"
-    assert police.payload["location"] == "杭州市 西湖区"
+    assert police.payload["location"] == "郑州市 金水区"
     assert police.payload["order_id"] == 17 and police.payload["owner"] == "agent-li"

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from crisis.assessment import default_assessor
 from crisis.conditions import Facts
+from crisis.directory import load_directory
 from crisis.draft import CaseDraft, RiskLevel, age_upper_bound
 from crisis.lexicon import default_lexicon
 from crisis.ruleset import (
@@ -22,6 +23,7 @@ from crisis.ruleset import (
     bundled_ruleset,
     parse_ruleset,
 )
+from workorders.reference import regions
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 RULES = bundled_ruleset()
@@ -194,3 +196,13 @@ def test_evaluation_is_deterministic_whatever_the_rule_order(
     assert assess(reordered, facts) == assess(RULES, facts)
     police = assess(RULES, facts).plan.police
     assert police == (risk is RiskLevel.IMMINENT or danger)
+
+
+def test_the_bundled_local_directory_names_only_henan_regions() -> None:
+    """Work orders carry Henan's cities and counties: a region named otherwise never matches."""
+    known = regions()
+    counties = {county for city in known.values() for county in city}
+    directory = load_directory()
+    assert directory.regions, "the bundled directory lists some regions"
+    assert set(directory.regions) <= set(known) | counties
+    assert directory.lookup("二七区", "郑州市") == directory.regions["郑州市"]  # county, then city

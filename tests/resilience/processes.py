@@ -28,29 +28,17 @@ from acd.callback.models import CallbackAttempt, CallbackTask
 from acd.models import Call
 from acd.simulator import PbxSimulator
 from callcenter.kernel.auth import Role
-from callcenter.kernel.crypto import Keyring, install, keyring
+from callcenter.kernel.crypto import install, keyring
 from callcenter.kernel.db import make_engine, make_sessionmaker
-from callcenter.kernel.settings import Settings
 from tests.conftest import free_port
-from tests.staff import ensure_user, token
+from tests.staff import DEPLOYMENT_KEYRING, DEPLOYMENT_SECRETS, sign_in_at
 from workorders.models import WorkOrder
 
 ROOT = Path(__file__).resolve().parents[2]
 SEATS = "8001,8002,8003,8004"
 AMI_SECRET = "harness-ami-secret"
 # The secrets of the harness's own deployment: not the demo's, so serve starts.
-SECRETS = {
-    "CALLCENTER_AMI_SECRET": AMI_SECRET,
-    "CALLCENTER_TOKEN_SECRET": "harness-token-secret-" + "t" * 24,
-    "CALLCENTER_ENCRYPTION_KEYS": "harness:aGFybmVzcy1rZXktZm9yLXJlc2lsaWVuY2UtdGVzdHM=",
-    "CALLCENTER_LOOKUP_KEY": "harness-lookup-key-" + "l" * 24,
-}
-HARNESS_KEYRING = Keyring.from_settings(
-    Settings(
-        encryption_keys=SECRETS["CALLCENTER_ENCRYPTION_KEYS"],
-        lookup_key=SECRETS["CALLCENTER_LOOKUP_KEY"],
-    )
-)
+SECRETS = {"CALLCENTER_AMI_SECRET": AMI_SECRET, **DEPLOYMENT_SECRETS}
 
 
 @dataclass
@@ -98,13 +86,7 @@ class Serve:
 
     async def headers(self, login: str, role: Role) -> dict[str, str]:
         """A bearer header of ``login`` (made in the database first, if need be)."""
-        engine = make_engine(self.env["CALLCENTER_DATABASE_URL"])
-        try:
-            await ensure_user(make_sessionmaker(engine), Settings(), role, login)
-        finally:
-            await engine.dispose()
-        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
-            return {"Authorization": f"Bearer {await token(client, login)}"}
+        return await sign_in_at(self.url, self.env["CALLCENTER_DATABASE_URL"], login, role)
 
     async def status(
         self, method: str, path: str, body: dict[str, Any] | None = None, *, as_: str = ""
@@ -189,7 +171,7 @@ class Floor:
         self.engine = make_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
         self._keys = keyring()
-        install(HARNESS_KEYRING)  # the rows are sealed with the serve processes' keys
+        install(DEPLOYMENT_KEYRING)  # the rows are sealed with the serve processes' keys
 
     async def count(self, model: Any, *where: Any) -> int:
         async with self.sessions() as session:

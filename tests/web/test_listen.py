@@ -37,7 +37,9 @@ def _originates(fake: FakeAmi) -> list[dict[str, str | list[str]]]:
     return [a for a in fake.actions if a.get("Action") == "Originate"]
 
 
-@pytest.mark.parametrize(("whisper", "data"), [(False, "PJSIP/8003,q"), (True, "PJSIP/8003,qw")])
+@pytest.mark.parametrize(
+    ("whisper", "data"), [(False, "PJSIP/8003-,qES"), (True, "PJSIP/8003-,qwES")]
+)
 async def test_listen_rings_the_supervisor_into_chanspy_on_the_seat(
     memory_worker: tuple[str, Runtime],
     ami: FakeAmi,

@@ -100,6 +100,7 @@ class CallFact:
     answered_at: datetime | None
     ended_at: datetime | None
     outcome: str
+    queued_at: datetime | None = None  # the end of the IVR menu: waits count from here
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _mean(total: float, count: int) -> float | None:
 def add_call(figures: Figures, call: CallFact) -> None:
     figures.calls_offered += 1
     if call.answered_at is not None:
-        wait = (call.answered_at - call.arrived_at).total_seconds()
+        wait = (call.answered_at - (call.queued_at or call.arrived_at)).total_seconds()
         figures.calls_answered += 1
         figures.wait_seconds_total += wait
         if wait <= SERVICE_LEVEL_SECONDS:

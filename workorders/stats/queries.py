@@ -118,6 +118,7 @@ async def _calls(session: AsyncSession, period: Bucket, keys: RowKeys, row: Any)
             Call.answered_at,
             Call.ended_at,
             Call.outcome,
+            Call.queued_at,
             WorkOrder.city,
             WorkOrder.category,
         )
@@ -126,12 +127,12 @@ async def _calls(session: AsyncSession, period: Bucket, keys: RowKeys, row: Any)
         .where(Call.arrived_at >= period.start, Call.arrived_at < period.end)
     )
     call_keys: dict[str, str] = {}
-    for call_id, arrived, answered, ended, outcome, city, category in found:
+    for call_id, arrived, answered, ended, outcome, queued, city, category in found:
         key = keys.of(arrived, city, category)
         if key is None:
             continue
         call_keys[call_id] = key
-        add_call(row(key), CallFact(arrived, answered, ended, outcome))
+        add_call(row(key), CallFact(arrived, answered, ended, outcome, queued))
     return call_keys
 
 

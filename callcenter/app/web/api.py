@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect
@@ -161,21 +160,14 @@ class ListenIn(BaseModel):
 async def listen(body: ListenIn, runtime: RuntimeDep, principal: Listener) -> dict[str, str]:
     """Ring the supervisor's phone and, when answered, let them hear (or whisper to) a seat."""
     from acd.ami import AmiActionError, AmiNotConnected, AmiTimeout
+    from acd.listen import listen_in
 
     settings = runtime.settings
     if body.seat not in {*settings.seat_extensions, settings.callback_seat}:
         raise HTTPException(404, f"unknown seat {body.seat}")
     ami = runtime.get(AMI_LINK)
-    channel_id = str(uuid.uuid4())
-    options = "qw" if body.whisper else "q"
     try:
-        await ami.originate(
-            channel=f"PJSIP/{body.supervisor_phone}",
-            application="ChanSpy",
-            data=f"PJSIP/{body.seat},{options}",
-            caller_id=f'"{"Whisper" if body.whisper else "Listen"} {body.seat}" <{body.seat}>',
-            channel_id=channel_id,
-        )
+        channel_id = await listen_in(ami, body.seat, body.supervisor_phone, whisper=body.whisper)
     except AmiNotConnected as exc:
         raise HTTPException(503, str(exc)) from exc
     except AmiTimeout as exc:
