@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from acd.records import recent_calls
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask
 
 router = APIRouter(prefix="/api", tags=["queue and calls"])
+QueueWatcher = Annotated[Principal, Depends(requires(Permission.QUEUE_READ))]
+CallsReader = Annotated[Principal, Depends(requires(Permission.CALLS_READ))]
 
 
 class CallOut(BaseModel):
@@ -32,7 +35,7 @@ class CallOut(BaseModel):
 
 
 @router.get("/queue")
-async def queue(runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+async def queue(runtime: RuntimeDep, principal: QueueWatcher) -> dict[str, Any]:
     """The waiting callers, in routing order, each with why it is (still) waiting."""
     snapshot = await runtime.live.get_snapshot("queue") or {"at": None, "waiting": []}
     waiting = [dict(entry) for entry in snapshot["waiting"]]  # never edit the shared snapshot
@@ -45,19 +48,19 @@ async def queue(runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
 @router.get("/calls")
 async def calls(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: CallsReader,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     since: datetime | None = None,
 ) -> list[CallOut]:
-    """Recent calls, newest first, with their outcome."""
-    rows = await recent_calls(session, limit=limit, offset=offset, since=since)
+    """Recent calls, newest first, with their outcome; a counsellor sees the calls they took."""
+    own = principal.agent_id  # full numbers of their own calls; ops see masked ones
+    rows = await recent_calls(session, limit=limit, offset=offset, since=since, agent=own)
+    full = principal.sees_full_numbers or own is not None
     return [
         CallOut(
             call_id=row.call_id,
-            caller_number=row.caller_number
-            if principal.sees_full_numbers
-            else mask(row.caller_number),
+            caller_number=row.caller_number if full else mask(row.caller_number),
             skill=row.skill,
             arrived_at=row.arrived_at,
             queued_at=row.queued_at,

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.crypto import Encrypted
 from callcenter.kernel.db import Base
 
 
@@ -14,8 +15,8 @@ class Call(Base):
     __tablename__ = "calls"
 
     call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    caller_number: Mapped[str] = mapped_column(String(32), index=True)
-    caller_name: Mapped[str] = mapped_column(String(128), default="")
+    caller_number: Mapped[str] = mapped_column(Encrypted())  # sealed at rest
+    caller_name: Mapped[str] = mapped_column(Encrypted(), default="")
     skill: Mapped[str] = mapped_column(String(16), default="general")
     arrived_at: Mapped[datetime]
     # when the caller left the IVR menu and began to wait for a seat: waits count from here

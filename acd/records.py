@@ -70,11 +70,19 @@ async def record_end(session: AsyncSession, event: CallEnded) -> None:
 
 
 async def recent_calls(
-    session: AsyncSession, *, limit: int, offset: int = 0, since: datetime | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    offset: int = 0,
+    since: datetime | None = None,
+    agent: str | None = None,
 ) -> list[Call]:
+    """Newest first; only the calls ``agent`` answered when one is given."""
     query = select(Call).order_by(Call.arrived_at.desc()).limit(limit).offset(offset)
     if since is not None:
         query = query.where(Call.arrived_at >= since)
+    if agent is not None:
+        query = query.where(Call.agent == agent)
     return list((await session.scalars(query)).all())
 
 

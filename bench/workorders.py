@@ -120,9 +120,11 @@ async def bulk_load(engine: AsyncEngine, orders: int) -> float:
     cities = "ARRAY[" + ",".join(f"'{city}'" for city in regions()) + "]"
     step = 365 * 86400 / orders
     sql = f"""
-        INSERT INTO work_orders (number, call_id, caller_number, created_at, status, summary,
-            risk_level, category, tags, city, escalated_at)
+        INSERT INTO work_orders (number, call_id, caller_number, caller_key, created_at, status,
+            summary, risk_level, category, tags, city, escalated_at)
         SELECT '12355-bulk-' || g, 'bulk-' || g, '+86138' || lpad((g % 200000)::text, 8, '0'),
+            -- a stand-in for the keyed digest the statistics count callers by
+            'h1:' || md5('+86138' || lpad((g % 200000)::text, 8, '0')),
             ts, st, '', (ARRAY['none','none','none','low','medium','high','imminent'])[1 + g % 7],
             (ARRAY['psychological','psychological','legal','other', NULL])[1 + g % 5], '',
             ({cities})[1 + g % 18], CASE WHEN st = 'escalated' THEN ts END

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 
-from callcenter.kernel.auth import Principal, Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.audit import Action, record_by
+from callcenter.kernel.auth import Permission, Principal, Role, requires
+from callcenter.kernel.deps import RowId, RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask
 from crisis import commands, store
 from crisis.commands import Command, Forbidden, NotFound
@@ -44,7 +46,13 @@ from crisis.schemas import (
 from crisis.suggestions.schemas import AssessmentOut
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+Evaluator = Annotated[Principal, Depends(requires(Permission.CRISIS_EVALUATE))]
+Reader = Annotated[Principal, Depends(requires(Permission.CRISIS_READ))]
+Handler = Annotated[Principal, Depends(requires(Permission.CRISIS_HANDLE))]
+Supervisor = Annotated[Principal, Depends(requires(Permission.CRISIS_SUPERVISE))]
+RulesReader = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_READ))]
+RulesWriter = Annotated[Principal, Depends(requires(Permission.CRISIS_RULES_WRITE))]
+MONTH = re.compile(r"^(19|2[0-9])\d{2}-(0[1-9]|1[0-2])$")  # a month the hotline can have had
 
 
 def _config(runtime: RuntimeDep) -> IntakeConfig:
@@ -55,14 +63,33 @@ def _policy(runtime: RuntimeDep) -> Policy:
     return _config(runtime).policy
 
 
-def _supervisor(principal: Principal) -> None:
-    if principal.role is not Role.SUPERVISOR:
-        raise HTTPException(403, "supervisors only")
+def _logged_read(
+    session: SessionDep, principal: Principal, at: datetime, what: str, ids: list[int]
+) -> None:
+    """Each case read goes to the case's own access log and to the audit trail."""
+    for escalation_id in ids:
+        store.log_access(
+            session,
+            user=principal.user,
+            role=principal.role.value,
+            at=at,
+            what=what,
+            escalation_id=escalation_id,
+        )
+    if ids:
+        record_by(
+            session,
+            principal,
+            at=at,
+            action=Action.READ_CRISIS,
+            target=f"escalation:{ids[0]}" if len(ids) == 1 else "escalations",
+            detail=f"{what}: " + ",".join(str(i) for i in ids),
+        )
 
 
 @router.post("/evaluate", response_model=EvaluateResponse)
 async def dry_run(
-    body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep
+    body: EvaluateRequest, session: SessionDep, runtime: RuntimeDep, principal: Evaluator
 ) -> EvaluateResponse:
     decision = await evaluate(session, body.draft, runtime.clock.now(), _config(runtime))
     verdict = decision.verdict
@@ -96,43 +123,28 @@ async def dry_run(
 async def list_escalations(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     open_only: Annotated[bool, Query(alias="open")] = True,
 ) -> list[EscalationOut]:
-    if principal.role not in commands.CRISIS_ROLES:
-        raise HTTPException(403, "crisis records are for police, sites and supervisors")
+    """Open cases (or all): police see their hand-offs, a site its own cases; every read logged."""
     query = select(Escalation).order_by(Escalation.raised_at.desc()).limit(200)
     if open_only:
         query = query.where(Escalation.stage != "closed")
     if principal.role is Role.SITE:
         query = query.where(Escalation.site_id == principal.site_id)
+    if principal.role is Role.POLICE:
+        query = query.where(Escalation.police.is_(True))
     rows = list((await session.scalars(query)).all())
-    now = runtime.clock.now()
-    for row in rows:
-        store.log_access(
-            session,
-            user=principal.user,
-            role=principal.role.value,
-            at=now,
-            what="list escalations",
-            escalation_id=row.id,
-        )
+    _logged_read(session, principal, runtime.clock.now(), "list escalations", [r.id for r in rows])
     return [_out(row, principal) for row in rows]
 
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationOut)
 async def read_escalation(
-    escalation_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    escalation_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> EscalationOut:
     row = await _load(session, escalation_id, principal)
-    store.log_access(
-        session,
-        user=principal.user,
-        role=principal.role.value,
-        at=runtime.clock.now(),
-        what="read escalation",
-        escalation_id=row.id,
-    )
+    _logged_read(session, principal, runtime.clock.now(), "read escalation", [row.id])
     out = _out(row, principal)
     out.steps = [
         StepOut(at=s.at, step=s.step, actor=s.actor, role=s.role, detail=s.detail)
@@ -143,10 +155,9 @@ async def read_escalation(
 
 @router.get("/escalations/{escalation_id}/access-log", response_model=list[AccessOut])
 async def access_log(
-    escalation_id: int, session: SessionDep, principal: PrincipalDep
+    escalation_id: RowId, session: SessionDep, principal: Supervisor
 ) -> list[AccessOut]:
     """Who read this case, and when (supervisors only)."""
-    _supervisor(principal)
     await _load(session, escalation_id, principal)
     rows = await session.scalars(
         select(AccessLog).where(AccessLog.escalation_id == escalation_id).order_by(AccessLog.id)
@@ -156,11 +167,11 @@ async def access_log(
 
 @router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut)
 async def acknowledge(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.ACKNOWLEDGE, body.note, None, session, runtime, principal
@@ -169,11 +180,11 @@ async def acknowledge(
 
 @router.post("/escalations/{escalation_id}/reached", response_model=EscalationOut)
 async def reached(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.REACHED, body.note, None, session, runtime, principal
@@ -182,12 +193,12 @@ async def reached(
 
 @router.post("/escalations/{escalation_id}/follow-ups/{which}", response_model=EscalationOut)
 async def follow_up(
-    escalation_id: int,
+    escalation_id: RowId,
     which: Literal["24h", "72h"],
     body: CheckpointIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     command = Command.FOLLOW_UP_24H if which == "24h" else Command.FOLLOW_UP_72H
     return await _command(escalation_id, command, body.note, None, session, runtime, principal)
@@ -195,11 +206,11 @@ async def follow_up(
 
 @router.post("/escalations/{escalation_id}/close", response_model=EscalationOut)
 async def close(
-    escalation_id: int,
+    escalation_id: RowId,
     body: CloseIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Handler,
 ) -> EscalationOut:
     return await _command(
         escalation_id, Command.CLOSE, body.note, body.override_reason, session, runtime, principal
@@ -208,13 +219,12 @@ async def close(
 
 @router.put("/escalations/{escalation_id}/owner", response_model=EscalationOut)
 async def reassign_owner(
-    escalation_id: int,
+    escalation_id: RowId,
     body: OwnerIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Supervisor,
 ) -> EscalationOut:
-    _supervisor(principal)
     row = await _load(session, escalation_id, principal)
     store.add_step(
         session,
@@ -233,25 +243,25 @@ async def reassign_owner(
 async def report(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Supervisor,
     month: Annotated[str, Query(pattern=MONTH.pattern)],
 ) -> ReportOut:
-    _supervisor(principal)
     result = await month_report(session, month, runtime.settings.zone)
     return ReportOut(**result.__dict__)
 
 
 @router.get("/rules", response_model=RuleSetOut)
-async def active_rules(session: SessionDep, runtime: RuntimeDep) -> RuleSetOut:
+async def active_rules(
+    session: SessionDep, runtime: RuntimeDep, principal: RulesReader
+) -> RuleSetOut:
     ruleset = await store.active_ruleset(session, _config(runtime).bundled)
     return RuleSetOut(version=ruleset.version, rules=ruleset.rules.model_dump(mode="json"))
 
 
 @router.put("/rules", response_model=RuleSetOut)
 async def store_rules(
-    body: RuleSetIn, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    body: RuleSetIn, session: SessionDep, runtime: RuntimeDep, principal: RulesWriter
 ) -> RuleSetOut:
-    _supervisor(principal)
     ruleset = await store.store_ruleset(
         session, body.rules, body.label, principal.user, runtime.clock.now()
     )
@@ -259,8 +269,7 @@ async def store_rules(
 
 
 @router.get("/flagged", response_model=dict[str, str])
-async def flagged(session: SessionDep, principal: PrincipalDep) -> dict[str, str]:
-    _supervisor(principal)
+async def flagged(session: SessionDep, principal: Supervisor) -> dict[str, str]:
     return await store.flagged_numbers(session)
 
 
@@ -308,7 +317,9 @@ async def _command(
 
 
 def _out(row: Escalation, principal: Principal) -> EscalationOut:
-    number = row.caller_number if principal.sees_full_numbers else mask(row.caller_number)
+    # Police see the full number of their own hand-offs: a responder must be able to call.
+    full = principal.sees_full_numbers or (principal.role is Role.POLICE and row.police)
+    number = row.caller_number if full else mask(row.caller_number)
     return EscalationOut(
         id=row.id,
         call_id=row.call_id,

@@ -13,13 +13,11 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.auth import Permission, Principal, Role
 from crisis import escalation as machine
 from crisis import store
 from crisis.escalation import Policy, Stage, TransitionRefused
 from crisis.models import Escalation
-
-CRISIS_ROLES = frozenset({Role.POLICE, Role.SITE, Role.SUPERVISOR})
 
 
 class Command(StrEnum):
@@ -39,22 +37,30 @@ class NotFound(Exception):
 
 
 def may_see(principal: Principal, row: Escalation) -> bool:
-    if principal.role not in CRISIS_ROLES:
+    if not principal.may(Permission.CRISIS_READ):
         return False
-    return principal.role is not Role.SITE or principal.site_id == row.site_id
+    if principal.role is Role.SITE:
+        return principal.site_id == row.site_id
+    if principal.role is Role.POLICE:
+        return row.police
+    return True
 
 
 async def load(
     session: AsyncSession, escalation_id: int, principal: Principal, *, lock: bool = False
 ) -> Escalation:
-    if principal.role not in CRISIS_ROLES:
-        raise Forbidden(f"role {principal.role.value} may not handle crisis escalations")
+    if not principal.may(Permission.CRISIS_READ):
+        raise Forbidden(f"permission crisis:read needed; role {principal.role.value} lacks it")
     # commands lock the row so two people acting at once are applied one after the other
     row = await session.get(Escalation, escalation_id, with_for_update=lock)
     if row is None:
         raise NotFound(f"no escalation {escalation_id}")
     if not may_see(principal, row):
-        raise Forbidden("this escalation belongs to another site")
+        raise Forbidden(
+            "this escalation is not a police hand-off"
+            if principal.role is Role.POLICE
+            else "this escalation belongs to another site"
+        )
     return row
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.crypto import Encrypted, Lookup, keep_lookup
 from callcenter.kernel.db import Base
 
 
@@ -20,13 +21,15 @@ class Escalation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)
     order_id: Mapped[int | None]
-    caller_number: Mapped[str] = mapped_column(String(32), index=True)
+    caller_number: Mapped[str] = mapped_column(Encrypted())  # sealed at rest
+    caller_key: Mapped[str | None] = mapped_column(Lookup(), index=True)  # its digest
     region: Mapped[str | None] = mapped_column(String(64))
-    location: Mapped[str | None] = mapped_column(String(500))
+    location: Mapped[str | None] = mapped_column(Encrypted())
     site_id: Mapped[int | None]
     stage: Mapped[str] = mapped_column(String(16))
     ruleset_version: Mapped[str] = mapped_column(String(100))
-    fired_rules: Mapped[str] = mapped_column(Text)  # JSON: rules, findings, version per round
+    # JSON: rules, findings (which quote the case notes), version per round
+    fired_rules: Mapped[str] = mapped_column(Encrypted())
     owner: Mapped[str] = mapped_column(String(64))
     police: Mapped[bool] = mapped_column(default=False)
     local: Mapped[bool] = mapped_column(default=False)
@@ -41,11 +44,14 @@ class Escalation(Base):
     follow_up_24h_at: Mapped[datetime | None]
     follow_up_72h_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    close_override_reason: Mapped[str | None] = mapped_column(Text)
+    close_override_reason: Mapped[str | None] = mapped_column(Encrypted())
     renotified: Mapped[int] = mapped_column(default=0)
     overdue_alerted: Mapped[str] = mapped_column(String(64), default="")  # comma-separated
 
     __table_args__ = (Index("ix_crisis_escalations_raised_at", "raised_at"),)
+
+
+keep_lookup(Escalation.caller_number, "caller_key")
 
 
 class EscalationStep(Base):
@@ -59,7 +65,7 @@ class EscalationStep(Base):
     step: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Encrypted(), default="")
 
 
 class OutboxMessage(Base):
@@ -71,7 +77,7 @@ class OutboxMessage(Base):
     escalation_id: Mapped[int] = mapped_column(ForeignKey("crisis_escalations.id"), index=True)
     audience: Mapped[str] = mapped_column(String(16))  # police | local
     url: Mapped[str] = mapped_column(String(500))
-    payload: Mapped[str] = mapped_column(Text)  # the exact JSON body that is signed
+    payload: Mapped[str] = mapped_column(Encrypted())  # the exact JSON body that is signed
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
@@ -84,7 +90,10 @@ class OutboxMessage(Base):
 class FlaggedNumber(Base):
     __tablename__ = "crisis_flagged_numbers"
 
-    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(Lookup(), primary_key=True)  # a digest, never the number
+    number_sealed: Mapped[str] = mapped_column(
+        Encrypted(), default="", server_default=""
+    )  # for the ACD's priority
     reason: Mapped[str] = mapped_column(String(500))
     flagged_at: Mapped[datetime]
     first_flagged_at: Mapped[datetime]  # "history" means flagged before the current call
@@ -99,7 +108,7 @@ class CallerContact(Base):
     __tablename__ = "crisis_caller_contacts"
 
     call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    number: Mapped[str] = mapped_column(String(32))
+    number: Mapped[str] = mapped_column(Lookup())  # a digest: only ever compared
     at: Mapped[datetime]
 
     __table_args__ = (Index("ix_crisis_caller_contacts_number_at", "number", "at"),)
@@ -152,9 +161,9 @@ class SuggestionReview(Base):
     decision: Mapped[str] = mapped_column(String(16))  # accepted | dismissed
     level: Mapped[str] = mapped_column(String(16))  # the suggested level answered
     dimensions: Mapped[str] = mapped_column(String(200))  # comma-separated
-    evidence: Mapped[str] = mapped_column(Text)  # JSON: dimension → words
+    evidence: Mapped[str] = mapped_column(Encrypted())  # JSON: dimension → words of the notes
     reason: Mapped[str | None] = mapped_column(String(32))  # why dismissed
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Encrypted(), default="")
     patterns_version: Mapped[str] = mapped_column(String(100))
     by: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))

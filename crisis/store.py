@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.crypto import keyring
 from crisis.decision import CaseFacts, OpenEscalation
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.escalation import EscalationState, Policy, Stage, next_deadline
@@ -112,13 +113,13 @@ async def load_facts(
         calls = tuple(contacts.all()) + (() if this_call is not None else (now,))
         earlier = await session.scalars(
             select(Escalation.raised_at).where(
-                Escalation.caller_number == number,
+                Escalation.caller_key == number,
                 Escalation.call_id != draft.call_id,
                 Escalation.raised_at >= now - HISTORY_LOOKBACK,
             )
         )
         escalations = tuple(earlier.all())
-        flag = await session.get(FlaggedNumber, number)
+        flag = await session.get(FlaggedNumber, keyring().digest(number))
     call_start = this_call.at if this_call is not None else now
     row = (
         await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
@@ -182,11 +183,13 @@ async def set_flag(
 ) -> None:
     """Flag the number, or give its flag a new reason (``decide`` never passes a milder
     one for a crisis flag)."""
-    row = await session.get(FlaggedNumber, number)
+    digest = keyring().digest(number)  # the key the row is stored and found under
+    row = await session.get(FlaggedNumber, digest)
     if row is None:
         session.add(
             FlaggedNumber(
-                number=number,
+                number=digest,
+                number_sealed=number,
                 reason=reason,
                 flagged_at=at,
                 first_flagged_at=at,
@@ -206,7 +209,7 @@ async def crisis_flags(session: AsyncSession) -> dict[str, bool]:
 
 
 async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
-    rows = await session.execute(select(FlaggedNumber.number, FlaggedNumber.reason))
+    rows = await session.execute(select(FlaggedNumber.number_sealed, FlaggedNumber.reason))
     return {number: reason for number, reason in rows.all()}
 
 

@@ -22,6 +22,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+# Cheap password hashing for tests only (production keeps argon2id's recommended cost);
+# set before any Settings is read.
+os.environ.setdefault("CALLCENTER_ARGON2_TIME_COST", "1")
+os.environ.setdefault("CALLCENTER_ARGON2_MEMORY_KIB", "8")
+os.environ.setdefault("CALLCENTER_ARGON2_PARALLELISM", "1")
+
 from callcenter.app.discovery import import_all_models
 from callcenter.kernel.db import make_engine, make_sessionmaker
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
-from workorders.access import READERS, WRITERS, require
+from callcenter.kernel.audit import Action, record_by
+from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
+from callcenter.kernel.runtime import Runtime
+from workorders.access import open_order
 from workorders.context import caller_context
 from workorders.deps import PENDING_CALLBACKS
 from workorders.lifecycle import RiskLevel, Status
@@ -32,14 +35,26 @@ from workorders.service import (
 )
 
 router = APIRouter(prefix="/api/workorders", tags=["workorders"])
+Reader = Annotated[Principal, Depends(requires(Permission.ORDERS_READ))]
+Writer = Annotated[Principal, Depends(requires(Permission.ORDERS_WRITE))]
+
+
+async def _opened(
+    session: SessionDep, runtime: Runtime, principal: Principal, order_id: int, why: str
+) -> bool:
+    """403 unless the order is the principal's to open; True: the full number is theirs to see."""
+    order = await get_order(session, order_id)
+    return await open_order(
+        session, runtime.live, principal, order, at=runtime.clock.now(), why=why
+    )
 
 
 @router.get("", response_model=WorkOrderPage)
 async def list_orders(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    principal: Reader,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
     number: Annotated[str | None, Query(max_length=32)] = None,
     date_from: date | None = None,
@@ -53,7 +68,7 @@ async def list_orders(
     county: Annotated[str | None, Query(max_length=32)] = None,
     tag: Annotated[str | None, Query(max_length=32)] = None,
 ) -> WorkOrderPage:
-    require(principal, READERS, "search work orders")
+    """Supervisors search every order; a counsellor the orders of the calls they answered."""
     if date_from and date_to and date_to < date_from:
         raise HTTPException(
             422,
@@ -73,7 +88,7 @@ async def list_orders(
         subcategory=subcategory,
         risk_level=risk_level.value if risk_level else None,
         status=status.value if status else None,
-        agent=agent,
+        agent=agent if principal.sees_all_orders else principal.agent_id,
         city=city,
         county=county,
         tag=tag,
@@ -81,7 +96,17 @@ async def list_orders(
     orders, total = await search_orders(
         session, filters, limit=size, offset=(page - 1) * size, zone=runtime.settings.zone
     )
-    full = principal.sees_full_numbers
+    full = principal.sees_full_numbers or not principal.sees_all_orders  # their own calls
+    others = [order.id for order in orders if order.agent != principal.user]
+    if others:
+        record_by(
+            session,
+            principal,
+            at=runtime.clock.now(),
+            action=Action.READ_ORDER,
+            target="workorders:search",
+            detail="orders " + ",".join(str(order_id) for order_id in others),
+        )
     return WorkOrderPage(
         items=[WorkOrderOut.of(order, full_number=full) for order in orders],
         total=total,
@@ -91,22 +116,24 @@ async def list_orders(
 
 
 @router.get("/{order_id}", response_model=WorkOrderOut)
-async def read_order(order_id: int, session: SessionDep, principal: PrincipalDep) -> WorkOrderOut:
-    require(principal, READERS, "read work orders")
+async def read_order(
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
+) -> WorkOrderOut:
+    full = await _opened(session, runtime, principal, order_id, "read")
     order = await get_order(session, order_id)
     calls = await calls_of(session, order.id)
-    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers, calls=calls)
+    return WorkOrderOut.of(order, full_number=full, calls=calls)
 
 
 @router.patch("/{order_id}", response_model=WorkOrderOut)
 async def edit_order(
-    order_id: int,
+    order_id: RowId,
     patch: WorkOrderPatch,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Writer,
 ) -> WorkOrderOut:
-    require(principal, WRITERS, "edit work orders")
+    full = await _opened(session, runtime, principal, order_id, "edit")
     order = await update_fields(
         session,
         order_id,
@@ -115,18 +142,18 @@ async def edit_order(
         at=runtime.clock.now(),
         bus=runtime.bus,
     )
-    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+    return WorkOrderOut.of(order, full_number=full)
 
 
 @router.post("/{order_id}/status", response_model=WorkOrderOut)
 async def move_order(
-    order_id: int,
+    order_id: RowId,
     change: StatusChange,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Writer,
 ) -> WorkOrderOut:
-    require(principal, WRITERS, "change a work order's status")
+    full = await _opened(session, runtime, principal, order_id, "status")
     try:
         order = await change_status(
             session,
@@ -147,30 +174,31 @@ async def move_order(
                 "allowed": [status.value for status in denied.allowed],
             },
         ) from exc
-    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+    return WorkOrderOut.of(order, full_number=full)
 
 
 @router.post("/{order_id}/submit", response_model=WorkOrderOut)
 async def submit_order(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Writer
 ) -> WorkOrderOut:
-    require(principal, WRITERS, "submit work orders")
+    full = await _opened(session, runtime, principal, order_id, "submit")
     order = await submit(
         session, order_id, actor=principal.user, at=runtime.clock.now(), bus=runtime.bus
     )
-    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers)
+    return WorkOrderOut.of(order, full_number=full)
 
 
 @router.post("/{order_id}/merge", response_model=WorkOrderOut)
 async def merge_into(
-    order_id: int,
+    order_id: RowId,
     request: MergeRequest,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Writer,
 ) -> WorkOrderOut:
-    """Merge the order ``duplicate_id`` into this one."""
-    require(principal, WRITERS, "merge work orders")
+    """Merge the order ``duplicate_id`` into this one (both must be the principal's to open)."""
+    full = await _opened(session, runtime, principal, order_id, "merge")
+    await _opened(session, runtime, principal, request.duplicate_id, "merge")
     try:
         order = await merge_orders(
             session,
@@ -184,27 +212,27 @@ async def merge_into(
     except MergeRefused as exc:
         raise HTTPException(409, str(exc)) from exc
     calls = await calls_of(session, order.id)
-    return WorkOrderOut.of(order, full_number=principal.sees_full_numbers, calls=calls)
+    return WorkOrderOut.of(order, full_number=full, calls=calls)
 
 
 @router.get("/{order_id}/history", response_model=list[HistoryOut])
 async def order_history(
-    order_id: int, session: SessionDep, principal: PrincipalDep
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> list[HistoryOut]:
-    require(principal, READERS, "read work orders")
+    await _opened(session, runtime, principal, order_id, "history")
     rows = await full_history(session, order_id)
     return [HistoryOut.of(row) for row in rows]
 
 
 @router.get("/{order_id}/context", response_model=CallerContext)
 async def order_context(
-    order_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    order_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Reader
 ) -> CallerContext:
     """The screen pop, with the callbacks the caller was owed when the dialer runs here."""
-    require(principal, READERS, "read work orders")
+    full = await _opened(session, runtime, principal, order_id, "screen pop")
     return await caller_context(
         session,
         order_id,
         pending_callbacks=runtime.find(PENDING_CALLBACKS),
-        full_number=principal.sees_full_numbers,
+        full_number=full,
     )

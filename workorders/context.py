@@ -45,7 +45,7 @@ async def caller_context(
         await session.scalars(
             select(WorkOrder)
             .where(
-                WorkOrder.caller_number == order.caller_number,
+                WorkOrder.caller_key == order.caller_key,
                 WorkOrder.id != order.id,
                 WorkOrder.status != Status.MERGED.value,
                 WorkOrder.created_at <= order.created_at,
@@ -59,7 +59,7 @@ async def caller_context(
         .join(WorkOrder, WorkOrder.id == Referral.order_id)
         .join(Site, Site.id == Referral.site_id)
         .where(
-            WorkOrder.caller_number == order.caller_number,
+            WorkOrder.caller_key == order.caller_key,
             Referral.status != ReferralStatus.CLOSED.value,
         )
         .order_by(Referral.sent_at.desc())

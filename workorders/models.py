@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.crypto import Encrypted, Lookup, keep_lookup
 from callcenter.kernel.db import Base
 
 
@@ -18,7 +19,8 @@ class WorkOrder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # readable: 12355-20261128-0042
     call_id: Mapped[str] = mapped_column(String(64), unique=True)  # Linkedid of the first call
-    caller_number: Mapped[str] = mapped_column(String(32))
+    caller_number: Mapped[str] = mapped_column(Encrypted())  # sealed at rest
+    caller_key: Mapped[str | None] = mapped_column(Lookup())  # its digest, for the history
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="new")
@@ -28,7 +30,7 @@ class WorkOrder(Base):
     escalated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Encrypted(), default="")
     risk_level: Mapped[str] = mapped_column(String(16), default="none")
     category: Mapped[str | None] = mapped_column(String(32))
     subcategory: Mapped[str | None] = mapped_column(String(64))
@@ -49,14 +51,17 @@ class WorkOrder(Base):
             "category",
             "risk_level",
             "status",
-            postgresql_include=["escalated_at", "caller_number", "city"],
+            postgresql_include=["escalated_at", "caller_key", "city"],
         ),
-        Index("ix_work_orders_caller_created", "caller_number", "created_at"),
+        Index("ix_work_orders_caller_created", "caller_key", "created_at"),
     )
 
     @property
     def tag_list(self) -> list[str]:
         return [tag for tag in self.tags.split(",") if tag]
+
+
+keep_lookup(WorkOrder.caller_number, "caller_key")
 
 
 class WorkOrderCall(Base):
@@ -79,9 +84,10 @@ class WorkOrderHistory(Base):
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))
     field: Mapped[str] = mapped_column(String(64))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
+    # sealed: a summary's old and new text is a case note too
+    old_value: Mapped[str | None] = mapped_column(Encrypted())
+    new_value: Mapped[str | None] = mapped_column(Encrypted())
+    reason: Mapped[str | None] = mapped_column(Encrypted())
 
 
 @event.listens_for(WorkOrderHistory, "before_update")

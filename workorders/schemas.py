@@ -101,7 +101,7 @@ class StatusChange(BaseModel):
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    duplicate_id: int = Field(gt=0)
+    duplicate_id: int = Field(gt=0, le=2_147_483_647)
     reason: str | None = Field(default=None, max_length=2000)
 
 

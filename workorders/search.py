@@ -39,7 +39,7 @@ def filtered(
         if READABLE.match(f.number):
             query = query.where(WorkOrder.number == f.number)
         else:
-            query = query.where(WorkOrder.caller_number == normalise(f.number))
+            query = query.where(WorkOrder.caller_key == normalise(f.number))
     if f.date_from:
         query = query.where(WorkOrder.created_at >= day_start(f.date_from, zone))
     if f.date_to:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callcenter.kernel.bus import EventBus
+from callcenter.kernel.crypto import Encrypted, Lookup
 from callcenter.kernel.db import UTCDateTime
 from callcenter.kernel.errors import NotFound
 from callcenter.kernel.phone import normalise
@@ -106,11 +107,19 @@ _BUMP_COUNTER = text(
 )
 _INSERT_ORDER = select(WorkOrder).from_statement(
     text(
-        "INSERT INTO work_orders (number, call_id, caller_number, created_at, status, tags, "
-        "summary, risk_level) VALUES (:number, :call_id, :caller_number, :created_at, "
-        ":status, :tags, '', 'none') ON CONFLICT (call_id) DO NOTHING RETURNING *"
+        "INSERT INTO work_orders (number, call_id, caller_number, caller_key, created_at, "
+        "status, tags, summary, risk_level) VALUES (:number, :call_id, :caller_number, "
+        ":caller_key, :created_at, :status, :tags, '', 'none') "
+        "ON CONFLICT (call_id) DO NOTHING RETURNING "
+        # named, in the model's order: a migrated table's physical order may differ
+        + ", ".join(column.name for column in WorkOrder.__table__.columns)
     )
-    .bindparams(bindparam("created_at", type_=UTCDateTime()))
+    .bindparams(
+        bindparam("created_at", type_=UTCDateTime()),
+        # the number sealed, and its digest for look-ups: never the plaintext
+        bindparam("caller_number", type_=Encrypted()),
+        bindparam("caller_key", type_=Lookup()),
+    )
     .columns(*WorkOrder.__table__.columns)
 )
 # PostgreSQL takes the counter and stamps the number in one statement, so the counter
@@ -167,6 +176,7 @@ async def open_for_call(
         "number": f"~{uuid.uuid4().hex[:31]}",
         "call_id": call_id,
         "caller_number": normalise(caller_number),
+        "caller_key": normalise(caller_number),
         "created_at": at,
         "status": Status.NEW.value,
         "tags": ",".join(tag.strip() for tag in tags if tag.strip()),

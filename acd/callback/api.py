@@ -12,22 +12,14 @@ from acd.callback import cancellation, queries
 from acd.callback.events import CallbackCancelled
 from acd.callback.models import CallbackAttempt, CallbackMiss, CallbackTask
 from acd.callback.policy import TaskStatus
-from callcenter.kernel.auth import Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.phone import mask, normalise
 
-HOTLINE_STAFF = {Role.AGENT, Role.SUPERVISOR, Role.OPS}
-
-
-def hotline_staff(principal: PrincipalDep) -> None:
-    """Callbacks are the hotline's own work: local sites and police liaison do not see them."""
-    if principal.role not in HOTLINE_STAFF:
-        raise HTTPException(403, f"role {principal.role.value} cannot see callbacks")
-
-
-router = APIRouter(
-    prefix="/api/callbacks", tags=["callbacks"], dependencies=[Depends(hotline_staff)]
-)
+# Callbacks are the hotline's own work: local sites and police liaison do not see them.
+router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
+Reader = Annotated[Principal, Depends(requires(Permission.CALLBACKS_READ))]
+Worker = Annotated[Principal, Depends(requires(Permission.CALLBACKS_WRITE))]
 
 
 class MissOut(BaseModel):
@@ -99,13 +91,13 @@ class StatsOut(BaseModel):
 async def list_callbacks(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     view: queries.View = queries.View.ALL,
     status: TaskStatus | None = None,
     number: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CallbackPage:
     """Callbacks by view (pending, due, dialing, open, done, all), filtered and paged."""
@@ -131,7 +123,10 @@ async def list_callbacks(
 
 @router.get("/stats")
 async def callback_stats(
-    session: SessionDep, since: datetime | None = None, until: datetime | None = None
+    session: SessionDep,
+    principal: Reader,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> StatsOut:
     """Callback rate, reach rate and time from the first miss to the first attempt."""
     stats = await queries.callback_stats(session, since=since, until=until)
@@ -139,7 +134,7 @@ async def callback_stats(
 
 
 @router.get("/{task_id}")
-async def get_callback(task_id: int, session: SessionDep, principal: PrincipalDep) -> CallbackOut:
+async def get_callback(task_id: RowId, session: SessionDep, principal: Reader) -> CallbackOut:
     detail = await queries.task_detail(session, task_id)
     if detail is None:
         raise HTTPException(404, f"no callback {task_id}")
@@ -151,7 +146,7 @@ async def get_callback(task_id: int, session: SessionDep, principal: PrincipalDe
 
 @router.post("/{task_id}/cancel")
 async def cancel_callback(
-    task_id: int, body: CancelIn, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    task_id: RowId, body: CancelIn, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> CallbackOut:
     """Cancel an open callback; 409 when it is already done."""
     try:
@@ -170,7 +165,7 @@ async def cancel_callback(
 
 @router.post("/{task_id}/wrong-number")
 async def wrong_number(
-    task_id: int, session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep
+    task_id: RowId, session: SessionDep, runtime: RuntimeDep, principal: Worker
 ) -> CallbackOut:
     """The agent reached someone who is not the caller; 409 unless the callback was reached."""
     try:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.crypto import Encrypted, Lookup, keep_lookup
 from callcenter.kernel.db import Base
 
 OPEN_STATUSES = ("pending", "dialing")
@@ -18,8 +19,9 @@ class CallbackTask(Base):
     __tablename__ = "callback_tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(32))  # normalised: the merge key
-    dial_number: Mapped[str] = mapped_column(String(32))  # as the trunk gave it: what we dial
+    number: Mapped[str] = mapped_column(Encrypted())  # normalised, sealed at rest
+    number_key: Mapped[str | None] = mapped_column(Lookup())  # its digest: the merge key
+    dial_number: Mapped[str] = mapped_column(Encrypted())  # as the trunk gave it: what we dial
     status: Mapped[str] = mapped_column(String(16), default="pending")
     first_call_id: Mapped[str] = mapped_column(String(64))
     work_order_id: Mapped[int | None]
@@ -40,7 +42,7 @@ class CallbackTask(Base):
         # One open callback per number, enforced by the store on both databases.
         Index(
             "uq_callback_tasks_open_number",
-            "number",
+            "number_key",
             unique=True,
             postgresql_where=text("status IN ('pending', 'dialing')"),
             sqlite_where=text("status IN ('pending', 'dialing')"),
@@ -48,6 +50,9 @@ class CallbackTask(Base):
         Index("ix_callback_tasks_status_due_at", "status", "due_at"),
         Index("ix_callback_tasks_first_missed_at", "first_missed_at"),
     )
+
+
+keep_lookup(CallbackTask.number, "number_key")
 
 
 class CallbackMiss(Base):

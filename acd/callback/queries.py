@@ -66,7 +66,7 @@ async def list_tasks(
     if status is not None:
         conditions.append(CallbackTask.status == status.value)
     if number:
-        conditions.append(CallbackTask.number == number)
+        conditions.append(CallbackTask.number_key == number)
     if since is not None:
         conditions.append(CallbackTask.first_missed_at >= since)
     if until is not None:
@@ -96,7 +96,7 @@ async def callbacks_owed(session: AsyncSession, number: str, *, at: datetime) ->
     query = (
         select(CallbackTask)
         .where(
-            CallbackTask.number == number,
+            CallbackTask.number_key == number,
             CallbackTask.first_missed_at <= at,
             CallbackTask.status.in_([s.value for s in OPEN]) | (CallbackTask.closed_at > at),
         )

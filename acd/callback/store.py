@@ -84,7 +84,7 @@ def _open() -> list[str]:
 async def open_task(session: AsyncSession, number: str) -> CallbackTask | None:
     query = (
         select(CallbackTask)
-        .where(CallbackTask.number == number, CallbackTask.status.in_(_open()))
+        .where(CallbackTask.number_key == number, CallbackTask.status.in_(_open()))
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 from rich.console import Console
 
+from callcenter.app.startup import load, load_settings, production_settings
 from callcenter.kernel.paths import DataDirUnwritable
 from callcenter.kernel.progress import Progress
 from callcenter.kernel.settings import Settings
@@ -27,27 +26,19 @@ app = typer.Typer(help="12355 hotline call center beside Asterisk.", no_args_is_
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
+
+
+def _add_account_and_privacy_commands() -> None:
+    from callcenter.app.accounts.cli import users_app
+    from callcenter.app.privacy_cli import keys_app, retention
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(keys_app, name="keys")
+    app.command()(retention)
+
+
+_add_account_and_privacy_commands()
 T = TypeVar("T")
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment; an invalid one stops start-up naming the setting."""
-    return load(Settings, **overrides)
-
-
-S = TypeVar("S", bound=BaseSettings)
-
-
-def load(kind: type[S], **overrides: object) -> S:
-    """Any settings class from the environment, naming an invalid setting and stopping."""
-    try:
-        return kind(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        prefix = str(kind.model_config.get("env_prefix", ""))
-        for error in exc.errors():
-            name = prefix + "_".join(str(p) for p in error["loc"]).upper()
-            console.print(f"[red]invalid setting {name}: {error['msg']}[/red]")
-        raise typer.Exit(2) from exc
 
 
 @contextmanager
@@ -110,6 +101,13 @@ def demo(
             console.print(f"  calls         {stack.url}/api/calls")
             console.print(f"  work orders   {stack.url}/api/workorders")
             console.print(f"  health        {stack.url}/api/health")
+            console.print(f"Sign in at {stack.url}/login (passwords are new at every start):")
+            for account in stack.accounts:
+                console.print(
+                    f"{account.role.value:<11} {account.login} / {account.password}",
+                    highlight=False,
+                    markup=False,
+                )
             console.print("Ctrl-C stops it.")
             await stack.serve_until_stopped()
 
@@ -140,7 +138,7 @@ def serve(
     from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
 
-    settings = load_settings()
+    settings = production_settings()
     configure_logging_from(settings)
     if api_only and not settings.redis_url:
         console.print(

@@ -15,6 +15,7 @@ from pathlib import Path
 from acd.events import Skill
 from acd.simulator import PbxSimulator
 from acd.simulator.scenario import Scenario, load_scenario, run_scenario
+from callcenter.app.demo_accounts import DemoAccount, seed_accounts, seed_sites
 from callcenter.app.factory import create_app
 from callcenter.app.serving import HttpServer, http_server
 from callcenter.app.system import System
@@ -65,6 +66,7 @@ class DemoStack(StartStop):
         self.server: HttpServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.http_port = options.http_port
+        self.accounts: list[DemoAccount] = []
         self._scenario: Scenario | None = None
 
     @property
@@ -131,6 +133,9 @@ class DemoStack(StartStop):
             if task.get_name() == "http":
                 await task
 
+    def password_of(self, login: str) -> str:
+        return next(a.password for a in self.accounts if a.login == login)
+
     async def _seed_history(self, weeks: int) -> None:
         from callcenter.app.demo_history import publish_demo_rota, seed_history
 
@@ -149,15 +154,24 @@ class DemoStack(StartStop):
     async def _seed_agents(self) -> None:
         assert self.system is not None
         runtime = self.system.runtime
+        seats = [*runtime.settings.seat_extensions[: self.options.seats]]
+        seats.append(runtime.settings.callback_seat)  # the callback seat's own agent
         async with runtime.sessions() as session, session.begin():
             for agent_id, name, skills in DEMO_AGENTS:
                 if await find_agent(session, agent_id) is None:
                     await save_agent(session, agent_id, name, skills)
+            site_id = await seed_sites(session)
+            self.accounts = await seed_accounts(
+                session,
+                runtime.settings,
+                DEMO_AGENTS,
+                site_id=site_id,
+                seats=seats,
+                at=runtime.clock.now(),
+            )
         control = runtime.find(SEAT_CONTROL)
         if not self.options.login_agents or control is None:
             return
-        seats = runtime.settings.seat_extensions[: self.options.seats]
-        seats.append(runtime.settings.callback_seat)  # the callback seat's own agent
         counsellors = [a for a in DEMO_AGENTS if a[0] != "cb1"][: len(seats) - 1]
         callback_agent = [a for a in DEMO_AGENTS if a[0] == "cb1"]
         async with runtime.sessions() as session:

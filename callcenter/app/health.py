@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy import text
 
 from callcenter.app.parts import AMI_LINK, FAILOVER, RECORDER
 from callcenter.app.recorder import describe
+from callcenter.kernel.auth import Public
 from callcenter.kernel.deps import RuntimeDep
 from callcenter.kernel.runtime import Runtime
 
-router = APIRouter(prefix="/api", tags=["health"])
+# Probes and load balancers ask without signing in; nothing here names a caller.
+router = APIRouter(prefix="/api", tags=["health"], dependencies=[Depends(Public("health probes"))])
 
 
 @router.get("/health")

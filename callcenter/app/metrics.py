@@ -13,8 +13,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -22,12 +23,15 @@ from prometheus_client.registry import Collector
 
 from acd.callback.queries import open_backlog
 from callcenter.app.parts import METRICS
+from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.deps import RuntimeDep, SessionDep
 from callcenter.kernel.live import LiveState
 from crisis.figures import EscalationCounts, escalation_counts
 
 router = APIRouter(tags=["ops"])
 log = logging.getLogger(__name__)
+# ops accounts, or Prometheus with CALLCENTER_METRICS_TOKEN as its bearer token
+Scraper = Annotated[Principal, Depends(requires(Permission.METRICS))]
 
 SNAPSHOT = "metrics"
 PUBLISH_SECONDS = 5.0  # read on every round, so a test may shorten it
@@ -68,7 +72,9 @@ class _CaseCollector(Collector):
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
+async def metrics(
+    principal: Scraper, runtime: RuntimeDep, session: SessionDep
+) -> PlainTextResponse:
     local = runtime.find(METRICS)
     if local is not None:
         flow = local.render()

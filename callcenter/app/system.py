@@ -27,6 +27,7 @@ from callcenter.app.recorder import Recorder
 from callcenter.app.services import start_services, stop_services
 from callcenter.kernel.bus import DomainEvent, EventBus, event_payload
 from callcenter.kernel.clock import Clock, SystemClock
+from callcenter.kernel.crypto import Keyring, install
 from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.lifecycle import StartStop
 from callcenter.kernel.live import make_live
@@ -58,6 +59,8 @@ class System(StartStop):
         self.policy = policy or RoutingPolicy.from_settings(settings)
         self.with_acd = with_acd
         self.migrate = migrate
+        # Numbers and notes are sealed with this hotline's keys by the column types.
+        install(Keyring.from_settings(settings))
         engine = make_engine(settings.database_url)
         self.runtime = Runtime(
             settings=settings,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.kernel.auth import Principal, current_principal
 from callcenter.kernel.runtime import Runtime
 
 
@@ -24,6 +23,15 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(db_session)]
-PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+# A page beyond any real list: bounds the row offset a paged route asks the database for.
+MAX_PAGE = 100_000
+# A row id in a path: a positive 32-bit integer, as the databases store them (a bigger one
+# is a 422 naming the parameter, not a database overflow).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -97,6 +97,14 @@ class RedisLive:
     def up(self) -> bool:
         return self._up.is_set()
 
+    @property
+    def redis(self) -> Redis:
+        """The shared client, for other shared counters (sign-in throttling)."""
+        return self._redis
+
+    def key(self, name: str) -> str:
+        return self._key(name)
+
     def _key(self, name: str) -> str:
         return f"{self._ns}:{name}"
 

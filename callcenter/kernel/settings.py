@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SEATS = [str(n) for n in range(8001, 8021)]
 DEFAULT_DATA_DIR = Path("/var/lib/callcenter")
+
+# Demo-only secrets: ``callcenter serve`` refuses to start with any of them (or an
+# empty one) and names the setting; ``callcenter demo`` runs on them.
+DEMO_AMI_SECRET = "acd-secret"
+DEMO_TOKEN_SECRET = "demo-token-secret-do-not-deploy-0000000000"
+# AES-256 key (base64 of 32 bytes), id "demo"; and the HMAC key for look-ups by number.
+DEMO_ENCRYPTION_KEYS = "demo:ZGVtby1rZXktZG8tbm90LWRlcGxveS0wMDAwMDAwMDA="
+DEMO_LOOKUP_KEY = "demo-lookup-key-do-not-deploy-000000000000"
 
 
 class Settings(BaseSettings):
@@ -30,7 +39,7 @@ class Settings(BaseSettings):
     ami_host: str = "127.0.0.1"
     ami_port: int = Field(default=5038, ge=1, le=65535)
     ami_username: str = "acd"
-    ami_secret: str = "acd-secret"
+    ami_secret: str = DEMO_AMI_SECRET
     ami_action_timeout: float = Field(default=5.0, gt=0)
     ami_ping_interval: float = Field(default=10.0, gt=0)
 
@@ -63,6 +72,50 @@ class Settings(BaseSettings):
     callback_delays: Annotated[list[float], NoDecode] = Field(
         default_factory=lambda: [300.0, 1800.0, 7200.0]
     )
+
+    # -- accounts and sign-in ------------------------------------------------------------
+    auth_mode: Literal["local", "proxy"] = "local"
+    # single sign-on: identity headers count only from these addresses, with the secret
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    proxy_secret: str = ""
+    token_secret: str = DEMO_TOKEN_SECRET  # signs API access tokens (HS256)
+    access_token_minutes: float = Field(default=15, gt=0, le=60)
+    refresh_token_days: float = Field(default=14, gt=0)
+    session_hours: float = Field(default=12, gt=0)  # a browser session's whole life
+    session_recheck_seconds: float = Field(default=5.0, gt=0)  # live sockets re-check
+    cookie_secure: bool | None = None  # None: Secure exactly when served over HTTPS
+    # argon2id cost; tests lower it (CALLCENTER_ARGON2_MEMORY_KIB), production keeps it
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)  # per account, within the window
+    login_address_max_failures: int = Field(default=20, ge=1)  # per client address
+    login_window_seconds: float = Field(default=900, gt=0)
+    login_lockout_seconds: float = Field(default=900, gt=0)
+    metrics_token: str | None = None  # Prometheus' bearer token for /metrics
+
+    # -- privacy at rest ---------------------------------------------------------------
+    # "id:base64key,id2:base64key": the first encrypts, every one decrypts (rotation)
+    encryption_keys: str = DEMO_ENCRYPTION_KEYS
+    lookup_key: str = DEMO_LOOKUP_KEY  # keyed HMAC for look-ups by caller number
+    retention_days: int = Field(default=365, ge=30)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 
-from callcenter.kernel.auth import Principal, Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Permission, Principal, requires
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from crisis.decision import IntakeConfig
 from crisis.deps import CRISIS_CONFIG
 from crisis.draft import RiskLevel
@@ -22,19 +22,14 @@ from crisis.models import SuggestionReview
 from crisis.suggestions.schemas import AssessmentOut, ReviewIn, ReviewOut, TextIn
 
 router = APIRouter(prefix="/api/crisis", tags=["crisis"])
-DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 ConfigDep = Annotated[IntakeConfig, Depends(CRISIS_CONFIG)]
-
-
-def _desk(principal: Principal) -> None:
-    if principal.role not in DESK_ROLES:
-        raise HTTPException(403, "the risk suggestion is for agents and supervisors")
+# the desk's staff: counsellors and supervisors
+Desk = Annotated[Principal, Depends(requires(Permission.CRISIS_EVALUATE))]
 
 
 @router.post("/assessment", response_model=AssessmentOut)
-async def assessment(body: TextIn, principal: PrincipalDep, config: ConfigDep) -> AssessmentOut:
+async def assessment(body: TextIn, principal: Desk, config: ConfigDep) -> AssessmentOut:
     """The suggested level and its evidence for this text; nothing is written."""
-    _desk(principal)
     return AssessmentOut.of(config.assessor.assess(body.summary, body.notes))
 
 
@@ -43,11 +38,10 @@ async def answer(
     body: ReviewIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Desk,
     config: ConfigDep,
 ) -> ReviewOut:
     """Accept the suggested level, or dismiss it with a reason."""
-    _desk(principal)
     found = config.assessor.assess(body.summary, body.notes)
     if found.level is RiskLevel.NONE:
         raise HTTPException(409, "the text suggests no risk level; there is nothing to answer")
@@ -75,10 +69,9 @@ async def answer(
 @router.get("/suggestions", response_model=list[ReviewOut])
 async def answers(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: Desk,
     call_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> list[ReviewOut]:
-    _desk(principal)
     rows = await session.scalars(
         select(SuggestionReview)
         .where(SuggestionReview.call_id == call_id)

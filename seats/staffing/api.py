@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 
-from callcenter.kernel.auth import Principal, Role
+from callcenter.kernel.auth import Permission, Principal, Role, requires
 from callcenter.kernel.calendar import local_date
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from seats.registry import find_agent, list_agents
 from seats.staffing import service, store
 from seats.staffing.advice import surge_advice
@@ -43,17 +43,14 @@ from seats.staffing.solver import (
 router = APIRouter(prefix="/api/staffing", tags=["staffing"])
 HistoryDep = Annotated[CallHistory, Depends(CALL_HISTORY)]
 
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR, Role.OPS})
+Reader = Annotated[Principal, Depends(requires(Permission.STAFFING_READ))]
+Planner = Annotated[Principal, Depends(requires(Permission.STAFFING_PLAN))]
+Available = Annotated[Principal, Depends(requires(Permission.AVAILABILITY_OWN))]
 SOLVE_SECONDS = 30.0
 
 
-def _require(principal: Principal, roles: frozenset[Role], action: str) -> None:
-    if principal.role not in roles:
-        raise HTTPException(403, f"role {principal.role.value} may not {action}")
-
-
 def _own_or_supervisor(principal: Principal, agent_id: str) -> None:
-    if principal.role is Role.SUPERVISOR:
+    if principal.may(Permission.STAFFING_PLAN):
         return
     if principal.role is Role.AGENT and principal.user == agent_id:
         return
@@ -71,9 +68,8 @@ def _missing_solver() -> JSONResponse:
 
 
 @router.get("/status")
-async def status(principal: PrincipalDep) -> dict[str, Any]:
+async def status(principal: Reader) -> dict[str, Any]:
     """Whether rotas can be generated here, and how to enable them if not."""
-    _require(principal, STAFF, "read staffing")
     installed = solver_installed()
     return {"rota_solver": installed, "enable": None if installed else ENABLE_HINT}
 
@@ -82,26 +78,24 @@ async def status(principal: PrincipalDep) -> dict[str, Any]:
 async def forecast(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     history: HistoryDep,
     days: Annotated[int, Query(ge=1, le=28)] = 14,
 ) -> dict[str, Any]:
     """Calls and seats needed per half-hour from today (hotline time) for ``days`` days."""
-    _require(principal, STAFF, "read the forecast")
     config = service.StaffingConfig.from_settings(runtime.settings)
     ahead = await service.forecast(session, config, history, runtime.clock.now(), days=days)
     return forecast_out(ahead, config.zone)
 
 
 @router.get("/availability")
-async def all_availability(session: SessionDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    _require(principal, frozenset({Role.SUPERVISOR}), "read everyone's availability")
+async def all_availability(session: SessionDep, principal: Planner) -> list[dict[str, Any]]:
     return [await _availability(session, agent.agent_id) for agent in await list_agents(session)]
 
 
 @router.get("/availability/{agent_id}")
 async def get_availability(
-    agent_id: str, session: SessionDep, principal: PrincipalDep
+    agent_id: str, session: SessionDep, principal: Available
 ) -> dict[str, Any]:
     _own_or_supervisor(principal, agent_id)
     return await _availability(session, agent_id)
@@ -113,12 +107,16 @@ async def put_availability(
     body: AvailabilityIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Available,
 ) -> dict[str, Any]:
     _own_or_supervisor(principal, agent_id)
     bad = body.bad_entries()
     if bad:
-        raise HTTPException(422, f"shifts look like mon:night, sat:day, sun:evening; got {bad}")
+        reason = f"shifts look like mon:night, sat:day, sun:evening; got {bad}"
+        # the documented shape of a 422: each error names its field
+        raise HTTPException(
+            422, [{"loc": ["body", "shifts"], "msg": reason, "type": "value_error"}]
+        )
     await _agent(session, agent_id)
     await store.save_availability(
         session,
@@ -154,8 +152,7 @@ async def _availability(session: Any, agent_id: str) -> dict[str, Any]:
 
 
 @router.get("/rotas")
-async def list_rotas(session: SessionDep, principal: PrincipalDep) -> Any:
-    _require(principal, STAFF, "read rotas")
+async def list_rotas(session: SessionDep, principal: Reader) -> Any:
     return [_rota_head(record) for record in await store.rotas(session)]
 
 
@@ -164,11 +161,10 @@ async def generate_rota(
     body: RotaIn,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Planner,
     history: HistoryDep,
 ) -> Any:
     """Solve a draft rota for the period from the forecast and everyone's availability."""
-    _require(principal, frozenset({Role.SUPERVISOR}), "generate rotas")
     if not solver_installed():
         return _missing_solver()
     config = service.StaffingConfig.from_settings(runtime.settings)
@@ -211,10 +207,9 @@ async def get_rota(
     rota_id: int,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     history: HistoryDep,
 ) -> dict[str, Any]:
-    _require(principal, STAFF, "read rotas")
     config = service.StaffingConfig.from_settings(runtime.settings)
     return await _rota_out(session, config, history, runtime.clock.now(), rota_id)
 
@@ -224,11 +219,10 @@ async def publish_rota(
     rota_id: int,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Planner,
     history: HistoryDep,
 ) -> dict[str, Any]:
     """Publish a draft after checking it against everyone's availability as it stands now."""
-    _require(principal, frozenset({Role.SUPERVISOR}), "publish rotas")
     config = service.StaffingConfig.from_settings(runtime.settings)
     now = runtime.clock.now()
     record, assignment = await store.rota(session, rota_id)
@@ -278,11 +272,10 @@ async def _rota_out(
 
 @router.get("/outlook")
 async def outlook(
-    session: SessionDep, runtime: RuntimeDep, principal: PrincipalDep, history: HistoryDep
+    session: SessionDep, runtime: RuntimeDep, principal: Reader, history: HistoryDep
 ) -> dict[str, Any]:
     """For the wallboard: needed, rostered and logged-in seats per hour to the end of tomorrow,
     the gaps ahead, and a surge suggestion when calls run above forecast."""
-    _require(principal, STAFF, "read the staffing outlook")
     config = service.StaffingConfig.from_settings(runtime.settings)
     now = runtime.clock.now()
     today = local_date(now, config.zone)

@@ -18,11 +18,11 @@ from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
+from tests.staff import Staff
 
 Sessions = async_sessionmaker[AsyncSession]
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 POLICY = CallbackPolicy()
-OPS = {"X-Role": "ops", "X-User": "ops1"}
 
 
 @pytest.fixture
@@ -31,15 +31,21 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def http(
+async def staff(
     db_engine: AsyncEngine, sessions: Sessions, clock: FakeClock
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[Staff]:
     runtime = Runtime(
         settings=Settings(), bus=EventBus(), engine=db_engine, sessions=sessions, clock=clock
     )
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://cc") as client:
-        yield client
+        yield Staff(client, sessions, runtime.settings)
+
+
+@pytest.fixture
+async def http(staff: Staff) -> httpx.AsyncClient:
+    """A supervisor: callbacks are worked from their list."""
+    return await staff.client("supervisor")
 
 
 async def miss(
@@ -100,18 +106,19 @@ async def test_the_list_shows_due_callbacks_in_dial_order_and_pages(
     assert mine["items"][0]["number"] == "+8613800000003"
 
 
-async def test_roles_without_full_numbers_see_them_masked(
-    http: httpx.AsyncClient, sessions: Sessions
-) -> None:
+async def test_roles_without_full_numbers_see_them_masked(staff: Staff, sessions: Sessions) -> None:
     await miss(sessions, "+8613800000001", "a", T0)
-    [item] = (await http.get("/api/callbacks", headers=OPS)).json()["items"]
-    assert item["number"] != "+8613800000001" and item["number"].endswith("01")
+    for role in ("ops", "agent"):
+        reader = await staff.client(role)
+        [item] = (await reader.get("/api/callbacks")).json()["items"]
+        assert item["number"] != "+8613800000001" and item["number"].endswith("01")
 
 
-async def test_local_sites_and_police_do_not_see_callbacks(http: httpx.AsyncClient) -> None:
-    site = await http.get("/api/callbacks", headers={"X-Role": "site", "X-Site": "3"})
-    police = await http.get("/api/callbacks/stats", headers={"X-Role": "police"})
+async def test_local_sites_and_police_do_not_see_callbacks(staff: Staff) -> None:
+    site = await (await staff.client("site", site=3)).get("/api/callbacks")
+    police = await (await staff.client("police")).get("/api/callbacks/stats")
     assert (site.status_code, police.status_code) == (403, 403)
+    assert "callbacks:read" in site.json()["detail"]
 
 
 async def test_cancel_needs_a_reason_and_is_refused_once_done(

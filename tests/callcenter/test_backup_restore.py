@@ -19,6 +19,7 @@ from callcenter.app.system import System
 from callcenter.kernel.db import make_engine
 from callcenter.kernel.settings import Settings
 from tests.acd.acd_stack import acd_stack, until
+from tests.staff import Staff
 
 
 def _libpq(url: str) -> str:
@@ -89,7 +90,9 @@ async def test_a_dump_restores_into_an_empty_database_and_the_service_starts_on_
         settings = Settings(database_url=restored, data_dir=tmp_path / "after")
         async with System(settings, with_acd=False, with_services=False) as system:
             transport = httpx.ASGITransport(app=create_app(system.runtime))
-            async with httpx.AsyncClient(transport=transport, base_url="http://ops") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://ops") as anonymous:
+                staff = Staff(anonymous, system.runtime.sessions, settings)
+                client = await staff.client("supervisor")
                 health = (await client.get("/api/health")).json()
                 calls = (await client.get("/api/calls")).json()
                 orders = (await client.get("/api/workorders")).json()

@@ -15,19 +15,20 @@ from callcenter.kernel.db import make_engine
 from callcenter.kernel.migrations import upgrade_to_head
 from callcenter.kernel.settings import Settings
 from crisis.settings import CrisisSettings
+from tests.staff import DEPLOYMENT_SECRETS
 
 DEAD_PORT = "127.0.0.1:1"  # nothing listens on port 1
 
 
-def test_settings_with_a_shipped_or_missing_secret_fail() -> None:
-    good = Settings(ami_secret="a-long-random-secret")
+def test_settings_with_a_demo_or_missing_secret_fail() -> None:
+    own = {k.removeprefix("CALLCENTER_").lower(): v for k, v in DEPLOYMENT_SECRETS.items()}
+    good = Settings(ami_secret="a-long-random-secret", **own)  # type: ignore[arg-type]
     hook = CrisisSettings(webhook_url="https://hook.example", webhook_secret="x" * 32)
     assert secrets(good, hook).ok
-    bad = secrets(
-        Settings(ami_secret="acd-secret"), CrisisSettings(webhook_url="https://h.example")
-    )
+    bad = secrets(Settings(), CrisisSettings(webhook_url="https://h.example"))
     assert not bad.ok
-    assert "CALLCENTER_AMI_SECRET" in bad.detail and "WEBHOOK_SECRET" in bad.detail
+    for name in ("AMI_SECRET", "TOKEN_SECRET", "ENCRYPTION_KEYS", "LOOKUP_KEY", "WEBHOOK_SECRET"):
+        assert name in bad.detail, name
 
 
 async def test_the_database_must_answer_and_be_at_the_newest_schema(

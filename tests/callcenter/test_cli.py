@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,13 @@ from callcenter.kernel.db import make_engine
 from callcenter.kernel.settings import Settings
 
 runner = CliRunner()
+# A deployment's own secrets: serve starts only with these set (see the refusal test below).
+SECRETS = {
+    "CALLCENTER_AMI_SECRET": "ami-secret-of-this-site",
+    "CALLCENTER_TOKEN_SECRET": "t" * 40,
+    "CALLCENTER_ENCRYPTION_KEYS": "k2026:" + base64.b64encode(b"k" * 32).decode(),
+    "CALLCENTER_LOOKUP_KEY": "l" * 40,
+}
 
 
 @pytest.mark.parametrize(
@@ -63,7 +71,7 @@ def test_serve_refuses_a_data_folder_it_cannot_write(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         ["serve"],
-        env={"CALLCENTER_DATA_DIR": str(blocker / "data"), "CALLCENTER_HTTP_PORT": "0"},
+        env={**SECRETS, "CALLCENTER_DATA_DIR": str(blocker / "data"), "CALLCENTER_HTTP_PORT": "0"},
     )
     assert result.exit_code == 2
     assert "CALLCENTER_DATA_DIR" in result.output and "not writable" in result.output
@@ -82,6 +90,34 @@ def test_files_the_service_writes_live_under_the_data_folder(tmp_path: Path) -> 
 
 @pytest.mark.usefixtures("restore_root_logging")
 def test_an_api_only_worker_needs_redis_to_see_live_state(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["serve", "--api-only"], env={"CALLCENTER_DATA_DIR": str(tmp_path)})
+    result = runner.invoke(
+        app, ["serve", "--api-only"], env={**SECRETS, "CALLCENTER_DATA_DIR": str(tmp_path)}
+    )
     assert result.exit_code == 2
     assert "CALLCENTER_REDIS_URL" in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CALLCENTER_AMI_SECRET", "acd-secret"),
+        ("CALLCENTER_TOKEN_SECRET", ""),
+        ("CALLCENTER_ENCRYPTION_KEYS", None),
+        ("CALLCENTER_LOOKUP_KEY", "short"),
+        ("CALLCENTER_CRISIS_WEBHOOK_SECRET", ""),
+    ],
+)
+def test_serve_refuses_a_demo_or_empty_secret_and_names_it(
+    variable: str, value: str | None
+) -> None:
+    env = {**SECRETS, "CALLCENTER_CRISIS_WEBHOOK_URL": "https://police.example/hook"}
+    env["CALLCENTER_CRISIS_WEBHOOK_SECRET"] = "webhook-secret-0123456789"
+    if value is None:
+        del env[variable]  # left at the built-in demo value
+    else:
+        env[variable] = value
+    result = runner.invoke(app, ["serve"], env=env)
+    assert result.exit_code == 2
+    assert variable in result.output
+    for secret in SECRETS.values():
+        assert secret not in result.output  # a secret is named, never shown

@@ -21,6 +21,7 @@ from callcenter.app.factory import create_app
 from callcenter.app.system import System
 from callcenter.kernel.settings import Settings
 from tests.acd.acd_stack import Stack, acd_stack, until
+from tests.staff import Staff
 
 # Callers who give up after half a second count as abandoned, not as hesitant hang-ups.
 POLICY = RoutingPolicy(wrapup_seconds=0.05, short_hangup_seconds=0.1)
@@ -38,7 +39,9 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 async def scrape(system: System) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     transport = httpx.ASGITransport(app=create_app(system.runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://ops") as client:
-        response = await client.get("/metrics")
+        runtime = system.runtime
+        ops = await Staff(client, runtime.sessions, runtime.settings).headers("ops")
+        response = await client.get("/metrics", headers=ops)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain; version=")
     return samples(response.text)

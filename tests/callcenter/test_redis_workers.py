@@ -13,6 +13,7 @@ from callcenter.app.factory import create_app
 from callcenter.app.system import System
 from callcenter.kernel.settings import Settings
 from seats.agents import Agent
+from tests.staff import Staff
 
 
 async def test_a_second_worker_reads_snapshots_from_redis(
@@ -40,7 +41,9 @@ async def test_a_second_worker_reads_snapshots_from_redis(
         app = create_app(api_worker.runtime)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://worker2"
-        ) as client:
+        ) as anonymous:
+            runtime = api_worker.runtime
+            client = await Staff(anonymous, runtime.sessions, runtime.settings).client("ops")
             seats: list[dict[str, object]] = []
 
             async def seat_8001() -> dict[str, object]:

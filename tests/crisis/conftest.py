@@ -11,21 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from callcenter.app.factory import create_app
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
-from crisis.api import router
 from crisis.assessment import default_assessor
 from crisis.deps import CRISIS_CONFIG
 from crisis.service import CrisisService
 from crisis.settings import CrisisSettings
 from crisis.signing import verify
-from crisis.suggestions.api import router as suggestions_router
 from tests.conftest import free_port
+from tests.staff import Staff
 
 SECRET = "test-shared-secret"
 
@@ -150,21 +149,48 @@ async def crisis(
 
 
 @pytest.fixture
-async def api(
+async def staff(
     db_engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
     bus: EventBus,
     clock: FakeClock,
     crisis: CrisisService,
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    app.include_router(router)
-    app.include_router(suggestions_router)
+) -> AsyncIterator[Staff]:
+    """The production app over the crisis service; accounts signed in through it."""
     runtime = Runtime(
         settings=Settings(), bus=bus, engine=db_engine, sessions=sessions, clock=clock
     )
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
-    app.state.runtime = runtime
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://crisis") as client:
-        yield client
+        yield Staff(client, sessions, runtime.settings)
+
+
+@pytest.fixture
+async def supervisor(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("supervisor", "sup-zhao")
+
+
+@pytest.fixture
+async def police(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("police", "liaison-1")
+
+
+@pytest.fixture
+async def agent(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("agent", "agent-wang")
+
+
+@pytest.fixture
+async def site2(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("site", "site-xihu", site=1)  # 金水区's site
+
+
+@pytest.fixture
+async def site1(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("site", "site-hz", site=2)  # another site
+
+
+@pytest.fixture
+async def admin(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("admin")

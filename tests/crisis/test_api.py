@@ -14,11 +14,6 @@ from crisis.draft import CaseDraft
 from crisis.models import AccessLog, CallerContact, Escalation, OutboxMessage
 from crisis.service import CrisisService
 
-SUPERVISOR = {"X-User": "sup-zhao", "X-Role": "supervisor"}
-POLICE = {"X-User": "liaison-1", "X-Role": "police"}
-AGENT = {"X-User": "agent-wang", "X-Role": "agent"}
-SITE_2 = {"X-User": "site-xihu", "X-Role": "site", "X-Site": "1"}  # 金水区's site
-SITE_1 = {"X-User": "site-hz", "X-Role": "site", "X-Site": "2"}  # another site
 IMMINENT = {
     "call_id": "call-1",
     "caller_number": "+8613800000001",
@@ -41,9 +36,9 @@ async def raised(crisis: CrisisService, **fields: Any) -> int:
 
 
 async def test_a_dry_run_explains_and_leaves_nothing_behind(
-    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession], agent: httpx.AsyncClient
 ) -> None:
-    reply = await api.post("/api/crisis/evaluate", json={"draft": IMMINENT}, headers=AGENT)
+    reply = await agent.post("/api/crisis/evaluate", json={"draft": IMMINENT})
     assert reply.status_code == 200
     body = reply.json()
     assert body["ruleset_version"].startswith("default@")
@@ -61,33 +56,33 @@ async def test_a_dry_run_explains_and_leaves_nothing_behind(
         assert await count(sessions, model) == 0
 
 
-async def test_an_invalid_draft_is_refused_field_by_field(api: httpx.AsyncClient) -> None:
+async def test_an_invalid_draft_is_refused_field_by_field(agent: httpx.AsyncClient) -> None:
     bad = IMMINENT | {"risk_level": "extreme", "caller_age": -3}
-    reply = await api.post("/api/crisis/evaluate", json={"draft": bad}, headers=AGENT)
+    reply = await agent.post("/api/crisis/evaluate", json={"draft": bad})
     assert reply.status_code == 422
     fields = {tuple(error["loc"][-2:]) for error in reply.json()["detail"]}
     assert {("draft", "risk_level"), ("draft", "caller_age")} <= fields
 
 
 async def test_the_whole_case_through_the_api_with_every_step_audited(
-    api: httpx.AsyncClient, crisis: CrisisService, clock: FakeClock
+    crisis: CrisisService,
+    clock: FakeClock,
+    supervisor: httpx.AsyncClient,
+    police: httpx.AsyncClient,
+    site2: httpx.AsyncClient,
 ) -> None:
     case = await raised(crisis)
     base = f"/api/crisis/escalations/{case}"
-    assert (await api.post(f"{base}/acknowledge", json={}, headers=POLICE)).json()[
-        "stage"
-    ] == "acknowledged"
+    assert (await police.post(f"{base}/acknowledge", json={})).json()["stage"] == "acknowledged"
     clock.advance(1800)
-    assert (
-        await api.post(f"{base}/reached", json={"note": "民警已到场"}, headers=POLICE)
-    ).status_code == 200
+    assert (await police.post(f"{base}/reached", json={"note": "民警已到场"})).status_code == 200
     clock.advance(24 * 3600)
-    assert (await api.post(f"{base}/follow-ups/24h", json={}, headers=SITE_2)).status_code == 200
+    assert (await site2.post(f"{base}/follow-ups/24h", json={})).status_code == 200
     clock.advance(48 * 3600)
-    assert (await api.post(f"{base}/follow-ups/72h", json={}, headers=SITE_2)).status_code == 200
-    closed = await api.post(f"{base}/close", json={"note": "稳定"}, headers=SUPERVISOR)
+    assert (await site2.post(f"{base}/follow-ups/72h", json={})).status_code == 200
+    closed = await supervisor.post(f"{base}/close", json={"note": "稳定"})
     assert closed.status_code == 200 and closed.json()["stage"] == "closed"
-    detail = (await api.get(base, headers=SUPERVISOR)).json()
+    detail = (await supervisor.get(base)).json()
     steps = [(s["step"], s["actor"]) for s in detail["steps"]]
     assert steps[-5:] == [
         ("acknowledged", "liaison-1"),
@@ -100,54 +95,61 @@ async def test_the_whole_case_through_the_api_with_every_step_audited(
 
 
 async def test_out_of_order_steps_answer_409_with_the_reason(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService, supervisor: httpx.AsyncClient, police: httpx.AsyncClient
 ) -> None:
     base = f"/api/crisis/escalations/{await raised(crisis)}"
-    reply = await api.post(f"{base}/reached", json={}, headers=POLICE)
+    reply = await police.post(f"{base}/reached", json={})
     assert reply.status_code == 409 and "acknowledged" in reply.json()["detail"]
-    reply = await api.post(f"{base}/close", json={}, headers=SUPERVISOR)
+    reply = await supervisor.post(f"{base}/close", json={})
     assert reply.status_code == 409 and "reached" in reply.json()["detail"]
-    reply = await api.post(f"{base}/follow-ups/48h", json={}, headers=POLICE)
+    reply = await police.post(f"{base}/follow-ups/48h", json={})
     assert reply.status_code == 422
 
 
 async def test_only_a_supervisor_closes_early_and_must_give_a_reason(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService, supervisor: httpx.AsyncClient, police: httpx.AsyncClient
 ) -> None:
     base = f"/api/crisis/escalations/{await raised(crisis)}"
     override = {"override_reason": "caller safe with family, confirmed by police"}
-    assert (await api.post(f"{base}/close", json=override, headers=POLICE)).status_code == 403
-    assert (
-        await api.post(f"{base}/close", json={"override_reason": ""}, headers=SUPERVISOR)
-    ).status_code == 422
-    reply = await api.post(f"{base}/close", json=override, headers=SUPERVISOR)
+    assert (await police.post(f"{base}/close", json=override)).status_code == 403
+    assert (await supervisor.post(f"{base}/close", json={"override_reason": ""})).status_code == 422
+    reply = await supervisor.post(f"{base}/close", json=override)
     assert reply.status_code == 200
     assert reply.json()["close_override_reason"] == override["override_reason"]
 
 
 async def test_other_roles_and_other_sites_are_refused(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService,
+    police: httpx.AsyncClient,
+    agent: httpx.AsyncClient,
+    site2: httpx.AsyncClient,
+    site1: httpx.AsyncClient,
 ) -> None:
     base = f"/api/crisis/escalations/{await raised(crisis)}"
-    assert (await api.post(f"{base}/acknowledge", json={}, headers=AGENT)).status_code == 403
-    assert (await api.get(base, headers=AGENT)).status_code == 403
-    assert (await api.get(base, headers=SITE_1)).status_code == 403
-    assert (await api.get("/api/crisis/escalations", headers=AGENT)).status_code == 403
-    assert (await api.get("/api/crisis/report?month=2026-11", headers=POLICE)).status_code == 403
-    site_view = (await api.get(base, headers=SITE_2)).json()
+    assert (await agent.post(f"{base}/acknowledge", json={})).status_code == 403
+    assert (await agent.get(base)).status_code == 403
+    assert (await site1.get(base)).status_code == 403
+    assert (await agent.get("/api/crisis/escalations")).status_code == 403
+    assert (await police.get("/api/crisis/report?month=2026-11")).status_code == 403
+    site_view = (await site2.get(base)).json()
     assert site_view["caller_number"] == "+86138******01"
-    assert (await api.get(base, headers=POLICE)).json()["caller_number"] == "+8613800000001"
-    assert (await api.get("/api/crisis/escalations/999", headers=POLICE)).status_code == 404
+    assert (await police.get(base)).json()["caller_number"] == "+8613800000001"
+    assert (await police.get("/api/crisis/escalations/999")).status_code == 404
 
 
 async def test_every_read_is_access_logged(
-    api: httpx.AsyncClient, crisis: CrisisService, sessions: async_sessionmaker[AsyncSession]
+    crisis: CrisisService,
+    sessions: async_sessionmaker[AsyncSession],
+    supervisor: httpx.AsyncClient,
+    police: httpx.AsyncClient,
+    site2: httpx.AsyncClient,
+    site1: httpx.AsyncClient,
 ) -> None:
     case = await raised(crisis)
-    await api.get(f"/api/crisis/escalations/{case}", headers=POLICE)
-    listed = await api.get("/api/crisis/escalations", headers=SITE_2)
+    await police.get(f"/api/crisis/escalations/{case}")
+    listed = await site2.get("/api/crisis/escalations")
     assert [row["id"] for row in listed.json()] == [case]
-    assert (await api.get("/api/crisis/escalations", headers=SITE_1)).json() == []
+    assert (await site1.get("/api/crisis/escalations")).json() == []
     async with transaction(sessions) as session:
         rows = (await session.scalars(select(AccessLog).order_by(AccessLog.id))).all()
         seen = [(row.user, row.role, row.what, row.escalation_id) for row in rows]
@@ -155,25 +157,23 @@ async def test_every_read_is_access_logged(
         ("liaison-1", "police", "read escalation", case),
         ("site-xihu", "site", "list escalations", case),
     ]
-    log = (await api.get(f"/api/crisis/escalations/{case}/access-log", headers=SUPERVISOR)).json()
+    log = (await supervisor.get(f"/api/crisis/escalations/{case}/access-log")).json()
     assert [(row["user"], row["what"]) for row in log] == [
         ("liaison-1", "read escalation"),
         ("site-xihu", "list escalations"),
     ]
-    assert (
-        await api.get(f"/api/crisis/escalations/{case}/access-log", headers=POLICE)
-    ).status_code == 403
+    assert (await police.get(f"/api/crisis/escalations/{case}/access-log")).status_code == 403
 
 
 async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
-    api: httpx.AsyncClient, crisis: CrisisService, clock: FakeClock
+    crisis: CrisisService, clock: FakeClock, supervisor: httpx.AsyncClient
 ) -> None:
     for n, delay in enumerate((4, 10, 30)):
         await raised(crisis, call_id=f"call-{n}")
         clock.advance(delay)
         await crisis.deliver_due()
     await raised(crisis, call_id="call-local", risk_level="high", summary="")
-    reply = await api.get("/api/crisis/report", params={"month": "2026-11"}, headers=SUPERVISOR)
+    reply = await supervisor.get("/api/crisis/report", params={"month": "2026-11"})
     assert reply.json() == {
         "month": "2026-11",
         "crisis_cases": 4,
@@ -185,14 +185,17 @@ async def test_the_month_report_counts_cases_and_the_median_time_to_notify(
         "suggestions_dismissed": 0,
         "dismissed_by_reason": {},
     }
-    empty = await api.get("/api/crisis/report", params={"month": "2026-12"}, headers=SUPERVISOR)
+    empty = await supervisor.get("/api/crisis/report", params={"month": "2026-12"})
     assert empty.json()["crisis_cases"] == 0 and empty.json()["median_seconds_to_notify"] is None
-    bad = await api.get("/api/crisis/report", params={"month": "2026-13"}, headers=SUPERVISOR)
+    bad = await supervisor.get("/api/crisis/report", params={"month": "2026-13"})
     assert bad.status_code == 422
 
 
 async def test_a_stored_rule_set_is_used_and_its_version_recorded(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService,
+    supervisor: httpx.AsyncClient,
+    police: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
 ) -> None:
     rules: dict[str, Any] = {
         "name": "strict",
@@ -218,45 +221,39 @@ async def test_a_stored_rule_set_is_used_and_its_version_recorded(
             ]
         }
     }
-    reply = await api.put("/api/crisis/rules", json=bad, headers=SUPERVISOR)
+    reply = await admin.put("/api/crisis/rules", json=bad)
     assert reply.status_code == 422
     assert any("field" in error["loc"] for error in reply.json()["detail"])
-    assert (
-        await api.put("/api/crisis/rules", json={"rules": rules}, headers=POLICE)
-    ).status_code == 403
-    stored = await api.put(
-        "/api/crisis/rules", json={"label": "strict", "rules": rules}, headers=SUPERVISOR
-    )
+    assert (await police.put("/api/crisis/rules", json={"rules": rules})).status_code == 403
+    stored = await admin.put("/api/crisis/rules", json={"label": "strict", "rules": rules})
     version = stored.json()["version"]
     assert version.startswith("strict@")
-    assert (await api.get("/api/crisis/rules")).json()["version"] == version
+    assert (await supervisor.get("/api/crisis/rules")).json()["version"] == version
     case = await raised(crisis, risk_level="medium")
-    detail = (await api.get(f"/api/crisis/escalations/{case}", headers=SUPERVISOR)).json()
+    detail = (await supervisor.get(f"/api/crisis/escalations/{case}")).json()
     assert detail["ruleset_version"] == version and detail["owner"] == "duty-li"
     assert not detail["police"] and detail["local"]
 
 
 async def test_a_supervisor_names_another_follow_up_owner(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService, supervisor: httpx.AsyncClient, police: httpx.AsyncClient
 ) -> None:
     base = f"/api/crisis/escalations/{await raised(crisis)}"
     body = {"owner": "counsellor-chen"}
-    assert (await api.put(f"{base}/owner", json=body, headers=POLICE)).status_code == 403
-    assert (await api.put(f"{base}/owner", json=body, headers=SUPERVISOR)).json()["owner"] == (
-        "counsellor-chen"
-    )
-    steps = (await api.get(base, headers=SUPERVISOR)).json()["steps"]
+    assert (await police.put(f"{base}/owner", json=body)).status_code == 403
+    assert (await supervisor.put(f"{base}/owner", json=body)).json()["owner"] == ("counsellor-chen")
+    steps = (await supervisor.get(base)).json()["steps"]
     assert steps[-1]["step"] == "owner_assigned"
     assert steps[-1]["detail"] == "agent-wang → counsellor-chen"
 
 
 async def test_a_dry_run_normalises_the_number_before_looking_at_its_history(
-    api: httpx.AsyncClient, crisis: CrisisService
+    crisis: CrisisService, agent: httpx.AsyncClient
 ) -> None:
     for n in range(3):
         await crisis.submit(CaseDraft(call_id=f"earlier-{n}", caller_number="138 0000 0001"))
     draft = {"call_id": "now", "caller_number": "13800000001"}
-    reply = await api.post("/api/crisis/evaluate", json={"draft": draft}, headers=AGENT)
+    reply = await agent.post("/api/crisis/evaluate", json={"draft": draft})
     assert [rule["name"] for rule in reply.json()["fired"]] == [
         "high-risk-history",
         "repeated-calls",

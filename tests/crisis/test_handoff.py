@@ -196,11 +196,12 @@ async def test_overdue_follow_ups_alert_the_supervisor(
     clock: FakeClock,
     published: list[DomainEvent],
 ) -> None:
-    await crisis.submit(draft(risk_level="high"))
+    await crisis.submit(draft(risk_level="high"))  # a local hand-off: the police are not in it
     row = await escalation(sessions)
+    duty = Principal(user="duty-lead", role=Role.SUPERVISOR)
     for command in (Command.ACKNOWLEDGE, Command.REACHED):
         async with transaction(sessions) as session:
-            await commands.apply(session, row.id, command, POLICE, clock.now(), crisis.policy)
+            await commands.apply(session, row.id, command, duty, clock.now(), crisis.policy)
     clock.advance(25 * 3600)  # 24 h + the 1 h grace
     await crisis.check_deadlines()
     (alert,) = alerts(published, AlertReason.FOLLOW_UP_OVERDUE)

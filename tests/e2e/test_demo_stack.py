@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from callcenter.app.demo import DemoOptions, DemoStack
+from tests.staff import demo_client
 
 
 async def _answered_calls(client: httpx.AsyncClient, wanted: int, within: float) -> list[Any]:
@@ -43,7 +44,11 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         data_dir=tmp_path,
         time_scale=0.05,
     )
-    async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
+    async with (
+        DemoStack(options) as stack,
+        await demo_client(stack, "demo-supervisor") as client,
+        await demo_client(stack, "demo-ops") as ops,
+    ):
         calls = await _answered_calls(client, wanted=5, within=30)
         answered = [c for c in calls if c["outcome"] == "answered"]
         assert len(answered) >= 5, calls
@@ -66,7 +71,7 @@ async def test_calls_are_answered_and_each_has_exactly_one_work_order(
         health = (await client.get("/api/health")).json()
         assert health["ami"]["status"] == "ok"
         assert health["database"] == "ok"
-        metrics = (await client.get("/metrics")).text
+        metrics = (await ops.get("/metrics")).text
         assert "callcenter_ami_up 1.0" in metrics
         assert 'callcenter_seats{state="offline"}' in metrics
 
@@ -78,7 +83,16 @@ async def test_invalid_query_parameter_names_the_field(tmp_path: Path) -> None:
         data_dir=tmp_path,
         time_scale=0.05,
     )
-    async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as client:
-        response = await client.get("/api/calls", params={"limit": "lots"})
-        assert response.status_code == 422
-        assert response.json()["detail"][0]["field"] == "limit"
+    async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as anonymous:
+        assert (await anonymous.get("/api/calls")).status_code == 401  # like production
+        roles = sorted({account.role.value for account in stack.accounts})
+        assert roles == ["admin", "agent", "ops", "police", "site", "supervisor"]
+        async with await demo_client(stack, "a01") as counsellor:
+            response = await counsellor.get("/api/calls", params={"limit": "lots"})
+            assert response.status_code == 422
+            assert response.json()["detail"][0]["field"] == "limit"
+            sites = (await counsellor.get("/api/sites")).json()
+            assert len(sites) >= 4  # the sample referral sites, ready for a first referral
+        async with await demo_client(stack, "demo-site") as site:
+            own = (await site.get("/api/sites")).json()
+            assert len(own) == 1 and own[0] in sites  # a site user sees their own site only

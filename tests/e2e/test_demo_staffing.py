@@ -6,15 +6,14 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from typer.testing import CliRunner
 
 from acd.simulator.scenario import load_scenario
 from callcenter.app.cli import app
 from callcenter.app.demo import DemoOptions, DemoStack
 from callcenter.kernel.calendar import local_date
+from tests.staff import demo_client
 
-SUPERVISOR = {"X-Role": "supervisor", "X-User": "duty-lead"}
 QUIET = {"seats": [], "callers": {"arrivals": []}}
 
 
@@ -32,7 +31,7 @@ def test_the_demo_forecasts_from_its_history_and_publishes_a_rota(tmp_path: Path
         async with DemoStack(options, load_scenario(QUIET)) as stack:
             assert stack.system is not None
             today = local_date(stack.system.runtime.clock.now(), stack.system.runtime.settings.zone)
-            async with httpx.AsyncClient(base_url=stack.url, headers=SUPERVISOR) as http:
+            async with await demo_client(stack, "demo-supervisor") as http:
                 forecast = (await http.get("/api/staffing/forecast", params={"days": 1})).json()
                 for _ in range(200):  # the rota is solved beside the start
                     outlook = (await http.get("/api/staffing/outlook")).json()

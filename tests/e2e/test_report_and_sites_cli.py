@@ -7,15 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from callcenter.app.cli import app
 from callcenter.app.demo import DemoOptions, DemoStack
+from tests.staff import demo_client
 from workorders.stats.report import FIRST_FIGURE_ROW, HEADINGS, SUMMARY_SHEET
 
-SUPERVISOR = {"X-Role": "supervisor"}
 SAMPLE_SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
 
@@ -26,7 +25,7 @@ def test_report_figures_match_the_api_after_a_demo_run(tmp_path: Path) -> None:
 
     async def run_demo() -> dict[str, object]:
         options = DemoOptions(http_port=0, database_url=database, time_scale=0.05)
-        async with DemoStack(options) as stack, httpx.AsyncClient(base_url=stack.url) as http:
+        async with DemoStack(options) as stack, await demo_client(stack, "demo-ops") as http:
             for _ in range(300):
                 calls = (await http.get("/api/calls", params={"limit": 500})).json()
                 if sum(c["outcome"] == "answered" for c in calls) >= 4:
@@ -39,10 +38,10 @@ def test_report_figures_match_the_api_after_a_demo_run(tmp_path: Path) -> None:
         quiet = load_scenario({"seats": [], "callers": {"arrivals": []}})
         async with (
             DemoStack(options2, quiet) as stack,
-            httpx.AsyncClient(base_url=stack.url) as http,
+            await demo_client(stack, "demo-supervisor") as http,
         ):
             params = {"from": f"{month}-01", "to": today.isoformat(), "group_by": "month"}
-            response = await http.get("/api/stats", params=params, headers=SUPERVISOR)
+            response = await http.get("/api/stats", params=params)
             assert response.status_code == 200, response.text
             total: dict[str, object] = response.json()["total"]
             return total

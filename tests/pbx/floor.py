@@ -6,6 +6,7 @@ import asyncio
 import functools
 
 from acd.ami import AmiEvent
+from callcenter.kernel.auth import Role
 from tests.pbx.stack import PbxStack
 from tests.pbx.watch import AmiWatch, Api, event, eventually
 
@@ -15,11 +16,13 @@ ALL_SKILLS = ("general", "psychological", "legal")
 async def sign_in(api: Api, seat: str, *, skills: tuple[str, ...] = ALL_SKILLS) -> str:
     """An agent (named after the seat) logs in at ``seat``; returns the agent id."""
     agent = f"agent-{seat}"
-    response = await api.client.put(
-        "/api/agents", json={"agent": agent, "name": agent, "skills": list(skills)}
-    )
+    async with api.acting("pbx-admin", Role.ADMIN) as admin:
+        response = await admin.put(
+            "/api/agents", json={"agent": agent, "name": agent, "skills": list(skills)}
+        )
     assert response.status_code == 200, response.text
-    login = await api.client.post("/api/agents/login", json={"agent": agent, "seat": seat})
+    async with api.acting(agent, Role.AGENT) as counsellor:  # they take their seat themselves
+        login = await counsellor.post("/api/agents/login", json={"seat": seat})
     # an ACD that restarted restores its agents' sessions: already there is fine
     already = f"already logged in at seat {seat}" in login.text
     assert login.status_code == 200 or already, login.text

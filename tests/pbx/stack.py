@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from callcenter.kernel.auth import Role
 from tests.pbx.asterisk import AMI_SECRET, AMI_USER, Asterisk
 from tests.pbx.carrier import Carrier
 from tests.pbx.net import Loopback, free_port
@@ -25,6 +26,7 @@ from tests.pbx.phones import Softphone
 from tests.pbx.procs import Child
 from tests.pbx.tools import Tools
 from tests.pbx.watch import AmiWatch, Api
+from tests.staff import DEPLOYMENT_KEYRING, DEPLOYMENT_SECRETS, SignedAt
 
 CALLBACK_SEAT = "8099"
 SUPERVISOR_PHONE = "8090"
@@ -48,6 +50,7 @@ class PbxStack:
         seats = [ext for ext in phones if ext not in (CALLBACK_SEAT, SUPERVISOR_PHONE)]
         self.database = root / "callcenter.sqlite3"
         hotline = {
+            **DEPLOYMENT_SECRETS,  # serve refuses the demo's
             "CALLCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
             "CALLCENTER_DATA_DIR": str(root),
             "CALLCENTER_HTTP_HOST": "127.0.0.1",
@@ -179,8 +182,16 @@ class PbxStack:
 
     @contextlib.asynccontextmanager
     async def api(self) -> AsyncIterator[Api]:
-        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
-            yield Api(client)
+        """The API as the duty supervisor; ``api.acting(...)`` for a counsellor or the admin."""
+        database = f"sqlite+aiosqlite:///{self.database}"
+        lead = SignedAt(self.url, database, "pbx-lead", Role.SUPERVISOR)
+        async with httpx.AsyncClient(base_url=self.url, timeout=10, auth=lead) as client:
+            yield Api(client, database)
+
+    def calls_from(self, number: str) -> list[sqlite3.Row]:
+        """The ``calls`` rows of a caller: numbers are sealed, so they are opened here."""
+        rows = self.rows("select * from calls order by arrived_at")
+        return [r for r in rows if DEPLOYMENT_KEYRING.open(r["caller_number"]).endswith(number)]
 
     def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         """Read the ACD's database (SQLite) directly."""

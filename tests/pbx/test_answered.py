@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.kernel.phone import normalise
 from tests.pbx.floor import sign_in
 from tests.pbx.stack import PbxStack, running
 from tests.pbx.tools import Tools
 from tests.pbx.watch import AmiWatch, Api, event, eventually, user_event
+from tests.staff import DEPLOYMENT_KEYRING
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -132,7 +134,7 @@ async def test_an_abandoned_caller_is_called_back_and_recorded_reached(
     """Missed → callback task → the callback seat answers → the carrier answers → reached."""
     api, ami = floor
     agent = await sign_in(api, "8001")
-    await api.post("/api/agents/pause", {"agent": agent, "reason": "meal"})
+    await api.post("/api/supervisor/force-pause", {"agent": agent, "reason": "meal"})
     await sign_in(api, "8099")  # the callback seat
     assert await stack.carrier.call("13800000041", stay=2) == 0  # gives up while waiting
 
@@ -142,10 +144,10 @@ async def test_an_abandoned_caller_is_called_back_and_recorded_reached(
     assert seat_leg.text("DestChannel").startswith("PJSIP/trunk-")
     result = await ami.wait(user_event("CallbackResult"))
     assert result.text("DialStatus") == "ANSWER"
-    rows = stack.rows(
+    rows = stack.rows(  # the task found by the number's keyed digest
         "select a.outcome from callback_attempts a join callback_tasks t on t.id = a.task_id "
-        "where t.number like ?",
-        "%13800000041",
+        "where t.number_key = ?",
+        DEPLOYMENT_KEYRING.digest(normalise("13800000041")),
     )
     assert [r[0] for r in rows] == ["reached"]
     call = await api.call_of("13800000041")
@@ -220,9 +222,9 @@ async def test_a_repeat_caller_goes_first_but_waits_for_no_crisis_agent(
     number = "13800000081"
     calls = [asyncio.create_task(stack.carrier.call(number, digit="0", stay=1)) for _ in range(3)]
     assert await asyncio.gather(*calls) == [0, 0, 0]
-    [order] = stack.rows(
-        "select id from work_orders where caller_number like ? order by id desc limit 1",
-        f"%{number}",
+    [order] = stack.rows(  # found by the number's keyed digest, as the ACD finds it
+        "select id from work_orders where caller_key = ? order by id desc limit 1",
+        DEPLOYMENT_KEYRING.digest(normalise(number)),
     )
     await api.patch(f"/api/workorders/{order[0]}", {"summary": "again"})
     flagged = await eventually(lambda: _flagged(api, number))
@@ -248,7 +250,7 @@ async def test_a_callback_the_agent_ends_first_is_still_recorded_reached(
     """The dialplan's h extension reports the result when the callback seat hangs up."""
     api, ami = floor
     agent = await sign_in(api, "8001")
-    await api.post("/api/agents/pause", {"agent": agent, "reason": "meal"})
+    await api.post("/api/supervisor/force-pause", {"agent": agent, "reason": "meal"})
     await sign_in(api, "8099")
     number = "13920000091"  # the carrier's side stays on the line
     assert await stack.carrier.call(number, stay=1.5) == 0

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 
 from acd.ami import AmiConfig, AmiEvent, AmiLink
+from callcenter.kernel.auth import Role
+from tests.staff import SignedAt
 
 Match = Callable[[AmiEvent], bool]
 
@@ -99,8 +101,16 @@ def user_event(name: str, **headers: str) -> Match:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    """The served API as the duty supervisor; ``acting`` for someone else."""
+
+    def __init__(self, client: httpx.AsyncClient, database_url: str) -> None:
         self.client = client
+        self.database_url = database_url
+
+    def acting(self, login: str, role: Role) -> httpx.AsyncClient:
+        """A client signed in as ``login`` (an account made for it in the served database)."""
+        auth = SignedAt(str(self.client.base_url), self.database_url, login, role)
+        return httpx.AsyncClient(base_url=self.client.base_url, timeout=10, auth=auth)
 
     async def get(self, path: str, **params: Any) -> Any:
         response = await self.client.get(path, params=params)

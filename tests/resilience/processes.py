@@ -3,7 +3,9 @@
 The simulator runs in the test's own event loop; each ``Serve`` is a subprocess
 with its own settings (short lease and timeouts), its log in a file, killed
 with SIGKILL or stopped with SIGTERM like ops would. ``Floor`` reads what the
-database holds, for the assertions.
+database holds, for the assertions. A serve process refuses demo secrets, so the
+harness gives it its own (and ``Floor`` reads the rows with the same keys); API
+calls are made by accounts signed in through the token endpoint.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ from sqlalchemy import func, select, text
 from acd.callback.models import CallbackAttempt, CallbackTask
 from acd.models import Call
 from acd.simulator import PbxSimulator
+from callcenter.kernel.auth import Role
+from callcenter.kernel.crypto import install, keyring
 from callcenter.kernel.db import make_engine, make_sessionmaker
 from tests.conftest import free_port
+from tests.staff import DEPLOYMENT_KEYRING, DEPLOYMENT_SECRETS, sign_in_at
 from workorders.models import WorkOrder
 
 ROOT = Path(__file__).resolve().parents[2]
 SEATS = "8001,8002,8003,8004"
+AMI_SECRET = "harness-ami-secret"
+# The secrets of the harness's own deployment: not the demo's, so serve starts.
+SECRETS = {"CALLCENTER_AMI_SECRET": AMI_SECRET, **DEPLOYMENT_SECRETS}
 
 
 @dataclass
@@ -76,11 +84,27 @@ class Serve:
             await asyncio.sleep(0.05)
         raise AssertionError(f"{self.name} not {role} in {timeout}s: {self.tail()}")
 
-    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def headers(self, login: str, role: Role) -> dict[str, str]:
+        """A bearer header of ``login`` (made in the database first, if need be)."""
+        return await sign_in_at(self.url, self.env["CALLCENTER_DATABASE_URL"], login, role)
+
+    async def status(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, as_: str = ""
+    ) -> httpx.Response:
+        """The reply, as the counsellor ``as_`` (``admin`` or the supervisor when not given)."""
+        login, role = (as_, Role.AGENT) if as_ not in ("", "admin") else (
+            ("harness-admin", Role.ADMIN) if as_ == "admin" else ("harness-lead", Role.SUPERVISOR)
+        )  # fmt: skip
+        headers = await self.headers(login, role)
         async with httpx.AsyncClient(timeout=5) as client:
-            reply = await client.request(method, self.url + path, json=body)
-            assert reply.status_code < 300, (path, reply.status_code, reply.text)
-            return reply.json()
+            return await client.request(method, self.url + path, json=body, headers=headers)
+
+    async def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, as_: str = ""
+    ) -> Any:
+        reply = await self.status(method, path, body, as_=as_)
+        assert reply.status_code < 300, (path, reply.status_code, reply.text)
+        return reply.json()
 
     def kill(self) -> None:
         assert self.process is not None
@@ -111,6 +135,7 @@ def serve_env(
     sim: PbxSimulator, database_url: str, tmp: Path, *, redis_url: str = "", ha: bool = False
 ) -> dict[str, str]:
     env = {
+        **SECRETS,
         "CALLCENTER_AMI_PORT": str(sim.port),
         "CALLCENTER_DATABASE_URL": database_url,
         "CALLCENTER_SEAT_EXTENSIONS": SEATS,
@@ -145,6 +170,8 @@ class Floor:
     def __init__(self, database_url: str) -> None:
         self.engine = make_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
+        self._keys = keyring()
+        install(DEPLOYMENT_KEYRING)  # the rows are sealed with the serve processes' keys
 
     async def count(self, model: Any, *where: Any) -> int:
         async with self.sessions() as session:
@@ -178,6 +205,7 @@ class Floor:
             return {str(seat): (str(agent), reason) for seat, agent, reason in rows.all()}
 
     async def close(self) -> None:
+        install(self._keys)
         await self.engine.dispose()
 
 
@@ -201,7 +229,7 @@ async def until(
 
 @contextlib.asynccontextmanager
 async def simulator(**options: Any) -> Any:
-    sim = PbxSimulator(seats=SEATS.split(","), **options)
+    sim = PbxSimulator(seats=SEATS.split(","), **{"secret": AMI_SECRET, **options})
     await sim.start()
     try:
         yield sim

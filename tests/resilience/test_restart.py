@@ -19,10 +19,10 @@ AGENTS = [("a1", "8001"), ("a2", "8002"), ("a3", "8003"), ("cb1", "8099")]
 async def staff_the_floor(serve: Serve) -> None:
     for agent, _ in AGENTS:
         body = {"agent": agent, "name": agent, "skills": ["general", "psychological"]}
-        await serve.call("PUT", "/api/agents", body)
-    for agent, seat in AGENTS:
-        await serve.call("POST", "/api/agents/login", {"agent": agent, "seat": seat})
-    await serve.call("POST", "/api/agents/pause", {"agent": "a3", "reason": "meal"})
+        await serve.call("PUT", "/api/agents", body, as_="admin")
+    for agent, seat in AGENTS:  # each counsellor takes their own seat
+        await serve.call("POST", "/api/agents/login", {"seat": seat}, as_=agent)
+    await serve.call("POST", "/api/agents/pause", {"reason": "meal"}, as_="a3")
 
 
 async def owe_a_callback(floor: Floor, number: str) -> None:

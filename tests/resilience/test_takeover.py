@@ -26,8 +26,8 @@ def seat_redirects(sim: Any) -> Counter[str]:
 async def login(serve: Serve, agents: list[tuple[str, str]]) -> None:
     for agent, seat in agents:
         await serve.call("PUT", "/api/agents", {"agent": agent, "name": agent,
-                                                "skills": ["general"]})  # fmt: skip
-        await serve.call("POST", "/api/agents/login", {"agent": agent, "seat": seat})
+                                                "skills": ["general"]}, as_="admin")  # fmt: skip
+        await serve.call("POST", "/api/agents/login", {"seat": seat}, as_=agent)
 
 
 async def test_the_standby_takes_over_within_5_s_and_a_sigterm_hands_over(
@@ -45,9 +45,8 @@ async def test_the_standby_takes_over_within_5_s_and_a_sigterm_hands_over(
             await two.start()
             standby = await two.until_role("standby")
             assert standby["acd"]["ha"] is True
-            refused = await _status(two, "POST", "/api/agents/login",
-                                    {"agent": "x", "seat": "8004"})  # fmt: skip
-            assert refused in (404, 503)  # the standby takes no seat commands
+            refused = await two.status("POST", "/api/agents/login", {"seat": "8004"}, as_="x")
+            assert refused.status_code in (404, 503)  # the standby takes no seat commands
             await login(one, [("a1", "8001"), ("a2", "8002")])
 
             talking = sim.place_call("13800000001", ivr_choice="0", talk_time=600)
@@ -98,10 +97,3 @@ def _followed(serve: Serve) -> Any:
         return bool(health and health["acd"]["events_followed"] > 0)
 
     return check()
-
-
-async def _status(serve: Serve, method: str, path: str, body: dict[str, Any]) -> int:
-    import httpx
-
-    async with httpx.AsyncClient(timeout=5) as client:
-        return (await client.request(method, serve.url + path, json=body)).status_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -74,6 +75,25 @@ async def open_page(
     )
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(url)
+    return page
+
+
+async def signed_in_page(
+    browser: Browser,
+    stack: DemoStack,
+    login: str,
+    path: str,
+    errors: list[str],
+    *,
+    browser_zone: str | None = None,
+) -> Page:
+    """A browser of its own opens ``path``, is sent to sign in, and signs in like a user."""
+    page = await open_page(browser, stack.url + path, errors, browser_zone=browser_zone)
+    await page.wait_for_url(re.compile(r"/login\?next="))
+    await page.fill("#login-name", login)
+    await page.fill("#login-password", stack.password_of(login))
+    await page.click("#login-submit")
+    await page.wait_for_url(stack.url + path)
     return page
 
 

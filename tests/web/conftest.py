@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
+import websockets
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection
 
 from callcenter.app.factory import create_app
 from callcenter.kernel.bus import EventBus
@@ -17,6 +22,8 @@ from callcenter.kernel.db import make_engine, make_sessionmaker
 from callcenter.kernel.live import LiveState, MemoryLive
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
+from tests.conftest import create_schema
+from tests.staff import Staff
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
@@ -53,6 +60,7 @@ def api_worker(tmp_path: Path) -> ApiWorker:
     async def start(live: LiveState) -> AsyncIterator[tuple[str, Runtime]]:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}")
         engine = make_engine(settings.database_url)
+        await create_schema(engine)
         runtime = Runtime(
             settings=settings,
             bus=EventBus(),
@@ -73,6 +81,35 @@ def api_worker(tmp_path: Path) -> ApiWorker:
 async def memory_worker(api_worker: ApiWorker) -> AsyncIterator[tuple[str, Runtime]]:
     async with api_worker(MemoryLive()) as started:
         yield started
+
+
+@pytest.fixture
+async def staff(memory_worker: tuple[str, Runtime]) -> AsyncIterator[Staff]:
+    """Accounts of the memory worker, signed in through its token endpoint."""
+    url, runtime = memory_worker
+    async with httpx.AsyncClient(base_url=url) as http:
+        yield Staff(http, runtime.sessions, runtime.settings)
+
+
+@asynccontextmanager
+async def live_socket(
+    url: str, staff: Staff, role: str = "agent"
+) -> AsyncIterator[ClientConnection]:
+    """``/api/live`` signed in the API client's way: the token is the first message."""
+    token = (await staff.headers(role))["Authorization"].removeprefix("Bearer ")
+    async with websockets.connect(ws_url(url)) as socket:
+        await socket.send(json.dumps({"token": token}))
+        yield socket
+
+
+def bare_app() -> FastAPI:
+    """The production app over a runtime with nothing running: for reading its routes."""
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:")
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings, bus=EventBus(), engine=engine, sessions=make_sessionmaker(engine)
+    )
+    return create_app(runtime)
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from playwright.async_api import expect
 
-from tests.web.browser import chromium, demo, open_page
+from tests.staff import demo_client
+from tests.web.browser import chromium, demo, signed_in_page
 
 SITES = Path(__file__).resolve().parents[2] / "workorders" / "data" / "sites_sample.csv"
 
@@ -30,7 +30,8 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
 ) -> None:
     errors: list[str] = []
     async with demo(tmp_path, CALLS_TWICE) as stack, chromium() as browser:
-        page = await open_page(browser, stack.url + "/desk?agent=a01", errors)
+        page = await signed_in_page(browser, stack, "a01", "/desk", errors)
+        await expect(page.locator("#agent")).to_contain_text("a01")
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
         await page.select_option("#seat", "8001")
         await page.click("#login")
@@ -73,7 +74,7 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
         await expect(page.locator("#submit")).to_be_enabled()
         await page.screenshot(path=artifacts / "desk-second-call.png", full_page=True)
 
-        async with httpx.AsyncClient(base_url=stack.url) as client:
+        async with await demo_client(stack, "demo-supervisor") as client:
             orders = (await client.get("/api/workorders")).json()["items"]
     order = next(o for o in orders if o["submitted_at"] is not None)
     assert len(orders) == 2
@@ -88,7 +89,7 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
 async def test_agent_pauses_with_a_reason_and_resumes(tmp_path: Path) -> None:
     errors: list[str] = []
     async with demo(tmp_path) as stack, chromium() as browser:
-        page = await open_page(browser, stack.url + "/desk?agent=a02", errors)
+        page = await signed_in_page(browser, stack, "a02", "/desk", errors)
         await page.select_option("#seat", "8003")
         await page.click("#login")
         state = page.locator("#my-state")
@@ -108,7 +109,7 @@ ONE_CALL = {
     "seats": [{"ext": "8001-8020", "answer_delay": 1}],
     "callers": {
         "arrivals": [
-            {"at": 160, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
+            {"at": 60, "number": "13700001111", "ivr": "1", "patience": None, "talk_time": 600}
         ]
     },
 }
@@ -124,13 +125,13 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
         assert stack.system is not None
         async with stack.system.runtime.sessions() as session, session.begin():
             await import_sites(session, SITES)
-        wallboard = await open_page(browser, stack.url + "/wallboard", errors)
-        page = await open_page(browser, stack.url + "/desk?agent=a04", errors)
+        wallboard = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
+        page = await signed_in_page(browser, stack, "a04", "/desk", errors)
         await page.select_option("#seat", "8004")
         await page.click("#login")
         await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
         stack.start_traffic()
-        await expect(page.locator("#submit")).to_be_enabled(timeout=15000)
+        await expect(page.locator("#submit")).to_be_enabled(timeout=8000)
 
         site_a = page.locator("#referral-site option", has_text="Sample Site A")
         await page.select_option("#referral-site", await site_a.get_attribute("value"))
@@ -149,7 +150,7 @@ async def test_agent_refers_the_case_and_starts_the_crisis_escalation(
         assert await wallboard.evaluate("window.ccBeeps") >= 1
         await wallboard.screenshot(path=artifacts / "wallboard-crisis.png", full_page=True)
 
-        async with httpx.AsyncClient(base_url=stack.url) as client:
+        async with await demo_client(stack, "demo-supervisor") as client:
             [order] = (await client.get("/api/workorders")).json()["items"]
             referrals = (await client.get("/api/referrals")).json()["items"]
     assert order["risk_level"] == "imminent"  # the crisis rules act on this

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
 from crisis.models import Escalation, OutboxMessage, SuggestionReview
 from tests.crisis.conftest import SECRET, WebhookReceiver
-from tests.web.browser import chromium, demo, open_page
+from tests.staff import demo_client
+from tests.web.browser import chromium, demo, signed_in_page
 
 # One caller, 6 s in (times scaled ×0.05): after the agent has logged in, since with
 # nobody logged in a caller goes straight to overflow.
@@ -38,8 +38,10 @@ async def test_typing_an_overdose_shows_the_suggestion_and_accepting_it_escalate
     try:
         async with demo(tmp_path, ONE_CALL) as stack, chromium() as browser:
             assert stack.system is not None
-            wallboard = await open_page(browser, stack.url + "/wallboard", errors)
-            page = await open_page(browser, stack.url + "/desk?agent=a01", errors)
+            wallboard = await signed_in_page(
+                browser, stack, "demo-supervisor", "/wallboard", errors
+            )
+            page = await signed_in_page(browser, stack, "a01", "/desk", errors)
             await page.select_option("#seat", "8001")
             await page.click("#login")
             await expect(page.locator("#my-state")).to_have_attribute("data-state", "available")
@@ -73,7 +75,7 @@ async def test_typing_an_overdose_shows_the_suggestion_and_accepting_it_escalate
             await expect(alerts.locator(".alert.escalation")).not_to_have_count(0, timeout=3000)
             await wallboard.screenshot(path=artifacts / "wallboard-suggested.png", full_page=True)
 
-            async with httpx.AsyncClient(base_url=stack.url) as client:
+            async with await demo_client(stack, "demo-supervisor") as client:
                 [order] = (await client.get("/api/workorders")).json()["items"]
             async with stack.system.runtime.sessions() as session:
                 escalation = (await session.scalars(select(Escalation))).one()

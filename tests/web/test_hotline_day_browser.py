@@ -12,11 +12,11 @@ import asyncio
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.web.browser import chromium, demo, offered_today, open_page
+from tests.staff import demo_client
+from tests.web.browser import chromium, demo, offered_today, signed_in_page
 
 pytestmark = pytest.mark.hotline_time
 
@@ -36,8 +36,11 @@ async def test_kpis_are_the_hotlines_today_in_any_browser_zone(
 ) -> None:
     errors: list[str] = []
     async with demo(tmp_path, TWO_CALLERS) as stack, chromium() as browser:
-        async with httpx.AsyncClient(base_url=stack.url) as client:
-            login = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
+        async with (
+            await demo_client(stack, "a02") as counsellor,
+            await demo_client(stack, "demo-supervisor") as client,
+        ):
+            login = await counsellor.post("/api/agents/login", json={"seat": "8002"})
             assert login.status_code == 200, login.text
             stack.start_traffic()
             for _ in range(100):
@@ -46,7 +49,9 @@ async def test_kpis_are_the_hotlines_today_in_any_browser_zone(
                 await asyncio.sleep(0.1)
             calendar = (await client.get("/api/calendar")).json()
             for zone in ("Etc/GMT+12", "Pacific/Kiritimati"):
-                page = await open_page(browser, stack.url + "/wallboard", errors, browser_zone=zone)
+                page = await signed_in_page(
+                    browser, stack, "demo-supervisor", "/wallboard", errors, browser_zone=zone
+                )
                 offered = await offered_today(client)
                 await expect(page.locator('.kpi[data-kpi="offered"] dd')).to_have_text(
                     str(offered), timeout=5000

@@ -11,8 +11,12 @@ from acd.ami import AmiConfig, AmiLink
 from callcenter.app.parts import AMI_LINK
 from callcenter.kernel.runtime import Runtime
 from tests.acd.ami_fake import FakeAmi, reply
+from tests.staff import Staff
 
-AGENT = {"X-Role": "agent", "X-User": "a01"}
+
+@pytest.fixture
+async def supervisor(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("supervisor")
 
 
 @pytest.fixture
@@ -37,10 +41,13 @@ def _originates(fake: FakeAmi) -> list[dict[str, str | list[str]]]:
     ("whisper", "data"), [(False, "PJSIP/8003-,qES"), (True, "PJSIP/8003-,qwES")]
 )
 async def test_listen_rings_the_supervisor_into_chanspy_on_the_seat(
-    memory_worker: tuple[str, Runtime], ami: FakeAmi, whisper: bool, data: str
+    memory_worker: tuple[str, Runtime],
+    ami: FakeAmi,
+    whisper: bool,
+    data: str,
+    supervisor: httpx.AsyncClient,
 ) -> None:
-    url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with supervisor as client:
         response = await client.post(
             "/api/supervisor/listen",
             json={"seat": "8003", "supervisor_phone": "8090", "whisper": whisper},
@@ -54,10 +61,9 @@ async def test_listen_rings_the_supervisor_into_chanspy_on_the_seat(
 
 
 async def test_listen_to_an_unknown_seat_is_404_and_dials_nobody(
-    memory_worker: tuple[str, Runtime], ami: FakeAmi
+    memory_worker: tuple[str, Runtime], ami: FakeAmi, supervisor: httpx.AsyncClient
 ) -> None:
-    url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with supervisor as client:
         response = await client.post(
             "/api/supervisor/listen", json={"seat": "9999", "supervisor_phone": "8090"}
         )
@@ -65,9 +71,10 @@ async def test_listen_to_an_unknown_seat_is_404_and_dials_nobody(
     assert _originates(ami) == []
 
 
-async def test_listen_without_the_acd_running_is_503(memory_worker: tuple[str, Runtime]) -> None:
-    url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+async def test_listen_without_the_acd_running_is_503(
+    memory_worker: tuple[str, Runtime], supervisor: httpx.AsyncClient
+) -> None:
+    async with supervisor as client:
         response = await client.post(
             "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "8090"}
         )
@@ -75,15 +82,13 @@ async def test_listen_without_the_acd_running_is_503(memory_worker: tuple[str, R
 
 
 async def test_agents_may_not_listen_and_bad_payloads_name_the_field(
-    memory_worker: tuple[str, Runtime], ami: FakeAmi
+    ami: FakeAmi, supervisor: httpx.AsyncClient, staff: Staff
 ) -> None:
-    url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
-        forbidden = await client.post(
-            "/api/supervisor/listen",
-            json={"seat": "8001", "supervisor_phone": "8090"},
-            headers=AGENT,
-        )
+    agent = await staff.client("agent", "a01")
+    forbidden = await agent.post(
+        "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "8090"}
+    )
+    async with supervisor as client:
         invalid = await client.post(
             "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "80 90; Hangup"}
         )
@@ -94,14 +99,13 @@ async def test_agents_may_not_listen_and_bad_payloads_name_the_field(
 
 
 async def test_asterisk_refusing_the_call_is_reported_as_502(
-    memory_worker: tuple[str, Runtime], ami: FakeAmi
+    memory_worker: tuple[str, Runtime], ami: FakeAmi, supervisor: httpx.AsyncClient
 ) -> None:
     def refuse(action: dict[str, str | list[str]]) -> Iterable[bytes]:
         yield reply(str(action.get("ActionID", "")), "Originate failed", "Error")
 
     ami.on_action = refuse
-    url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with supervisor as client:
         response = await client.post(
             "/api/supervisor/listen", json={"seat": "8001", "supervisor_phone": "8090"}
         )

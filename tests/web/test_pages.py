@@ -7,21 +7,23 @@ import re
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callcenter.app.web.i18n import LABELS, labels
 from callcenter.app.web.pages import STATIC, render
-from callcenter.app.web.pages import router as pages_router
 from callcenter.kernel.runtime import Runtime
+from tests.staff import Staff
+from tests.web.conftest import bare_app
 
 PAGES = ("wallboard.html", "desk.html", "rota.html")
 
 
-async def test_the_root_opens_the_wallboard(memory_worker: tuple[str, Runtime]) -> None:
+async def test_the_root_opens_the_signed_in_roles_page(
+    memory_worker: tuple[str, Runtime], staff: Staff
+) -> None:
     url, _ = memory_worker
-    async with httpx.AsyncClient(base_url=url) as client:
+    async with httpx.AsyncClient(base_url=url, headers=await staff.headers("supervisor")) as client:
         response = await client.get("/")
         assert response.status_code == 307
         assert response.headers["location"] == "/wallboard"
@@ -67,8 +69,7 @@ def test_every_label_exists_in_both_languages() -> None:
     assert all(zh[key].strip() and en[key].strip() for key in LABELS)
 
 
-PAGES_ONLY = FastAPI()
-PAGES_ONLY.include_router(pages_router)
+PAGES_ONLY = bare_app()
 SHIPPED = {path.read_bytes() for path in STATIC.rglob("*") if path.is_file()}
 
 

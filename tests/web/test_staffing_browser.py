@@ -11,16 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 from playwright.async_api import expect
 
 from seats.staffing.slots import WEEKDAYS
 from seats.staffing.synthetic import hotline_rates, synthetic_calls
 from tests.seats.staffing.history import seed_calls
-from tests.web.browser import chromium, demo, open_page
+from tests.staff import demo_client
+from tests.web.browser import chromium, demo, signed_in_page
 
 ZONE = ZoneInfo("Asia/Shanghai")
-SUPERVISOR = {"X-Role": "supervisor", "X-User": "duty-lead"}
 EVERY_SHIFT = [f"{d}:{k}" for d in WEEKDAYS for k in ("night", "day", "evening")]
 
 
@@ -34,21 +33,19 @@ async def test_availability_rota_and_the_wallboard_gap_flag(
         assert stack.system is not None
         history = synthetic_calls(hotline_rates(8.0), today - timedelta(days=7), 7, ZONE, seed=9)
         await seed_calls(stack.system.runtime.sessions, history)
-        async with httpx.AsyncClient(base_url=stack.url, headers=SUPERVISOR) as api:
+        async with (
+            await demo_client(stack, "demo-admin") as admin,
+            await demo_client(stack, "demo-supervisor") as api,
+        ):
             crisis = {"agent": "a09", "name": "周老师", "skills": ["general", "crisis"]}
-            assert (await api.put("/api/agents", json=crisis)).status_code == 200
+            assert (await admin.put("/api/agents", json=crisis)).status_code == 200
             for agent in ("a01", "a03", "a04", "a05", "a09"):
                 body = {"shifts": EVERY_SHIFT, "max_hours_week": 40, "max_nights_week": 2}
                 response = await api.put(f"/api/staffing/availability/{agent}", json=body)
                 assert response.status_code == 200, response.text
 
         # A counsellor states their own availability at the desk.
-        desk = await browser.new_page(
-            viewport={"width": 1500, "height": 1200},
-            extra_http_headers={"X-Role": "agent", "X-User": "a02"},
-        )
-        desk.on("pageerror", lambda error: errors.append(str(error)))
-        await desk.goto(stack.url + "/desk?agent=a02")
+        desk = await signed_in_page(browser, stack, "a02", "/desk", errors)
         weekday = WEEKDAYS[tomorrow.weekday()]
         await desk.check(f"#avail-{weekday}-evening")
         await desk.check(f"#avail-{weekday}-day")
@@ -57,13 +54,13 @@ async def test_availability_rota_and_the_wallboard_gap_flag(
         await desk.click("#save-availability")
         await expect(desk.locator("#toasts .toast.ok")).to_contain_text("可值班时间已保存")
         await desk.screenshot(path=artifacts / "desk-availability.png", full_page=True)
-        async with httpx.AsyncClient(base_url=stack.url, headers=SUPERVISOR) as api:
+        async with await demo_client(stack, "demo-supervisor") as api:
             stated = (await api.get("/api/staffing/availability/a02")).json()
         assert stated["shifts"] == sorted([f"{weekday}:day", f"{weekday}:evening"])
         assert stated["max_hours_week"] == 8
 
         # The supervisor generates tomorrow's rota and publishes it.
-        rota = await open_page(browser, stack.url + "/rota", errors)
+        rota = await signed_in_page(browser, stack, "demo-supervisor", "/rota", errors)
         await expect(rota.locator("#first-day")).to_have_value(tomorrow.isoformat())
         await rota.select_option("#days", "1")
         await rota.click("#generate")
@@ -75,7 +72,7 @@ async def test_availability_rota_and_the_wallboard_gap_flag(
         await rota.screenshot(path=artifacts / "rota.png", full_page=True)
 
         # The wallboard flags tomorrow's gaps before they happen.
-        board = await open_page(browser, stack.url + "/wallboard", errors)
+        board = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         flag = board.locator(f'#staffing-gaps li.gap[data-day="{tomorrow.isoformat()}"]').first
         await expect(flag).to_have_text(
             re.compile(r"^明天 \d\d:00–\d\d:00：需要 \d+ 人，排班 \d+ 人$"), timeout=10000

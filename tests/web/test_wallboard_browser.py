@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
 from playwright.async_api import Dialog, expect
 
-from tests.web.browser import chromium, demo, offered_today, open_page
+from tests.staff import demo_client
+from tests.web.browser import chromium, demo, offered_today, signed_in_page
 
 
 def _answer(text: str | None) -> Callable[[Dialog], Awaitable[None]]:
@@ -24,13 +25,13 @@ async def test_seat_changes_appear_on_the_wallboard_within_a_second(
 ) -> None:
     errors: list[str] = []
     async with demo(tmp_path) as stack, chromium() as browser:
-        page = await open_page(browser, stack.url + "/wallboard", errors)
+        page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         seat = page.locator('.seat[data-seat="8002"]')
         await expect(seat).to_have_attribute("data-state", "offline", timeout=5000)
         await expect(page.locator("#live-status")).to_have_class("live on")
 
-        async with httpx.AsyncClient(base_url=stack.url) as client:
-            response = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
+        async with await demo_client(stack, "a02") as client:
+            response = await client.post("/api/agents/login", json={"seat": "8002"})
             assert response.status_code == 200, response.text
         await expect(seat).to_have_attribute("data-state", "available", timeout=1000)
         await expect(seat).to_contain_text("李老师")
@@ -54,7 +55,7 @@ async def test_surge_switch_opens_seats_9_to_20_and_closes_them(
 ) -> None:
     errors: list[str] = []
     async with demo(tmp_path) as stack, chromium() as browser:
-        page = await open_page(browser, stack.url + "/wallboard", errors)
+        page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         await expect(page.locator('.seat[data-seat="8009"]')).to_have_attribute(
             "data-state", "closed", timeout=5000
         )
@@ -81,7 +82,7 @@ async def test_surge_switch_opens_seats_9_to_20_and_closes_them(
 async def test_a_crisis_alert_shows_and_beeps(tmp_path: Path) -> None:
     errors: list[str] = []
     async with demo(tmp_path) as stack, chromium() as browser:
-        page = await open_page(browser, stack.url + "/wallboard", errors)
+        page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         await expect(page.locator("#live-status")).to_have_class("live on", timeout=5000)
         assert stack.system is not None
         await stack.system.runtime.live.broadcast(
@@ -117,13 +118,13 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
 ) -> None:
     errors: list[str] = []
     async with demo(tmp_path, THREE_CALLERS) as stack, chromium() as browser:
-        async with httpx.AsyncClient(base_url=stack.url) as client:
-            response = await client.post("/api/agents/login", json={"agent": "a02", "seat": "8002"})
+        async with await demo_client(stack, "a02") as client:
+            response = await client.post("/api/agents/login", json={"seat": "8002"})
             assert response.status_code == 200, response.text
-        page = await open_page(browser, stack.url + "/wallboard", errors)
+        page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
         stack.start_traffic()
         rows = page.locator("#queue tr[data-call]")
-        await expect(rows).to_have_count(2, timeout=8000)
+        await expect(rows).to_have_count(2, timeout=15000)
         await expect(page.locator('.seat[data-seat="8002"]')).to_have_attribute(
             "data-state", "on_call"
         )
@@ -131,8 +132,11 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
         await expect(first.locator(".number")).to_have_text(re.compile(r"^\+86139\*+\d\d$"))
         await expect(first.locator(".why")).not_to_be_empty()
         await expect(page.locator("#queue-count")).to_have_text("2")
-        async with httpx.AsyncClient(base_url=stack.url) as client:
-            offered = await offered_today(client)
+        async with await demo_client(stack, "demo-supervisor") as client:
+            for _ in range(50):  # until the recorder has written all three arrivals
+                if (offered := await offered_today(client)) >= 3:
+                    break
+                await asyncio.sleep(0.1)
         await expect(page.locator('.kpi[data-kpi="offered"] dd')).to_have_text(
             str(offered), timeout=5000
         )

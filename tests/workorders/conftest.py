@@ -16,18 +16,11 @@ from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
+from tests.staff import Staff
 from workorders.models import WorkOrder
 from workorders.service import mark_answered, open_for_call
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-AGENT = {"X-Role": "agent", "X-User": "agent-li"}
-SUPERVISOR = {"X-Role": "supervisor", "X-User": "sup-wang"}
-OPS = {"X-Role": "ops", "X-User": "ops-zhao"}
-
-
-def site_user(site_id: int) -> dict[str, str]:
-    return {"X-Role": "site", "X-User": f"site-{site_id}", "X-Site": str(site_id)}
 
 
 @pytest.fixture
@@ -69,9 +62,31 @@ def app(runtime: Runtime) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Nobody signed in."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline") as http:
         yield http
+
+
+@pytest.fixture
+def staff(client: httpx.AsyncClient, runtime: Runtime) -> Staff:
+    return Staff(client, runtime.sessions, runtime.settings)
+
+
+@pytest.fixture
+async def agent(staff: Staff) -> httpx.AsyncClient:
+    """Counsellor agent-li, who answers the calls ``arrive`` makes."""
+    return await staff.client("agent", "agent-li")
+
+
+@pytest.fixture
+async def supervisor(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("supervisor")
+
+
+@pytest.fixture
+async def ops(staff: Staff) -> httpx.AsyncClient:
+    return await staff.client("ops")
 
 
 async def arrive(

@@ -13,7 +13,8 @@ from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
-from tests.workorders.conftest import AGENT, OPS, SUPERVISOR, arrive, site_user
+from tests.staff import Staff
+from tests.workorders.conftest import arrive
 from workorders.deps import PENDING_CALLBACKS
 from workorders.events import WorkOrderSubmitted, WorkOrderUpdated
 from workorders.models import WorkOrderHistory
@@ -25,23 +26,21 @@ CALLER = "13800000001"
 async def move(
     client: httpx.AsyncClient, order_id: int, status: str, **extra: str
 ) -> httpx.Response:
-    return await client.post(
-        f"/api/workorders/{order_id}/status", json={"status": status, **extra}, headers=AGENT
-    )
+    return await client.post(f"/api/workorders/{order_id}/status", json={"status": status, **extra})
 
 
 async def test_order_walks_its_lifecycle_and_history_records_every_change(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    agent: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
-    assert (await move(client, order.id, "resolved")).json()["status"] == "resolved"
+    assert (await move(agent, order.id, "resolved")).json()["status"] == "resolved"
     clock.advance(60)
-    assert (await move(client, order.id, "closed")).json()["status"] == "closed"
-    reopened = await move(client, order.id, "in_progress", reason="caller rang back, not solved")
+    assert (await move(agent, order.id, "closed")).json()["status"] == "closed"
+    reopened = await move(agent, order.id, "in_progress", reason="caller rang back, not solved")
     assert reopened.status_code == 200
     assert reopened.json()["closed_at"] is None
 
-    history = (await client.get(f"/api/workorders/{order.id}/history", headers=AGENT)).json()
+    history = (await agent.get(f"/api/workorders/{order.id}/history")).json()
     steps = [(h["field"], h["old_value"], h["new_value"]) for h in history]
     assert steps == [
         ("status", None, "new"),
@@ -57,28 +56,26 @@ async def test_order_walks_its_lifecycle_and_history_records_every_change(
 
 
 async def test_invalid_transition_is_409_listing_the_allowed_ones(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    supervisor: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0, answered_by=None)
-    response = await move(client, order.id, "resolved")
+    response = await move(supervisor, order.id, "resolved")
     assert response.status_code == 409
     detail = response.json()["detail"]
     assert detail["status"] == "new"
     assert sorted(detail["allowed"]) == ["closed", "in_progress"]
     # nothing was written: the order is still new and the history has only its creation
-    assert (await client.get(f"/api/workorders/{order.id}", headers=AGENT)).json()[
-        "status"
-    ] == "new"
-    history = (await client.get(f"/api/workorders/{order.id}/history", headers=AGENT)).json()
+    assert (await supervisor.get(f"/api/workorders/{order.id}")).json()["status"] == "new"
+    history = (await supervisor.get(f"/api/workorders/{order.id}/history")).json()
     assert len(history) == 1
 
 
 async def test_reopening_without_a_reason_is_refused(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    agent: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
-    await move(client, order.id, "resolved")
-    response = await move(client, order.id, "in_progress")
+    await move(agent, order.id, "resolved")
+    response = await move(agent, order.id, "in_progress")
     assert response.status_code == 409
     assert "reason" in response.json()["detail"]["reason"]
 
@@ -87,6 +84,7 @@ async def test_edit_records_old_and_new_values_and_publishes_the_update(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     published: list[DomainEvent],
+    agent: httpx.AsyncClient,
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
     form = {
@@ -101,7 +99,7 @@ async def test_edit_records_old_and_new_values_and_publishes_the_update(
         "county": "洛龙区",
         "tags": ["surge-2026-exams"],
     }
-    response = await client.patch(f"/api/workorders/{order.id}", json=form, headers=AGENT)
+    response = await agent.patch(f"/api/workorders/{order.id}", json=form)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["tags"] == ["surge-2026-exams"]
@@ -115,18 +113,16 @@ async def test_edit_records_old_and_new_values_and_publishes_the_update(
     )
     assert update.age_group == "15_17"
 
-    again = await client.patch(
-        f"/api/workorders/{order.id}", json={"risk_level": "high"}, headers=AGENT
-    )
+    again = await agent.patch(f"/api/workorders/{order.id}", json={"risk_level": "high"})
     assert again.json()["risk_level"] == "high"
-    history = (await client.get(f"/api/workorders/{order.id}/history", headers=AGENT)).json()
+    history = (await agent.get(f"/api/workorders/{order.id}/history")).json()
     assert ("risk_level", "medium", "high") in [
         (h["field"], h["old_value"], h["new_value"]) for h in history
     ]
 
 
 async def test_bad_payloads_are_422_naming_the_field(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], agent: httpx.AsyncClient
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
     cases = {
@@ -138,91 +134,98 @@ async def test_bad_payloads_are_422_naming_the_field(
         "extra": {"favourite_colour": "blue"},
     }
     for field, payload in cases.items():
-        response = await client.patch(f"/api/workorders/{order.id}", json=payload, headers=AGENT)
+        response = await agent.patch(f"/api/workorders/{order.id}", json=payload)
         assert response.status_code == 422, field
         locations = [error["loc"][-1] for error in response.json()["detail"]]
         assert locations == ["favourite_colour" if field == "extra" else field]
-    bad_status = await move(client, order.id, "vanished")
+    bad_status = await move(agent, order.id, "vanished")
     assert bad_status.status_code == 422
     assert bad_status.json()["detail"][0]["loc"] == ["body", "status"]
     # none of these changed anything
-    body = (await client.get(f"/api/workorders/{order.id}", headers=AGENT)).json()
+    body = (await agent.get(f"/api/workorders/{order.id}")).json()
     assert (body["risk_level"], body["city"], body["category"]) == ("none", None, None)
 
 
-async def test_numbers_are_masked_for_roles_that_need_not_see_them(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+async def test_orders_are_for_their_counsellor_and_supervisors_only(
+    agent: httpx.AsyncClient,
+    supervisor: httpx.AsyncClient,
+    ops: httpx.AsyncClient,
+    staff: Staff,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
-    full = (await client.get(f"/api/workorders/{order.id}", headers=SUPERVISOR)).json()
-    masked = (await client.get(f"/api/workorders/{order.id}", headers=OPS)).json()
-    assert full["caller_number"] == "+8613800000001"
-    assert masked["caller_number"] == "+86138******01"
-    listed = (await client.get("/api/workorders", headers=OPS)).json()
-    assert listed["items"][0]["caller_number"] == "+86138******01"
-    assert (
-        await client.get(f"/api/workorders/{order.id}", headers=site_user(1))
-    ).status_code == 403
-    assert (
-        await client.patch(f"/api/workorders/{order.id}", json={}, headers=OPS)
-    ).status_code == 403
+    theirs = await arrive(sessions, "call-2", "13900000009", T0, answered_by="agent-zhou")
+    assert (await supervisor.get(f"/api/workorders/{order.id}")).json()[
+        "caller_number"
+    ] == "+8613800000001"
+    assert (await agent.get(f"/api/workorders/{order.id}")).json()[
+        "caller_number"
+    ] == "+8613800000001"
+    listed = (await agent.get("/api/workorders")).json()
+    assert [item["id"] for item in listed["items"]] == [order.id]  # only their own calls
+    other = await agent.get(f"/api/workorders/{theirs.id}")
+    assert other.status_code == 403 and "not one of yours" in other.json()["detail"]
+    assert (await agent.patch(f"/api/workorders/{theirs.id}", json={})).status_code == 403
+    site = await staff.client("site", site=1)
+    for refused in (
+        await ops.get(f"/api/workorders/{order.id}"),
+        await ops.patch(f"/api/workorders/{order.id}", json={}),
+        await site.get(f"/api/workorders/{order.id}"),
+    ):
+        assert refused.status_code == 403
+        assert "workorders:" in refused.json()["detail"]  # names the missing permission
 
 
 async def test_submitting_the_form_ends_wrap_up(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     published: list[DomainEvent],
+    agent: httpx.AsyncClient,
 ) -> None:
     order = await arrive(sessions, "call-1", CALLER, T0)
-    response = await client.post(f"/api/workorders/{order.id}/submit", headers=AGENT)
+    response = await agent.post(f"/api/workorders/{order.id}/submit")
     assert response.status_code == 200
     submitted = [e for e in published if isinstance(e, WorkOrderSubmitted)]
     assert [(e.order_id, e.seat, e.call_id) for e in submitted] == [(order.id, "8001", "call-1")]
 
 
 async def test_merging_keeps_both_histories_and_moves_the_calls(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], agent: httpx.AsyncClient
 ) -> None:
     first = await arrive(sessions, "call-1", CALLER, T0)
     second = await arrive(sessions, "call-2", CALLER, T0 + timedelta(minutes=5))
     other = await arrive(sessions, "call-3", "13900000009", T0 + timedelta(minutes=6))
-    await client.patch(f"/api/workorders/{second.id}", json={"summary": "又打来"}, headers=AGENT)
+    await agent.patch(f"/api/workorders/{second.id}", json={"summary": "又打来"})
 
-    response = await client.post(
+    response = await agent.post(
         f"/api/workorders/{first.id}/merge",
         json={"duplicate_id": second.id, "reason": "same matter"},
-        headers=AGENT,
     )
     assert response.status_code == 200, response.text
     assert response.json()["calls"] == ["call-1", "call-2"]
-    duplicate = (await client.get(f"/api/workorders/{second.id}", headers=AGENT)).json()
+    duplicate = (await agent.get(f"/api/workorders/{second.id}")).json()
     assert (duplicate["status"], duplicate["merged_into_id"]) == ("merged", first.id)
 
-    history = (await client.get(f"/api/workorders/{first.id}/history", headers=AGENT)).json()
+    history = (await agent.get(f"/api/workorders/{first.id}/history")).json()
     by_order = {h["order_id"] for h in history}
     assert by_order == {first.id, second.id}
     assert ("summary", "又打来") in [(h["field"], h["new_value"]) for h in history]
 
-    refused = await client.post(
-        f"/api/workorders/{first.id}/merge", json={"duplicate_id": other.id}, headers=AGENT
-    )
+    refused = await agent.post(f"/api/workorders/{first.id}/merge", json={"duplicate_id": other.id})
     assert refused.status_code == 409
-    twice = await client.post(
-        f"/api/workorders/{first.id}/merge", json={"duplicate_id": second.id}, headers=AGENT
-    )
+    twice = await agent.post(f"/api/workorders/{first.id}/merge", json={"duplicate_id": second.id})
     assert twice.status_code == 409
 
 
 async def test_screen_pop_shows_the_callers_history(
-    client: httpx.AsyncClient,
+    agent: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     runtime: Runtime,
 ) -> None:
     earlier = await arrive(sessions, "call-1", CALLER, T0 - timedelta(days=3))
-    await client.patch(
+    await agent.patch(
         f"/api/workorders/{earlier.id}",
         json={"risk_level": "high", "summary": "说想伤害自己"},
-        headers=AGENT,
     )
     await arrive(sessions, "call-x", "13900000009", T0 - timedelta(days=1))
     current = await arrive(sessions, "call-2", CALLER, T0, answered_by=None)
@@ -234,14 +237,18 @@ async def test_screen_pop_shows_the_callers_history(
         return [{"number": number, "missed_at": "2026-11-27T10:00:00Z"}]
 
     runtime.provide(PENDING_CALLBACKS, callbacks)
-    context = (await client.get(f"/api/workorders/{current.id}/context", headers=AGENT)).json()
+    pop = f"/api/workorders/{current.id}/context"
+    assert (await agent.get(pop)).status_code == 403  # not ringing at their seat yet
+    ringing = {"seat": "8001", "agent": "agent-li", "call_id": "call-2", "callback": False}
+    await runtime.live.put_snapshot("seats", {"at": None, "seats": [ringing]})
+    context = (await agent.get(pop)).json()
     assert context["order"]["id"] == current.id
     assert [p["id"] for p in context["previous_orders"]] == [earlier.id]
     assert context["last_risk_level"] == "high"
     assert context["pending_callbacks"] == [
         {"number": "+8613800000001", "missed_at": "2026-11-27T10:00:00Z"}
     ]
-    missing = await client.get("/api/workorders/999999/context", headers=AGENT)
+    missing = await agent.get("/api/workorders/999999/context")
     assert missing.status_code == 404
 
 

@@ -14,7 +14,8 @@ from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
-from tests.workorders.conftest import AGENT, SUPERVISOR, arrive, site_user
+from tests.staff import Staff
+from tests.workorders.conftest import arrive
 from workorders.deps import REFERRAL_DEADLINES
 from workorders.events import ReferralOverdue
 from workorders.referrals.core import Deadlines
@@ -34,16 +35,16 @@ async def sites(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
 
 
 async def referred_order(
-    client: httpx.AsyncClient,
+    agent: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
     site_id: int,
 ) -> dict[str, object]:
+    """Counsellor agent-li answers a call and refers the caller to ``site_id``."""
     order = await arrive(sessions, "call-1", "13800000001", clock.now())
-    response = await client.post(
+    response = await agent.post(
         f"/api/workorders/{order.id}/referrals",
         json={"site_id": site_id, "reason": "需要当地面询 face-to-face counselling"},
-        headers=AGENT,
     )
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
@@ -83,37 +84,44 @@ def test_the_sample_sites_say_they_are_fictional() -> None:
 
 
 async def test_site_users_see_only_their_own_referrals_with_masked_numbers(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
-) -> None:
-    ids = await sites(sessions)
-    referral = await referred_order(client, sessions, clock, ids["郑州市"])
-    own, other = site_user(ids["郑州市"]), site_user(ids["洛阳市"])
-
-    mine = await client.get(f"/api/referrals/{referral['id']}", headers=own)
-    assert mine.status_code == 200
-    assert mine.json()["caller_number"] == "+86138******01"
-    assert (await client.get(f"/api/referrals/{referral['id']}", headers=other)).status_code == 404
-    accept = {"status": "accepted"}
-    stranger = await client.post(
-        f"/api/referrals/{referral['id']}/status", json=accept, headers=other
-    )
-    assert stranger.status_code == 404
-    assert (await client.get("/api/referrals", headers=other)).json()["total"] == 0
-    assert (await client.get("/api/referrals", headers=own)).json()["total"] == 1
-    assert [s["id"] for s in (await client.get("/api/sites", headers=other)).json()] == [
-        ids["洛阳市"]
-    ]
-    staff = await client.get(f"/api/referrals/{referral['id']}", headers=SUPERVISOR)
-    assert staff.json()["caller_number"] == "+8613800000001"
-
-
-async def test_missed_deadlines_raise_one_alert_each(
-    client: httpx.AsyncClient,
+    agent: httpx.AsyncClient,
+    supervisor: httpx.AsyncClient,
+    staff: Staff,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
 ) -> None:
     ids = await sites(sessions)
-    referral = await referred_order(client, sessions, clock, ids["南阳市"])
+    referral = await referred_order(agent, sessions, clock, ids["郑州市"])
+    own = await staff.client("site", site=ids["郑州市"])
+    other = await staff.client("site", site=ids["洛阳市"])
+
+    mine = await own.get(f"/api/referrals/{referral['id']}")
+    assert mine.status_code == 200
+    assert mine.json()["caller_number"] == "+86138******01"
+    assert (await other.get(f"/api/referrals/{referral['id']}")).status_code == 404
+    accept = {"status": "accepted"}
+    stranger = await other.post(f"/api/referrals/{referral['id']}/status", json=accept)
+    assert stranger.status_code == 404
+    assert (await other.get("/api/referrals")).json()["total"] == 0
+    assert (await own.get("/api/referrals")).json()["total"] == 1
+    assert [s["id"] for s in (await other.get("/api/sites")).json()] == [ids["洛阳市"]]
+    full = await supervisor.get(f"/api/referrals/{referral['id']}")
+    assert full.json()["caller_number"] == "+8613800000001"
+    # the counsellor who wrote it sees it in full; another counsellor does not see it at all
+    assert (await agent.get("/api/referrals")).json()["total"] == 1
+    colleague = await staff.client("agent", "agent-zhou")
+    assert (await colleague.get("/api/referrals")).json()["total"] == 0
+    assert (await colleague.get(f"/api/referrals/{referral['id']}")).status_code == 404
+
+
+async def test_missed_deadlines_raise_one_alert_each(
+    agent: httpx.AsyncClient,
+    staff: Staff,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    ids = await sites(sessions)
+    referral = await referred_order(agent, sessions, clock, ids["南阳市"])
     bus, alerts = EventBus(), list[DomainEvent]()
     bus.observe(alerts.append)
 
@@ -133,9 +141,9 @@ async def test_missed_deadlines_raise_one_alert_each(
     clock.advance(3600)
     assert await sweep() == []  # reminded once for this deadline
 
-    site = site_user(ids["南阳市"])
-    accepted = await client.post(
-        f"/api/referrals/{referral['id']}/status", json={"status": "accepted"}, headers=site
+    site = await staff.client("site", site=ids["南阳市"])
+    accepted = await site.post(
+        f"/api/referrals/{referral['id']}/status", json={"status": "accepted"}
     )
     assert accepted.status_code == 200
     clock.advance(6 * 86400)
@@ -148,9 +156,10 @@ async def test_missed_deadlines_raise_one_alert_each(
     async with transaction(sessions) as session:
         reminders = await session.scalar(select(func.count()).select_from(ReferralReminder))
     assert reminders == 2
-    history = (
-        await client.get(f"/api/workorders/{referral['order_id']}/history", headers=AGENT)
-    ).json()
+    agent = await staff.client("agent", "agent-li", fresh=True)  # a week later: a new token
+    reply = await agent.get(f"/api/workorders/{referral['order_id']}/history")
+    assert reply.status_code == 200, reply.text
+    history = reply.json()
     assert [h["new_value"] for h in history if h["field"].endswith(".overdue")] == [
         "accept",
         "outcome",
@@ -158,69 +167,78 @@ async def test_missed_deadlines_raise_one_alert_each(
 
 
 async def test_closing_the_loop_creates_a_return_visit(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    agent: httpx.AsyncClient,
+    supervisor: httpx.AsyncClient,
+    staff: Staff,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
 ) -> None:
     ids = await sites(sessions)
-    referral = await referred_order(client, sessions, clock, ids["郑州市"])
-    order = (await client.get(f"/api/workorders/{referral['order_id']}", headers=AGENT)).json()
+    referral = await referred_order(agent, sessions, clock, ids["郑州市"])
+    order = (await agent.get(f"/api/workorders/{referral['order_id']}")).json()
     assert order["status"] == "referred"
     url = f"/api/referrals/{referral['id']}/status"
-    site = site_user(ids["郑州市"])
+    site = await staff.client("site", site=ids["郑州市"])
 
-    early_close = await client.post(url, json={"status": "closed"}, headers=SUPERVISOR)
+    early_close = await supervisor.post(url, json={"status": "closed"})
     assert early_close.status_code == 409
     assert early_close.json()["detail"]["allowed"] == []
     for step in ("accepted", "in_follow_up"):
-        assert (await client.post(url, json={"status": step}, headers=site)).status_code == 200
-    no_text = await client.post(url, json={"status": "outcome_reported"}, headers=site)
+        assert (await site.post(url, json={"status": step})).status_code == 200
+    no_text = await site.post(url, json={"status": "outcome_reported"})
     assert no_text.status_code == 409
     report = {"status": "outcome_reported", "note": "三次面询后情绪稳定"}
-    assert (await client.post(url, json=report, headers=site)).status_code == 200
-    site_close = await client.post(url, json={"status": "closed"}, headers=site)
+    assert (await site.post(url, json=report)).status_code == 200
+    site_close = await site.post(url, json={"status": "closed"})
     assert site_close.status_code == 409
     assert "province" in site_close.json()["detail"]["reason"]
-    closed = await client.post(url, json={"status": "closed", "note": "ok"}, headers=SUPERVISOR)
+    closed = await supervisor.post(url, json={"status": "closed", "note": "ok"})
     assert closed.json()["status"] == "closed"
 
-    visits = (await client.get("/api/return-visits", headers=AGENT)).json()
+    visits = (await agent.get("/api/return-visits")).json()
     assert [v["referral_id"] for v in visits] == [referral["id"]]
     visit_url = f"/api/return-visits/{visits[0]['id']}"
-    bad = await client.post(visit_url, json={"result": "ok", "satisfaction": 9}, headers=AGENT)
+    bad = await agent.post(visit_url, json={"result": "ok", "satisfaction": 9})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "satisfaction"]
-    done = await client.post(
-        visit_url, json={"result": "来电者表示满意", "satisfaction": 5}, headers=AGENT
-    )
+    done = await agent.post(visit_url, json={"result": "来电者表示满意", "satisfaction": 5})
     assert (done.json()["status"], done.json()["satisfaction"]) == ("done", 5)
-    twice = await client.post(visit_url, json={"result": "again", "satisfaction": 4}, headers=AGENT)
+    twice = await agent.post(visit_url, json={"result": "again", "satisfaction": 4})
     assert twice.status_code == 409
-    assert (await client.get("/api/return-visits", headers=AGENT)).json() == []
+    assert (await agent.get("/api/return-visits")).json() == []
 
 
 async def test_referral_payloads_and_targets_are_checked(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    agent: httpx.AsyncClient,
+    staff: Staff,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
 ) -> None:
     ids = await sites(sessions)
     order = await arrive(sessions, "call-1", "13800000001", clock.now(), answered_by=None)
     url = f"/api/workorders/{order.id}/referrals"
-    missing = await client.post(url, json={"site_id": ids["郑州市"]}, headers=AGENT)
+    supervisor = await staff.client("supervisor")
+    missing = await supervisor.post(url, json={"site_id": ids["郑州市"]})
     assert missing.json()["detail"][0]["loc"] == ["body", "reason"]
-    unanswered = await client.post(
-        url, json={"site_id": ids["郑州市"], "reason": "x"}, headers=AGENT
-    )
+    unanswered = await supervisor.post(url, json={"site_id": ids["郑州市"], "reason": "x"})
     assert unanswered.status_code == 409  # a new (unanswered) order cannot be referred
-    nowhere = await client.post(
-        "/api/workorders/424242/referrals", json={"site_id": 1, "reason": "x"}, headers=AGENT
+    nowhere = await agent.post(
+        "/api/workorders/424242/referrals", json={"site_id": 1, "reason": "x"}
     )
     assert nowhere.status_code == 404
-    by_site = await client.post(
-        url, json={"site_id": ids["郑州市"], "reason": "x"}, headers=site_user(ids["郑州市"])
-    )
+    site = await staff.client("site", site=ids["郑州市"])
+    by_site = await site.post(url, json={"site_id": ids["郑州市"], "reason": "x"})
     assert by_site.status_code == 403
+    assert "referrals:send" in by_site.json()["detail"]
+    # a counsellor refers only the callers of their own calls
+    assert (
+        await agent.post(url, json={"site_id": ids["郑州市"], "reason": "x"})
+    ).status_code == 403
 
 
 async def test_deadlines_are_configurable(
-    client: httpx.AsyncClient,
+    agent: httpx.AsyncClient,
+    staff: Staff,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
     runtime: Runtime,
@@ -229,12 +247,11 @@ async def test_deadlines_are_configurable(
         REFERRAL_DEADLINES, Deadlines(accept=timedelta(hours=2), outcome=timedelta(days=3))
     )
     ids = await sites(sessions)
-    referral = await referred_order(client, sessions, clock, ids["郑州市"])
+    referral = await referred_order(agent, sessions, clock, ids["郑州市"])
     assert referral["accept_due_at"] == "2026-11-28T04:00:00Z"
     clock.advance(3600)
-    accepted = await client.post(
-        f"/api/referrals/{referral['id']}/status",
-        json={"status": "accepted"},
-        headers=site_user(ids["郑州市"]),
+    site = await staff.client("site", site=ids["郑州市"])
+    accepted = await site.post(
+        f"/api/referrals/{referral['id']}/status", json={"status": "accepted"}
     )
     assert accepted.json()["outcome_due_at"] == "2026-12-01T03:00:00Z"

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.kernel.db import transaction
-from tests.workorders.conftest import AGENT, arrive
+from tests.workorders.conftest import arrive
 from workorders.service import update_fields
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -37,56 +37,54 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def numbers(client: httpx.AsyncClient, **params: str | int) -> list[str]:
-    response = await client.get("/api/workorders", params=params, headers=AGENT)
+    response = await client.get("/api/workorders", params=params)
     assert response.status_code == 200, response.text
     return [item["number"] for item in response.json()["items"]]
 
 
 async def test_filters_narrow_the_results(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    supervisor: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await seed(sessions)
-    assert len(await numbers(client)) == 5
-    assert await numbers(client, number="138-0000-0001") == [
+    assert len(await numbers(supervisor)) == 5
+    assert await numbers(supervisor, number="138-0000-0001") == [
         "12355-20261122-0001",
         "12355-20261120-0001",
     ]
-    assert await numbers(client, number="12355-20261121-0001") == ["12355-20261121-0001"]
-    assert len(await numbers(client, category="legal")) == 2
-    assert await numbers(client, risk_level="high") == ["12355-20261120-0001"]
-    assert len(await numbers(client, agent="agent-chen")) == 2
-    assert len(await numbers(client, city="郑州市")) == 2
-    assert len(await numbers(client, status="in_progress")) == 5
-    assert await numbers(client, date_from="2026-11-23", date_to="2026-11-24") == [
+    assert await numbers(supervisor, number="12355-20261121-0001") == ["12355-20261121-0001"]
+    assert len(await numbers(supervisor, category="legal")) == 2
+    assert await numbers(supervisor, risk_level="high") == ["12355-20261120-0001"]
+    assert len(await numbers(supervisor, agent="agent-chen")) == 2
+    assert len(await numbers(supervisor, city="郑州市")) == 2
+    assert len(await numbers(supervisor, status="in_progress")) == 5
+    assert await numbers(supervisor, date_from="2026-11-23", date_to="2026-11-24") == [
         "12355-20261124-0001",
         "12355-20261123-0001",
     ]
-    assert await numbers(client, category="legal", city="洛阳市") == ["12355-20261121-0001"]
-    assert await numbers(client, tag="surge-exams") == [
+    assert await numbers(supervisor, category="legal", city="洛阳市") == ["12355-20261121-0001"]
+    assert await numbers(supervisor, tag="surge-exams") == [
         "12355-20261123-0001",
         "12355-20261121-0001",
     ]
-    assert await numbers(client, tag="surge") == []
+    assert await numbers(supervisor, tag="surge") == []
 
 
 async def test_pages_cover_every_match_once_with_the_total(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession], supervisor: httpx.AsyncClient
 ) -> None:
     await seed(sessions)
     seen: list[str] = []
     for page in (1, 2, 3):
-        response = await client.get(
-            "/api/workorders", params={"page": page, "size": 2}, headers=AGENT
-        )
+        response = await supervisor.get("/api/workorders", params={"page": page, "size": 2})
         body = response.json()
         assert body["total"] == 5
         seen.extend(item["number"] for item in body["items"])
     assert len(seen) == len(set(seen)) == 5
-    beyond = await client.get("/api/workorders", params={"page": 9, "size": 2}, headers=AGENT)
+    beyond = await supervisor.get("/api/workorders", params={"page": 9, "size": 2})
     assert beyond.json() == {"items": [], "total": 5, "page": 9, "size": 2}
 
 
-async def test_bad_query_parameters_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
+async def test_bad_query_parameters_are_422_naming_the_field(supervisor: httpx.AsyncClient) -> None:
     cases: list[tuple[dict[str, str | int], str]] = [
         ({"page": 0}, "page"),
         ({"size": 1000}, "size"),
@@ -96,6 +94,6 @@ async def test_bad_query_parameters_are_422_naming_the_field(client: httpx.Async
         ({"date_from": "2026-11-05", "date_to": "2026-11-01"}, "date_to"),
     ]
     for params, field in cases:
-        response = await client.get("/api/workorders", params=params, headers=AGENT)
+        response = await supervisor.get("/api/workorders", params=params)
         assert response.status_code == 422, params
         assert response.json()["detail"][0]["loc"] == ["query", field]

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.models import Call
 from callcenter.kernel.db import transaction
 from callcenter.kernel.runtime import Runtime
-from tests.workorders.conftest import SHANGHAI, SUPERVISOR, arrive, site_user
+from tests.staff import Staff
+from tests.workorders.conftest import SHANGHAI, arrive
 from workorders.deps import CALLBACK_SOURCE
 from workorders.lifecycle import Status
 from workorders.referrals.core import Party, ReferralStatus
@@ -138,15 +139,15 @@ NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 
 
 async def stats(client: httpx.AsyncClient, **params: str) -> dict[str, Any]:
-    response = await client.get("/api/stats", params={**NOVEMBER, **params}, headers=SUPERVISOR)
+    response = await client.get("/api/stats", params={**NOVEMBER, **params})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
 @pytest.mark.usefixtures("month")
-async def test_the_months_figures(client: httpx.AsyncClient) -> None:
-    total = (await stats(client))["total"]
+async def test_the_months_figures(supervisor: httpx.AsyncClient) -> None:
+    total = (await stats(supervisor))["total"]
     assert {
         k: total[k]
         for k in (
@@ -191,19 +192,20 @@ async def test_the_months_figures(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.usefixtures("month")
-async def test_grouping_by_day_week_month_region_and_category(client: httpx.AsyncClient) -> None:
-    by_day = await stats(client, group_by="day")
+async def test_grouping_by_day_week_month_region_and_category(
+    supervisor: httpx.AsyncClient,
+) -> None:
+    by_day = await stats(supervisor, group_by="day")
     assert len(by_day["rows"]) == 30
     offered = {row["key"]: row["calls_offered"] for row in by_day["rows"] if row["calls_offered"]}
     assert offered == {"2026-11-01": 1, "2026-11-02": 2, "2026-11-03": 1, "2026-11-15": 1}
-    by_week = await stats(client, group_by="week")
+    by_week = await stats(supervisor, group_by="week")
     assert [row["key"] for row in by_week["rows"]] == [f"2026-W{n}" for n in range(44, 50)]
     assert by_week["rows"][0]["calls_offered"] == 1  # Sunday 1 November closes ISO week 44
     by_month = (
-        await client.get(
+        await supervisor.get(
             "/api/stats",
             params={"from": "2026-10-15", "to": "2026-12-15", "group_by": "month"},
-            headers=SUPERVISOR,
         )
     ).json()
     assert [(r["key"], r["calls_offered"]) for r in by_month["rows"]] == [
@@ -211,13 +213,13 @@ async def test_grouping_by_day_week_month_region_and_category(client: httpx.Asyn
         ("2026-11", 5),
         ("2026-12", 1),
     ]
-    by_region = await stats(client, group_by="region")
+    by_region = await stats(supervisor, group_by="region")
     assert {r["key"]: r["calls_offered"] for r in by_region["rows"]} == {
         "unknown": 2,
         "洛阳市": 1,
         "郑州市": 2,
     }
-    by_category = await stats(client, group_by="category")
+    by_category = await stats(supervisor, group_by="category")
     rows = {r["key"]: r for r in by_category["rows"]}
     assert rows["psychological"]["crisis_cases"] == 2
     assert rows["legal"]["referrals_accepted"] == 1
@@ -236,28 +238,28 @@ def value(cell: object) -> object:
 
 
 @pytest.mark.usefixtures("month")
-async def test_csv_and_xlsx_carry_the_same_table(client: httpx.AsyncClient) -> None:
-    as_csv = await client.get(
+async def test_csv_and_xlsx_carry_the_same_table(supervisor: httpx.AsyncClient) -> None:
+    as_csv = await supervisor.get(
         "/api/stats",
         params={**NOVEMBER, "group_by": "category", "format": "csv"},
-        headers=SUPERVISOR,
     )
     assert as_csv.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(as_csv.text)))
     assert lines[0][:4] == ["category", "starts_at", "ends_at", "calls_offered"]
     # The period in the hotline's local time with its offset, whatever the machine's zone.
     assert lines[-1][:4] == ["total", "2026-11-01T00:00:00+08:00", "2026-12-01T00:00:00+08:00", "5"]
-    as_xlsx = await client.get(
+    as_xlsx = await supervisor.get(
         "/api/stats",
         params={**NOVEMBER, "group_by": "category", "format": "xlsx"},
-        headers=SUPERVISOR,
     )
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     cells = [[value(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     assert cells == [[value(v) for v in line] for line in lines]
 
 
-async def test_bad_stats_queries_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
+async def test_bad_stats_queries_are_422_naming_the_field(
+    supervisor: httpx.AsyncClient, staff: Staff
+) -> None:
     for params, field in [
         ({"to": "2026-11-30"}, "from"),
         ({**NOVEMBER, "group_by": "hour"}, "group_by"),
@@ -265,17 +267,17 @@ async def test_bad_stats_queries_are_422_naming_the_field(client: httpx.AsyncCli
         ({"from": "2026-11-30", "to": "2026-11-01"}, "to"),
         ({"from": "2020-01-01", "to": "2026-11-01"}, "to"),
     ]:
-        response = await client.get("/api/stats", params=params, headers=SUPERVISOR)
+        response = await supervisor.get("/api/stats", params=params)
         assert response.status_code == 422, params
         assert response.json()["detail"][0]["loc"] == ["query", field]
     assert (
-        await client.get("/api/stats", params=NOVEMBER, headers=site_user(1))
+        await (await staff.client("site", site=1)).get("/api/stats", params=NOVEMBER)
     ).status_code == 403
 
 
 @pytest.mark.usefixtures("month")
 async def test_monthly_report_figures_equal_the_api(
-    client: httpx.AsyncClient,
+    supervisor: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     tmp_path: Path,
     runtime: Runtime,
@@ -290,7 +292,7 @@ async def test_monthly_report_figures_equal_the_api(
         callbacks=callbacks,
         forecasts=Captured.for_runtime(runtime.settings, runtime.clock.now()),
     )
-    api = (await stats(client))["total"]
+    api = (await stats(supervisor))["total"]
     sheet = load_workbook(path)[SUMMARY_SHEET]
     figures = {
         row[1]: row[2] for row in sheet.iter_rows(min_row=FIRST_FIGURE_ROW, values_only=True)

@@ -1,21 +1,22 @@
 """HTTP routes of the closed loop: referral forms, site directory, return visits.
 
-Site users (role ``site``) see only the referrals sent to their own site; any
-other referral is a 404 to them, as if it did not exist.
+Site users (role ``site``) see only the referrals sent to their own site, with
+the caller's number masked; any other referral is a 404 to them, as if it did
+not exist. A counsellor sees the referrals they wrote; supervisors see all.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.kernel.auth import Principal, Role
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
+from callcenter.kernel.auth import Permission, Principal, Role, requires
+from callcenter.kernel.deps import MAX_PAGE, RowId, RuntimeDep, SessionDep
 from callcenter.kernel.runtime import Runtime
-from workorders.access import PROVINCE, READERS, require
+from workorders.access import open_order
 from workorders.deps import REFERRAL_DEADLINES
 from workorders.models import WorkOrder
 from workorders.referrals.core import Deadlines, Party, ReferralStatus
@@ -45,6 +46,11 @@ from workorders.referrals.visits import (
 from workorders.service import OrderNotFound
 
 router = APIRouter(prefix="/api", tags=["referrals"])
+Sender = Annotated[Principal, Depends(requires(Permission.REFERRALS_SEND))]
+Reader = Annotated[Principal, Depends(requires(Permission.REFERRALS_READ))]
+Stepper = Annotated[Principal, Depends(requires(Permission.REFERRALS_STEP))]
+SitesReader = Annotated[Principal, Depends(requires(Permission.SITES_READ))]
+Visitor = Annotated[Principal, Depends(requires(Permission.VISITS))]
 
 
 def _deadlines(runtime: Runtime) -> Deadlines:
@@ -54,16 +60,22 @@ def _deadlines(runtime: Runtime) -> Deadlines:
 def _site_scope(principal: Principal) -> int | None:
     """The only site a site user may see; None for provincial staff."""
     if principal.role is Role.SITE:
-        return principal.site_id
-    require(principal, READERS | PROVINCE, "read referrals")
+        return principal.site_id or -1  # a site user without a site sees nothing
     return None
+
+
+def _author_scope(principal: Principal) -> str | None:
+    """A counsellor's referrals are the ones they wrote."""
+    return None if principal.sees_all_orders else principal.agent_id
 
 
 async def _out(session: AsyncSession, referral: Referral, principal: Principal) -> ReferralOut:
     order = await session.get(WorkOrder, referral.order_id)
     site = await session.get(Site, referral.site_id)
     assert order is not None and site is not None
-    return ReferralOut.of(referral, order, site, full_number=principal.sees_full_numbers)
+    own = principal.agent_id is not None and referral.sent_by == principal.user
+    full = principal.sees_full_numbers or own
+    return ReferralOut.of(referral, order, site, full_number=full)
 
 
 def _refused(exc: ReferralRefused) -> HTTPException:
@@ -72,13 +84,16 @@ def _refused(exc: ReferralRefused) -> HTTPException:
 
 @router.post("/workorders/{order_id}/referrals", response_model=ReferralOut, status_code=201)
 async def refer(
-    order_id: int,
+    order_id: RowId,
     request: ReferralRequest,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Sender,
 ) -> ReferralOut:
-    require(principal, PROVINCE, "send referrals")
+    order = await session.get(WorkOrder, order_id)
+    if order is None:
+        raise HTTPException(404, f"work order {order_id} not found")
+    await open_order(session, runtime.live, principal, order, at=runtime.clock.now(), why="refer")
     try:
         referral = await send_referral(
             session,
@@ -100,15 +115,17 @@ async def refer(
 @router.get("/referrals", response_model=ReferralPage)
 async def list_referrals(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: Reader,
     status: ReferralStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReferralPage:
-    site_id = _site_scope(principal)
+    site_id, author = _site_scope(principal), _author_scope(principal)
     query = select(Referral)
     if site_id is not None:
         query = query.where(Referral.site_id == site_id)
+    if author is not None:
+        query = query.where(Referral.sent_by == author)
     if status is not None:
         query = query.where(Referral.status == status.value)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
@@ -122,9 +139,7 @@ async def list_referrals(
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut)
-async def read_referral(
-    referral_id: int, session: SessionDep, principal: PrincipalDep
-) -> ReferralOut:
+async def read_referral(referral_id: RowId, session: SessionDep, principal: Reader) -> ReferralOut:
     try:
         referral = await _get(session, referral_id, principal)
     except ReferralNotFound as exc:
@@ -133,21 +148,23 @@ async def read_referral(
 
 
 async def _get(session: AsyncSession, referral_id: int, principal: Principal) -> Referral:
-    return await get_referral(session, referral_id, _site_scope(principal))
+    referral = await get_referral(session, referral_id, _site_scope(principal))
+    author = _author_scope(principal)
+    if author is not None and referral.sent_by != author:
+        raise ReferralNotFound(f"referral {referral_id} not found")
+    return referral
 
 
 @router.post("/referrals/{referral_id}/status", response_model=ReferralOut)
 async def move_referral(
-    referral_id: int,
+    referral_id: RowId,
     step: ReferralStep,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Stepper,
 ) -> ReferralOut:
     """Sites accept, follow up and report; the province reviews and closes (or sends back)."""
     site_id = _site_scope(principal)
-    if site_id is None:
-        require(principal, PROVINCE, "review referrals")
     party = Party.SITE if principal.role is Role.SITE else Party.PROVINCE
     try:
         referral = await step_referral(
@@ -169,7 +186,7 @@ async def move_referral(
 
 
 @router.get("/sites", response_model=list[SiteOut])
-async def list_sites(session: SessionDep, principal: PrincipalDep) -> list[SiteOut]:
+async def list_sites(session: SessionDep, principal: SitesReader) -> list[SiteOut]:
     site_id = _site_scope(principal)
     query = select(Site).order_by(Site.city, Site.name)
     if site_id is not None:
@@ -178,20 +195,18 @@ async def list_sites(session: SessionDep, principal: PrincipalDep) -> list[SiteO
 
 
 @router.get("/return-visits", response_model=list[VisitOut])
-async def list_visits(session: SessionDep, principal: PrincipalDep) -> list[VisitOut]:
-    require(principal, PROVINCE, "see return visits")
+async def list_visits(session: SessionDep, principal: Visitor) -> list[VisitOut]:
     return [VisitOut.of(visit) for visit in await pending_visits(session)]
 
 
 @router.post("/return-visits/{visit_id}", response_model=VisitOut)
 async def complete_visit(
-    visit_id: int,
+    visit_id: RowId,
     outcome: VisitResult,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Visitor,
 ) -> VisitOut:
-    require(principal, PROVINCE, "record return visits")
     try:
         visit = await record_visit(
             session,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from callcenter.kernel.crypto import Encrypted
 from callcenter.kernel.db import Base
 
 
@@ -31,17 +32,17 @@ class Referral(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("referral_sites.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="sent")
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Encrypted(), default="")
     sent_by: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime]
     accept_due_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     outcome_due_at: Mapped[datetime | None]
     follow_up_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Encrypted())
     outcome_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    review_note: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Encrypted())
 
     __table_args__ = (
         Index("ix_referrals_sent_at", "sent_at"),
@@ -76,5 +77,5 @@ class ReturnVisit(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(64))
-    result: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Encrypted())
     satisfaction: Mapped[int | None]  # 1 (very unhappy) .. 5 (very satisfied)

@@ -15,7 +15,7 @@ from workorders.referrals.models import Referral, ReturnVisit, Site
 class ReferralRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    site_id: int = Field(gt=0)
+    site_id: int = Field(gt=0, le=2_147_483_647)
     reason: str = Field(min_length=1, max_length=4000)
 
 

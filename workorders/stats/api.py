@@ -6,12 +6,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from callcenter.kernel.auth import Role
+from callcenter.kernel.audit import Action, record_by
+from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.calendar import Period, local_iso, period_span
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep, SessionDep
-from workorders.access import require
+from callcenter.kernel.deps import RuntimeDep, SessionDep
 from workorders.deps import CALLBACK_SOURCE
 from workorders.stats.core import Grouping
 from workorders.stats.export import as_dict, to_csv, to_xlsx
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["stats"])
 
 MAX_DAYS = 3 * 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STAFF = frozenset({Role.SUPERVISOR, Role.OPS, Role.AGENT})
+Reader = Annotated[Principal, Depends(requires(Permission.STATS_READ))]
 
 
 class Format(StrEnum):
@@ -39,7 +39,7 @@ def _bad(field: str, message: str) -> HTTPException:
 async def stats(
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     first: Annotated[date | None, Query(alias="from")] = None,
     last: Annotated[date | None, Query(alias="to")] = None,
     period: Period | None = None,
@@ -47,8 +47,8 @@ async def stats(
     format: Format = Format.JSON,
 ) -> Response | dict[str, Any]:
     """``from`` and ``to`` are the hotline's local days, both included; or name a ``period``
-    (``today``, ``this_week`` ...) and the server reads it off the hotline's own calendar."""
-    require(principal, STAFF, "read statistics")
+    (``today``, ``this_week`` ...) and the server reads it off the hotline's own calendar.
+    A CSV or XLSX export is audited."""
     zone = runtime.settings.zone
     if period is not None:
         span = period_span(period, runtime.clock.now(), zone)
@@ -72,6 +72,15 @@ async def stats(
         forecasts=forecasts,
     )
     name = f"stats-{first}-{last}-{group_by.value}"
+    if format is not Format.JSON:
+        record_by(
+            session,
+            principal,
+            at=runtime.clock.now(),
+            action=Action.EXPORT,
+            target=f"stats:{format.value}",
+            detail=name,
+        )
     if format is Format.CSV:
         return Response(
             to_csv(report),

@@ -54,12 +54,13 @@ def counts_statement(period: Bucket, keys: RowKeys) -> Select[Any]:
 def people_statement(period: Bucket, keys: RowKeys) -> Select[Any]:
     """People helped per row key: distinct callers, each withheld number counted alone."""
     key = keys.sql(WorkOrder.created_at).label("key")
-    known = and_(ANSWERED, WorkOrder.caller_number != "")
-    withheld = and_(ANSWERED, WorkOrder.caller_number == "")
+    # by the number's digest: the same caller counts once, and no number is read
+    known = and_(ANSWERED, WorkOrder.caller_key != "")
+    withheld = and_(ANSWERED, WorkOrder.caller_key == "")
     return (
         select(
             key,
-            func.count(func.distinct(case((known, WorkOrder.caller_number)))),
+            func.count(func.distinct(case((known, WorkOrder.caller_key)))),
             func.sum(case((withheld, 1), else_=0)),
         )
         .where(_in_period(period))

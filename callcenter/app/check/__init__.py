@@ -10,23 +10,18 @@ from __future__ import annotations
 
 from callcenter.app.check import local, pbx
 from callcenter.app.check.results import CheckResult
+from callcenter.app.startup import secret_problems
 from callcenter.kernel.settings import Settings
 from crisis.settings import CrisisSettings
 
-DEFAULT_AMI_SECRETS = frozenset({"", "acd-secret", "change-me"})
-
 
 def secrets(settings: Settings, crisis: CrisisSettings) -> CheckResult:
-    weak: list[str] = []
-    if settings.ami_secret in DEFAULT_AMI_SECRETS:
-        weak.append("CALLCENTER_AMI_SECRET is empty or a shipped example")
-    if crisis.webhook_url and not crisis.webhook_secret:
-        weak.append("CALLCENTER_CRISIS_WEBHOOK_SECRET is empty: receivers cannot verify hand-offs")
-    if weak:
+    problems = secret_problems(settings, crisis)
+    if problems:
         return CheckResult.failed(
-            "settings", "; ".join(weak), "set each named secret to a long random value"
+            "settings", "; ".join(problems), "set each named secret to a long random value"
         )
-    return CheckResult.passed("settings", "valid, and no default or empty secret")
+    return CheckResult.passed("settings", "valid, and no default, demo or empty secret")
 
 
 async def run_checks(settings: Settings, crisis: CrisisSettings) -> list[CheckResult]:

@@ -6,18 +6,20 @@ kiosk left on UTC would show the wrong day for eight hours); they ask here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from callcenter.kernel.auth import Permission, Principal, requires
 from callcenter.kernel.calendar import Period, Span, local_iso, period_span, utc_offset
-from callcenter.kernel.deps import PrincipalDep, RuntimeDep
+from callcenter.kernel.deps import RuntimeDep
 
 router = APIRouter(prefix="/api", tags=["calendar"])
+SignedIn = Annotated[Principal, Depends(requires(Permission.SIGNED_IN))]
 
 
 @router.get("/calendar")
-async def calendar(runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
+async def calendar(runtime: RuntimeDep, principal: SignedIn) -> dict[str, Any]:
     zone = runtime.settings.zone
     now = runtime.clock.now()
 

@@ -14,6 +14,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "lang.toggle": ("English", "中文"),
     "live.connected": ("实时", "live"),
     "live.offline": ("已断开，重连中…", "offline, reconnecting…"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.expired": ("登录已失效，请重新登录", "Signed out: please sign in again"),
     "sound.enable": ("开启提示音", "Enable sound"),
     "sound.on": ("提示音已开启", "Sound on"),
     # seats

@@ -31,6 +31,7 @@ SCRIPT = textwrap.dedent(
     from seats.staffing.deps import CALL_HISTORY
     from seats.staffing.rota import SHIFT_ORDER, Counsellor, RotaProblem
     from seats.staffing.solver import SolverMissing, solve_rota
+    from tests.staff import Staff
 
     async def main():
         settings = Settings(database_url="sqlite+aiosqlite:///" + sys.argv[1])
@@ -40,7 +41,8 @@ SCRIPT = textwrap.dedent(
                           sessions=make_sessionmaker(engine), live=MemoryLive())
         runtime.provide(CALL_HISTORY, call_history)
         transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as anonymous:
+            http = await Staff(anonymous, runtime.sessions, settings).client("supervisor")
             rota = await http.post("/api/staffing/rotas", json={"first_day": "2026-11-02"})
             state = await http.get("/api/staffing/status")
             forecast = await http.get("/api/staffing/forecast?days=1")

@@ -7,7 +7,8 @@
   const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   const SHIFTS = ["night", "day", "evening"];
   const $ = (id) => document.getElementById(id);
-  const agentId = () => $("agent").value;
+  // The counsellor who signed in: their own availability, nobody else's.
+  const agentId = () => (CC.json("config").me || {}).agent;
 
   function renderGrid(chosen = new Set()) {
     $("availability-days").replaceChildren(el("th"), ...DAYS.map((d) => el("th", { text: t(`weekday.${d}`) })));
@@ -52,8 +53,7 @@
   }
 
   CC.onLanguage(() => renderGrid(new Set(chosen())));
-  $("agent").addEventListener("change", load);
-  $("agent").addEventListener("agents-loaded", load);
   $("save-availability").addEventListener("click", save);
   renderGrid();
+  load();
 })();

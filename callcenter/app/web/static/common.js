@@ -39,8 +39,16 @@ const CC = (() => {
     return detail.reason ?? JSON.stringify(detail);
   }
 
+  // The session's anti-forgery token: every request that changes something carries it.
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function signIn() {
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  }
+
   async function api(method, path, body) {
-    const init = { method, headers: {} };
+    const init = { method, headers: {}, credentials: "same-origin" };
+    if (method !== "GET") init.headers["X-CSRF-Token"] = csrf();
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -52,6 +60,7 @@ const CC = (() => {
     } catch (_) {
       payload = null;
     }
+    if (response.status === 401) signIn(); // the session ended (signed out, revoked, expired)
     if (!response.ok) {
       const error = new Error(describe(payload, response.status));
       error.status = response.status;
@@ -71,8 +80,9 @@ const CC = (() => {
         onStatus(true);
       };
       socket.onmessage = (event) => onMessage(JSON.parse(event.data));
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         onStatus(false);
+        if (event.code === 4401) return signIn(); // the session was revoked: sign in again
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 5000);
       };
@@ -124,6 +134,16 @@ const CC = (() => {
     applyLabels();
     const toggle = document.getElementById("lang-toggle");
     if (toggle) toggle.addEventListener("click", () => setLanguage(lang === "zh" ? "en" : "zh"));
+    const signOut = document.getElementById("sign-out");
+    if (signOut) {
+      signOut.addEventListener("click", async () => {
+        try {
+          await api("POST", "/api/auth/logout");
+        } finally {
+          location.assign("/login");
+        }
+      });
+    }
   }
 
   // Every time is shown in the hotline's zone (from the server), whatever zone this PC is in.
@@ -142,7 +162,7 @@ const CC = (() => {
   const calendar = () => api("GET", "/api/calendar");
 
   return {
-    t, api, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
+    t, api, csrf, connect, duration, el, toast, init, syncClock, serverNow, json, time, dateTime,
     zoneLabel, calendar, zone: ZONE,
     onLanguage: (callback) => onLanguage.push(callback),
     get lang() { return lang; },

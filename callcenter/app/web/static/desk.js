@@ -5,9 +5,12 @@
 (() => {
   const { t, api, el, duration, toast } = CC;
   const ACTIVE = new Set(["ringing", "on_call", "wrap_up"]);
-  const desk = { seats: [], agents: [], call: null, order: null };
+  const desk = { seats: [], call: null, order: null };
   const $ = (id) => document.getElementById(id);
-  const agentId = () => $("agent").value;
+  // The counsellor is whoever signed in: the server acts for them and nobody else.
+  const config = CC.json("config");
+  const me = config.me || {};
+  const agentId = () => me.agent;
   const mySeat = () => desk.seats.find((s) => s.agent && s.agent === agentId()) || null;
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,7 +76,7 @@
   function renderSeatChoices(seat) {
     const select = $("seat");
     const free = desk.seats.filter((s) => s.open && (!s.agent || s === seat));
-    const current = seat ? seat.seat : select.value || localStorage.getItem("cc.seat");
+    const current = seat ? seat.seat : select.value || localStorage.getItem("cc.seat") || config.default_seat;
     const wanted = free.map((s) => s.seat).join(",");
     if (select.dataset.options !== wanted) {
       select.dataset.options = wanted;
@@ -83,21 +86,16 @@
     if (current && free.some((s) => s.seat === current)) select.value = current;
   }
 
-  async function loadAgents() {
-    const agents = (await run(api("GET", "/api/agents"))) || [];
-    const wanted = new URLSearchParams(location.search).get("agent") || localStorage.getItem("cc.agent");
-    $("agent").replaceChildren(...agents.map((a) => el("option", { value: a.agent, text: `${a.agent} ${a.name}` })));
-    if (wanted && agents.some((a) => a.agent === wanted)) $("agent").value = wanted;
+  function showAgent() {
+    $("agent").textContent = `${me.agent || ""} ${me.name || ""}`;
     renderSeat();
-    $("agent").dispatchEvent(new Event("agents-loaded"));
   }
 
   const post = (path, body) => run(api("POST", path, body));
 
   function login() {
-    localStorage.setItem("cc.agent", agentId());
     localStorage.setItem("cc.seat", $("seat").value);
-    post("/api/agents/login", { agent: agentId(), seat: $("seat").value });
+    post("/api/agents/login", { seat: $("seat").value });
   }
 
   // -- screen pop -------------------------------------------------------------------------
@@ -223,19 +221,15 @@
     accept: acceptSuggestion,
   });
   CC.onLanguage(renderSeat);
-  $("agent").addEventListener("change", () => {
-    localStorage.setItem("cc.agent", agentId());
-    renderSeat();
-  });
   $("login").addEventListener("click", login);
-  $("logout").addEventListener("click", () => post("/api/agents/logout", { agent: agentId() }));
-  $("pause").addEventListener("click", () => post("/api/agents/pause", { agent: agentId(), reason: $("pause-reason").value }));
-  $("resume").addEventListener("click", () => post("/api/agents/resume", { agent: agentId() }));
+  $("logout").addEventListener("click", () => post("/api/agents/logout", {}));
+  $("pause").addEventListener("click", () => post("/api/agents/pause", { reason: $("pause-reason").value }));
+  $("resume").addEventListener("click", () => post("/api/agents/resume", {}));
   $("save").addEventListener("click", () => run(save(), t("form.saved")));
   $("order").addEventListener("submit", submitOrder);
   $("crisis").addEventListener("click", crisis);
   $("refer").addEventListener("click", refer);
-  loadAgents();
+  showAgent();
   loadSites();
   setInterval(tick, 1000);
   CC.connect(onMessage, onStatus);

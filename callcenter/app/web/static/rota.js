@@ -43,10 +43,9 @@
   }
 
   async function call(method, path, body) {
-    const response = await fetch(path, {
-      method, headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const headers = { "X-CSRF-Token": CC.csrf() }; // the session's anti-forgery token
+    if (body) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
       const error = new Error(payload?.detail?.reason ?? payload?.detail ?? `HTTP ${response.status}`);

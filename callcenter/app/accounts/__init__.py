@@ -1,0 +1,1 @@
+"""Staff accounts: users, passwords, sessions and tokens, sign-in throttling, the authenticator."""
