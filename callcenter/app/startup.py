@@ -26,6 +26,7 @@ from crisis.settings import CrisisSettings
 
 console = Console(stderr=True)
 MIN_SECRET = 16
+EXAMPLE_MARK = "change-me"  # the placeholder of deploy/systemd/callcenter.env.example
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -59,7 +60,7 @@ def secret_problems(settings: Settings, crisis: CrisisSettings) -> list[str]:
     problems = [
         f"{name} is empty or the demo's; set a secret of your own"
         for name, (value, default) in demo.items()
-        if not value or value == default or default in value
+        if not value or value == default or default in value or EXAMPLE_MARK in value
     ]
     if settings.token_secret and len(settings.token_secret) < 32:
         problems.append("CALLCENTER_TOKEN_SECRET is shorter than 32 characters")
