@@ -92,9 +92,11 @@ class Softphone:
             env={"PATH": "/usr/bin:/bin", "HOME": str(self.folder)},
         )
 
-    def stop(self) -> None:
+    def stop(self, *, unregister: bool = False) -> None:
+        """Kill the phone (its contact stays until qualify fails), or quit it cleanly so it
+        unregisters first."""
         if self.child is not None:
-            self.child.stop(first=signal.SIGKILL)
+            self.child.stop(first=signal.SIGTERM if unregister else signal.SIGKILL)
 
     def freeze(self) -> None:
         """The phone hangs (a frozen PC): registered, but it answers nothing any more."""
