@@ -43,6 +43,11 @@ def contract(
             "the callback dialer's calls; 'h' reports a result after an answered one",
         ),
         Rule("acd-conference", ("crisis-conf-1",), "warm hand-offs to the police join here"),
+        Rule(
+            "acd-fallback",
+            ("s", "h"),
+            "with the ACD's heartbeat stale, app_queue rings the seats; 'h' ends the record",
+        ),
     ]
 
 

@@ -22,6 +22,7 @@ from callcenter.kernel.settings import Settings
 
 TEMPLATED = (
     "extensions.conf",
+    "queues.conf",
     "pjsip.conf",
     "manager.conf",
     "asterisk.conf",
@@ -45,6 +46,7 @@ CORE_FILES = {
     "udptl.conf": "; No fax.\n[general]\n",
     "ccss.conf": "; No call completion.\n[general]\ncc_max_requests = 0\n",
     "pjproject.conf": "; The SIP stack's defaults.\n[startup]\ntype = startup\n",
+    "queuerules.conf": "; The fallback queue follows no penalty rules.\n[general]\n",
     "stasis.conf": "; The Stasis message bus: its defaults.\n[threadpool]\n",
 }
 _TOKEN = re.compile(r"\{\{(\w+)\}\}")
@@ -108,6 +110,10 @@ def render(settings: Settings, pbx: PbxSettings, layout: Layout) -> dict[str, st
             [p.extension for p in all_phones],
             lambda pattern: f"exten => {pattern},1,Dial(PJSIP/${{EXTEN}},30)\n same => n,Hangup()",
         ),
+        "fallback_after": str(settings.fallback_after),
+        "fallback_check_seconds": str(settings.fallback_check_seconds),
+        "fallback_members": "\n".join(fallback_member_lines(settings.seat_extensions)),
+        "wrapup_seconds": f"{round(settings.wrapup_seconds)}",
         "sip_bind": pbx.sip_bind,
         "trunk": pbx.trunk,
         "trunk_host": pbx.trunk_host,
@@ -133,6 +139,31 @@ def render(settings: Settings, pbx: PbxSettings, layout: Layout) -> dict[str, st
     files["modules.conf"] = modules_conf()
     files.update(CORE_FILES)
     return files
+
+
+def fallback_member_lines(seats: Iterable[str]) -> list[str]:
+    """Dialplan that makes the fallback queue's members what the ACD last mirrored to AstDB.
+
+    ``acd-seats/<seat>`` is ``available`` or ``paused`` for a logged-in seat and absent
+    otherwise. Each step is guarded: app_queue logs a WARNING for a member added twice.
+    """
+    lines: list[str] = []
+    for seat in seats:
+        member = f"PJSIP/{seat}"
+        lines += [
+            f" same => n,Set(ACD_FB_STATE=${{DB(acd-seats/{seat})}})",
+            f' same => n,Set(ACD_FB_IN=$[",${{QUEUE_MEMBER_LIST(acd-fallback)}},"'
+            f' =~ ",{member},"])',
+            f' same => n,ExecIf($["${{ACD_FB_STATE}}" = "" & ${{ACD_FB_IN}}]'
+            f"?RemoveQueueMember(acd-fallback,{member}))",
+            f' same => n,ExecIf($["${{ACD_FB_STATE}}" != "" & !${{ACD_FB_IN}}]'
+            f"?AddQueueMember(acd-fallback,{member}))",
+            f' same => n,ExecIf($["${{ACD_FB_STATE}}" = "paused"]'
+            f"?PauseQueueMember(acd-fallback,{member}))",
+            f' same => n,ExecIf($["${{ACD_FB_STATE}}" = "available"]'
+            f"?UnpauseQueueMember(acd-fallback,{member}))",
+        ]
+    return lines
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:

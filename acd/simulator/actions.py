@@ -17,7 +17,7 @@ from acd.simulator.dialplan import Dialplan
 from acd.simulator.originate import Originator
 from acd.simulator.pbx import Pbx
 from acd.simulator.server import ActionResult, Session
-from acd.simulator.wire import Headers, Message, response
+from acd.simulator.wire import Headers, Message, list_complete, list_item, list_start, response
 
 ListAction = Callable[[Pbx, Message], list[Headers]]
 REDIRECT_SETTLE = 0.005  # seconds a Redirected channel takes to land in its new place
@@ -43,6 +43,7 @@ class Actions:
         self.dialplan = dialplan
         self.originator = Originator(pbx, dialplan)
         self.global_vars: dict[str, str] = {}
+        self.astdb: dict[str, str] = {}  # full key "/family/key" → value, like AstDB
 
     async def dispatch(self, session: Session, msg: Message) -> ActionResult:
         name = msg.action.lower()
@@ -156,6 +157,57 @@ class Actions:
             value = self.global_vars.get(var, "")
         extra = (("Variable", var), ("Value", value))
         return ActionResult([response("Success", msg.action_id, None, *extra)])
+
+    # -- AstDB (the fallback's seat mirror and call records) -------------------------------
+    # The simulator does not model the fallback queue itself (its dialplan has no app_queue);
+    # it keeps the ACD's AstDB traffic answered the way Asterisk 22 answers it.
+
+    def _dbput(self, msg: Message) -> ActionResult:
+        family, key = msg.get("Family"), msg.get("Key")
+        if not family:
+            return _reply("Error", msg, "No family specified")
+        if not key:
+            return _reply("Error", msg, "No key specified")
+        self.astdb[f"/{family}/{key}"] = msg.get("Val")
+        return _reply("Success", msg, "Updated database successfully")
+
+    def _dbdel(self, msg: Message) -> ActionResult:
+        family, key = msg.get("Family"), msg.get("Key")
+        if not family:
+            return _reply("Error", msg, "No family specified.")
+        if not key:
+            return _reply("Error", msg, "No key specified.")
+        if self.astdb.pop(f"/{family}/{key}", None) is None:
+            return _reply("Error", msg, "Database entry not found")
+        return _reply("Success", msg, "Key deleted successfully")
+
+    def _dbdeltree(self, msg: Message) -> ActionResult:
+        family, key = msg.get("Family"), msg.get("Key")
+        if not family:
+            return _reply("Error", msg, "No family specified.")
+        prefix = f"/{family}/{key}" if key else f"/{family}"
+        gone = [k for k in self.astdb if k == prefix or k.startswith(prefix + "/")]
+        for k in gone:
+            del self.astdb[k]
+        if not gone:
+            return _reply("Error", msg, "Database entry not found")
+        return _reply("Success", msg, "Key tree deleted successfully")
+
+    def _dbgettree(self, msg: Message) -> ActionResult:
+        family, key = msg.get("Family"), msg.get("Key")
+        prefix = f"/{family}/{key}" if family and key else (f"/{family}" if family else "")
+        bodies: list[Headers] = [
+            [("Family", family), ("Key", k), ("Val", v)]
+            for k, v in sorted(self.astdb.items())
+            if not prefix or k == prefix or k.startswith(prefix + "/")
+        ]
+        return ActionResult(
+            [
+                list_start(msg.action_id, "Result will follow"),
+                *(list_item("DBGetTreeResponse", msg.action_id, body) for body in bodies),
+                list_complete("DBGetTreeComplete", msg.action_id, len(bodies)),
+            ]
+        )
 
     def _bridge(self, msg: Message) -> ActionResult:
         one, two = msg.get("Channel1"), msg.get("Channel2")

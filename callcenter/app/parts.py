@@ -11,6 +11,7 @@ from acd.ami import AmiLink
 from acd.callback.dialer import CallbackService
 from acd.service import AcdService
 from callcenter.app.failover import Failover
+from callcenter.app.fallback import FallbackKeeper
 from callcenter.app.meters import HotlineMetrics
 from callcenter.app.recorder import Recorder
 from callcenter.app.web.fanout import LiveHub
@@ -23,3 +24,4 @@ CALLBACKS: Slot[CallbackService] = Slot("callback dialer")
 LIVE_HUB: Slot[LiveHub] = Slot("live hub")
 FAILOVER: Slot[Failover] = Slot("active/standby role")
 METRICS: Slot[HotlineMetrics] = Slot("metrics of the ACD process")
+FALLBACK: Slot[FallbackKeeper] = Slot("fail-safe fallback keeper")

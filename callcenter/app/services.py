@@ -24,7 +24,9 @@ from acd.callback.queries import callbacks_owed
 from acd.policy import flag_priority
 from acd.service import AcdService
 from callcenter.app.failover import when_active
-from callcenter.app.parts import CALLBACKS
+from callcenter.app.fallback import FallbackKeeper
+from callcenter.app.fallback_import import ImportContext
+from callcenter.app.parts import CALLBACKS, FALLBACK
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
@@ -88,6 +90,25 @@ async def start_services(
         runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
         acd.on_ami_event(callbacks.ami_listener)
         tasks.append(_forever("callback-dialer", when_active(acd, link, callbacks.run)))
+        keeper = FallbackKeeper(
+            sessions=runtime.sessions,
+            settings=settings,
+            acd=acd,
+            link=link,
+            clock=runtime.clock,
+            context=ImportContext(
+                hotline=settings.hotline_id,
+                zone=settings.zone,
+                policy=callback_policy(settings),
+                agent_at=lambda seat: _agent_at(acd, seat),
+                is_high_risk=lambda number: flagged.get(number, False),
+                bus=runtime.bus,
+            ),
+            on_callbacks=lambda: asyncio.ensure_future(callbacks.poke()),
+        )
+        runtime.provide(FALLBACK, keeper)
+        runtime.bus.observe(keeper.on_seat_event)
+        tasks.append(_forever("fallback", keeper.run))
     return tasks
 
 
@@ -133,6 +154,13 @@ async def stop_services(tasks: list[asyncio.Task[None]]) -> None:
 def _remember_flag(flagged: dict[str, bool], event: DomainEvent) -> None:
     if event.kind == "CallerFlagged":
         flagged[getattr(event, "number", "")] = bool(getattr(event, "crisis", True))
+
+
+def _agent_at(acd: AcdService, seat: str) -> str | None:
+    for view in acd.core.seats_view(acd.now()):
+        if view.seat == seat:
+            return view.agent
+    return None
 
 
 def _seat_available(acd: AcdService, seat: str) -> bool:

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     lease_ttl: float = Field(default=3.0, ge=0.5, le=60)
     shutdown_grace: float = Field(default=8.0, gt=0, le=60)  # SIGTERM to exit, at most
 
+    # The fail-safe fallback (asterisk-conf/README.md): the active ACD stamps a global
+    # variable in Asterisk every ``heartbeat_seconds``; once it is older than
+    # ``fallback_after`` the dialplan sends callers to app_queue instead of waiting for
+    # the ACD. ``fallback_after`` must leave a standby time to take over first (checked
+    # below); waiting callers look again every ``fallback_check_seconds``.
+    heartbeat_seconds: float = Field(default=2.0, ge=0.2, le=60)
+    fallback_after: int = Field(default=30, ge=2, le=3600)
+    fallback_check_seconds: int = Field(default=3, ge=1, le=60)
+
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
 
@@ -165,6 +174,18 @@ class Settings(BaseSettings):
         return value.expanduser().absolute()
 
     @model_validator(mode="after")
+    def _fallback_after_takeover(self) -> Settings:
+        least = fallback_floor(self.lease_ttl, self.heartbeat_seconds)
+        if self.fallback_after < least:
+            raise ValueError(
+                f"fallback_after ({self.fallback_after}s) must be at least {least:g}s: "
+                f"a standby needs up to {1.25 * self.lease_ttl:g}s (lease_ttl) to take over "
+                f"and {self.heartbeat_seconds:g}s to stamp its first heartbeat, twice over, "
+                "before callers are sent to the fallback queue"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _database_in_data_dir(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'callcenter.sqlite3'}"
@@ -193,6 +214,17 @@ class Settings(BaseSettings):
     @property
     def quiet_window(self) -> tuple[time, time]:
         return parse_window(self.quiet_hours)
+
+
+def fallback_floor(lease_ttl: float, heartbeat_seconds: float) -> float:
+    """The least ``fallback_after`` that lets a standby take over before the fallback.
+
+    The old active's last heartbeat may be one interval old when it dies; its lease
+    expires ``lease_ttl`` after its last renewal; the standby tries every quarter ttl and
+    stamps its first heartbeat at once. Twice that, plus a second for the dialplan's
+    whole-second ``EPOCH``, so a slow takeover still wins.
+    """
+    return 2 * (1.25 * lease_ttl + heartbeat_seconds) + 1
 
 
 def comma_separated(value: object) -> object:

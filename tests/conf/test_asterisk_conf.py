@@ -93,6 +93,8 @@ def test_every_dialplan_application_comes_from_a_loaded_module() -> None:
         "UserEvent": "app_userevent",
         "ConfBridge": "app_confbridge",
         "MusicOnHold": "res_musiconhold",
+        "Queue": "app_queue",
+        "ExecIf": "app_exec",
     }
     assert used - builtin == set(module_of)
     assert {module_of[app] for app in used - builtin} <= set(LOADED)

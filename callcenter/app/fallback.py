@@ -1,0 +1,180 @@
+"""The ACD's side of the fail-safe fallback: heartbeat, seat mirror, importing its calls.
+
+Only the active ACD with a logged-in AMI link does any of it (a standby's heartbeat
+would tell Asterisk that somebody routes). Every ``heartbeat_seconds`` it stamps
+``ACD_HEARTBEAT``; each time it becomes active on a link (a login, a takeover) it
+first reads the heartbeat Asterisk still holds (stale: a fallback period happened,
+and it is saved), brings the AstDB seat mirror up to date, and imports the records
+of calls the fallback queue handled; then again every ``IMPORT_EVERY`` seconds for
+callers who were still in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from acd.ami import AmiError, AmiLink
+from acd.fallback import actions
+from acd.fallback.periods import open_period, stale_since
+from acd.fallback.records import SEATS_FAMILY, RecordError, group_tree, parse_record
+from acd.service import AcdService
+from callcenter.app.fallback_import import ImportContext, import_record
+from callcenter.kernel.bus import DomainEvent
+from callcenter.kernel.clock import Clock
+from callcenter.kernel.phone import mask
+from callcenter.kernel.settings import Settings
+
+log = logging.getLogger(__name__)
+
+IMPORT_EVERY = 15.0  # seconds between imports while active (callers still queued then)
+
+
+class FallbackKeeper:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        acd: AcdService,
+        link: AmiLink,
+        clock: Clock,
+        context: ImportContext,
+        on_callbacks: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.sessions = sessions
+        self.acd = acd
+        self.link = link
+        self.clock = clock
+        self.context = context
+        self.every = settings.heartbeat_seconds
+        self.fallback_after = settings.fallback_after
+        self.seats = list(settings.seat_extensions)
+        self.on_callbacks = on_callbacks
+        self.imported = 0
+        self._mirrored: dict[str, str | None] = {}
+        self._synced_for: tuple[datetime | None, int] | None = None
+        self._activations = 0
+        self._was_active = False
+        self._last_import = 0.0
+
+    # -- the loop -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await self.beat(loop.time())
+            except AmiError as exc:
+                log.warning("fallback heartbeat: %s", exc)
+            except Exception:
+                log.exception("fallback heartbeat failed")
+            await asyncio.sleep(self.every)
+
+    async def beat(self, monotonic: float) -> None:
+        """One heartbeat; first the catch-up when this process just became active on a link."""
+        active = self.acd.active and self.link.status.logged_in
+        if active and not self._was_active:
+            self._activations += 1
+        self._was_active = active
+        if not active:
+            return
+        session = (self.link.status.since, self._activations)
+        if session != self._synced_for:
+            await self.catch_up()
+            self._synced_for = session
+            self._last_import = monotonic
+        await self.link.send(actions.heartbeat(self.clock.now().timestamp()))
+        if monotonic - self._last_import >= IMPORT_EVERY:
+            self._last_import = monotonic
+            await self.import_records()
+
+    async def catch_up(self) -> None:
+        """Save the fallback period the stale heartbeat tells of, mirror the seats, import."""
+        reply = await self.link.send(actions.read_heartbeat())
+        now = self.clock.now()
+        began = stale_since(reply.response.text("Value"), now, self.fallback_after)
+        if began is not None:
+            async with self.sessions() as session, session.begin():
+                await open_period(session, began, now)
+            log.warning("the fallback queue took the callers from %s to %s", began, now)
+        await self.sync_seats()
+        await self.import_records()
+
+    # -- the seat mirror --------------------------------------------------------------------
+
+    async def sync_seats(self) -> None:
+        """Make AstDB ``acd-seats`` what the routing core knows now (after a login/takeover)."""
+        reply = await self.link.send(actions.list_family(SEATS_FAMILY), as_list=True)
+        present = {
+            str(item.text("Key")).rstrip("/").rpartition("/")[2]: item.text("Val")
+            for item in reply.items
+            if item.name == "DBGetTreeResponse"
+        }
+        wanted = {view.seat: actions.seat_value(view.state) for view in self._views()}
+        for seat in sorted(set(present) | set(wanted)):
+            value = wanted.get(seat)
+            if present.get(seat) != value:
+                await self.link.send(_mirror(seat, value))
+            self._mirrored[seat] = value
+
+    def on_seat_event(self, event: DomainEvent) -> None:
+        """Bus observer: a seat logged in, out, paused or back; AstDB follows at once."""
+        if event.kind != "SeatStateChanged" or not self.acd.active:
+            return
+        if not self.link.status.logged_in:
+            return  # the next catch-up mirrors the whole floor
+        seat = str(getattr(event, "seat", ""))
+        value = actions.seat_value(str(getattr(event, "new_state", "")))
+        if self._mirrored.get(seat, None) == value and seat in self._mirrored:
+            return
+        self._mirrored[seat] = value
+        self.link.send_nowait(_mirror(seat, value))
+
+    def _views(self) -> list:  # type: ignore[type-arg]
+        return [v for v in self.acd.core.seats_view(self.acd.now()) if v.seat in self.seats]
+
+    # -- the import -------------------------------------------------------------------------
+
+    async def import_records(self) -> int:
+        """Import every finished record, then delete it from AstDB; the number imported."""
+        reply = await self.link.send(actions.list_records(), as_list=True)
+        items = [
+            {"Key": item.text("Key"), "Val": item.text("Val")}
+            for item in reply.items
+            if item.name == "DBGetTreeResponse"
+        ]
+        now = self.clock.now()
+        done = 0
+        for uid, fields in sorted(group_tree(items).items()):
+            try:
+                record = parse_record(uid, fields, now)
+            except RecordError as exc:
+                log.error("fallback record %s unreadable (%s); left in AstDB", uid, exc)
+                continue
+            if record is None:
+                continue  # the caller is still in the queue or talking
+            async with self.sessions() as session, session.begin():
+                result = await import_record(session, record, self.context, now)
+            # only now, after the commit: a crash before this line imports nothing twice
+            await self.link.send(actions.delete_record(uid))
+            if not result.already:
+                done += 1
+                log.info(
+                    "fallback call %s from %s imported (%s)",
+                    uid,
+                    mask(record.number),
+                    f"answered at {record.seat}" if record.seat else "abandoned",
+                )
+        if done:
+            self.imported += done
+            self.on_callbacks()
+        return done
+
+
+def _mirror(seat: str, value: str | None) -> dict[str, str]:
+    return actions.put_seat(seat, value) if value is not None else actions.del_seat(seat)
