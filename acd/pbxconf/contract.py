@@ -45,9 +45,10 @@ def contract(
         Rule("acd-conference", ("crisis-conf-1",), "warm hand-offs to the police join here"),
         Rule(
             "acd-fallback",
-            ("s", "h"),
-            "with the ACD's heartbeat stale, app_queue rings the seats; 'h' ends the record",
+            ("s",),
+            "with the ACD's heartbeat stale, app_queue rings the seats the ACD last knew",
         ),
+        Rule("acd-fallback-end", ("s",), "the hangup handler that closes a fallback call's record"),
     ]
 
 

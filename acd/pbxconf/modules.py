@@ -39,6 +39,8 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("app_queue", "the fail-safe fallback queue while the ACD's heartbeat is stale"),
     ("app_exec", "ExecIf(): the fallback queue's members follow the ACD's logins"),
     ("func_db", "DB(): the ACD's logins and the fallback's call records in AstDB"),
+    ("func_channel", "CHANNEL(hangup_handler_push): a fallback call's record is closed"),
+    ("app_stack", "Return() from the fallback's hangup handler"),
     ("bridge_simple", "two-party calls"),
     ("bridge_native_rtp", "two-party calls without transcoding"),
     ("bridge_softmix", "the conference mixer"),

@@ -95,6 +95,7 @@ def test_every_dialplan_application_comes_from_a_loaded_module() -> None:
         "MusicOnHold": "res_musiconhold",
         "Queue": "app_queue",
         "ExecIf": "app_exec",
+        "Return": "app_stack",
     }
     assert used - builtin == set(module_of)
     assert {module_of[app] for app in used - builtin} <= set(LOADED)
