@@ -55,16 +55,14 @@ class FallbackRecord:
 def group_tree(items: Iterable[Mapping[str, str]]) -> dict[str, dict[str, str]]:
     """``DBGetTreeResponse`` items (``Key: /acd-fallback/<uid>/<field>``, ``Val``) by call.
 
-    Asterisk prints the full key; a key without the family prefix is read the same way.
+    Asterisk 22 prints the full key, family first (checked on the real one, tests/pbx).
     """
     calls: dict[str, dict[str, str]] = {}
     for item in items:
-        parts = [part for part in str(item.get("Key", "")).split("/") if part]
-        if parts and parts[0] == FAMILY:
-            parts = parts[1:]
-        if len(parts) != 2:
+        parts = str(item.get("Key", "")).split("/")
+        if len(parts) != 4 or parts[:2] != ["", FAMILY] or not all(parts[2:]):
             continue  # not one of ours
-        uid, field = parts
+        uid, field = parts[2:]
         calls.setdefault(uid, {})[field] = str(item.get("Val", ""))
     return calls
 

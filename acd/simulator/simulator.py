@@ -188,6 +188,16 @@ class PbxSimulator:
     # -- observation -----------------------------------------------------------------------
 
     @property
+    def astdb(self) -> dict[str, str]:
+        """AstDB as the ACD left it: full key ``/family/key`` → value (tests may seed it)."""
+        return self._actions.astdb
+
+    @property
+    def global_vars(self) -> dict[str, str]:
+        """Global dialplan variables (AMI Setvar without a Channel), e.g. the ACD's heartbeat."""
+        return self._actions.global_vars
+
+    @property
     def actions(self) -> list[dict[str, str]]:
         return self.server.actions
 

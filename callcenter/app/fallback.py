@@ -67,22 +67,25 @@ class FallbackKeeper:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            beat = False
             try:
-                await self.beat(loop.time())
+                beat = await self.beat(loop.time())
             except AmiError as exc:
                 log.warning("fallback heartbeat: %s", exc)
             except Exception:
                 log.exception("fallback heartbeat failed")
-            await asyncio.sleep(self.every)
+            # not active yet: look again soon, the first heartbeat is due at the takeover
+            await asyncio.sleep(self.every if beat else min(self.every, 0.1))
 
-    async def beat(self, monotonic: float) -> None:
-        """One heartbeat; first the catch-up when this process just became active on a link."""
+    async def beat(self, monotonic: float) -> bool:
+        """One heartbeat, first the catch-up when this process just became active on a link;
+        False when this process may not stamp one (standby, or no AMI login)."""
         active = self.acd.active and self.link.status.logged_in
         if active and not self._was_active:
             self._activations += 1
         self._was_active = active
         if not active:
-            return
+            return False
         session = (self.link.status.since, self._activations)
         if session != self._synced_for:
             await self.catch_up()
@@ -92,6 +95,7 @@ class FallbackKeeper:
         if monotonic - self._last_import >= IMPORT_EVERY:
             self._last_import = monotonic
             await self.import_records()
+        return True
 
     async def catch_up(self) -> None:
         """Save the fallback period the stale heartbeat tells of, mirror the seats, import."""
@@ -129,6 +133,8 @@ class FallbackKeeper:
         if not self.link.status.logged_in:
             return  # the next catch-up mirrors the whole floor
         seat = str(getattr(event, "seat", ""))
+        if seat not in self.seats:
+            return  # the callback seat is never a member of the fallback queue
         value = actions.seat_value(str(getattr(event, "new_state", "")))
         if self._mirrored.get(seat, None) == value and seat in self._mirrored:
             return
