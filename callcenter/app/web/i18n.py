@@ -68,6 +68,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "alerts.referral": ("转介超时", "Referral overdue"),
     "alerts.agent": ("坐席提醒", "Agent"),
     "alerts.escalation": ("危机处置", "Escalation"),
+    # fail-safe fallback
+    "fallback.title": ("后备排队已接管:", "Fallback queue took the calls:"),
+    "fallback.calls": ("通来电", "calls"),
+    "fallback.answered": ("接通", "answered"),
+    "fallback.abandoned": ("放弃", "abandoned"),
     # surge
     "surge.title": ("应急扩容", "Surge"),
     "surge.on": ("开启扩容", "Open surge seats"),

@@ -3,7 +3,7 @@
 
 (() => {
   const { t, api, el, duration, toast } = CC;
-  const board = { seats: [], waiting: [], queueAt: 0, surge: null, kpis: null };
+  const board = { seats: [], waiting: [], queueAt: 0, surge: null, kpis: null, fallback: [] };
   const { normal_seats: NORMAL_SEATS } = CC.json("config");
 
   // -- live messages ----------------------------------------------------------------------
@@ -31,6 +31,9 @@
         break;
       case "AgentAlert":
         WallboardAlerts.push("agent", message.message, message.seat);
+        break;
+      case "WorkOrderCreated":
+        loadFallbackSoon();
         break;
       case "CallEnded": case "CallConnected": case "CallMissed": case "CallArrived":
       case "CallbackCreated": case "CallbackAttemptEnded": case "CallbackExhausted":
@@ -193,6 +196,39 @@
         el("dt", { text: t(`kpi.${key}`) }), el("dd", { text: value }))));
   }
 
+  // -- fail-safe fallback periods (Asterisk's own queue took the callers) ------------------
+  // Shown for a day after a period ended: the duty supervisor should know calls bypassed
+  // the ACD (no routing explanations, wrap-up from the queue) and were imported later.
+  const FALLBACK_SHOWN_SECONDS = 24 * 3600;
+
+  async function loadFallback() {
+    try {
+      board.fallback = await api("GET", "/api/fallback/periods");
+    } catch (_) {
+      return;  // the banner is a notice: a failed fetch leaves the last one
+    }
+    renderFallback();
+  }
+
+  let fallbackTimer = null;
+  function loadFallbackSoon() {
+    if (fallbackTimer) return;
+    fallbackTimer = setTimeout(() => { fallbackTimer = null; loadFallback(); }, 1500);
+  }
+
+  function renderFallback() {
+    const banner = document.getElementById("fallback-banner");
+    const recent = (board.fallback || []).filter(
+      (period) => CC.serverNow() - Date.parse(period.ended_at) / 1000 < FALLBACK_SHOWN_SECONDS);
+    banner.hidden = recent.length === 0;
+    if (!recent.length) return;
+    document.getElementById("fallback-text").textContent = recent.map((period) =>
+      `${CC.dateTime(period.started_at)} – ${CC.time(period.ended_at)} ${CC.zoneLabel()}` +
+      ` (${duration(period.seconds)}): ${period.calls} ${t("fallback.calls")},` +
+      ` ${period.answered} ${t("fallback.answered")}, ${period.abandoned} ${t("fallback.abandoned")}`,
+    ).join(" · ");
+  }
+
   // -- ticking clocks -----------------------------------------------------------------------
   function tick() {
     const now = CC.serverNow();
@@ -207,7 +243,9 @@
   }
 
   CC.init();
-  CC.onLanguage(() => { renderSeats(); renderQueue(); renderKpis(); WallboardAlerts.render(); });
+  CC.onLanguage(() => {
+    renderSeats(); renderQueue(); renderKpis(); renderFallback(); WallboardAlerts.render();
+  });
   document.getElementById("surge-on").addEventListener("click", () => setSurge(true));
   document.getElementById("surge-off").addEventListener("click", () => setSurge(false));
   document.getElementById("sound-toggle").addEventListener("click", WallboardAlerts.enableSound);
@@ -218,6 +256,8 @@
   tick();
   setInterval(tick, 1000);
   setInterval(loadKpis, 30000);
+  loadFallback();
+  setInterval(loadFallback, 30000);
   setInterval(WallboardAlerts.reload, 30000);
   CC.connect(onMessage, onStatus);
 })();
