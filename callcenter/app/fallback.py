@@ -12,6 +12,7 @@ callers who were still in the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -60,26 +61,36 @@ class FallbackKeeper:
         self._synced_for: tuple[datetime | None, int] | None = None
         self._activations = 0
         self._was_active = False
-        self._last_import = 0.0
+        self._period: tuple[datetime, datetime] | None = None  # found stale, not yet saved
+        self._catch_up = asyncio.Event()
 
-    # -- the loop -------------------------------------------------------------------------
+    # -- the loops ------------------------------------------------------------------------
+    # Two tasks: the heartbeat never waits for the database or for an import of many
+    # records (a database outage must not make Asterisk think the ACD is gone).
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            beat = False
-            try:
-                beat = await self.beat(loop.time())
-            except AmiError as exc:
-                log.warning("fallback heartbeat: %s", exc)
-            except Exception:
-                log.exception("fallback heartbeat failed")
-            # not active yet: look again soon, the first heartbeat is due at the takeover
-            await asyncio.sleep(self.every if beat else min(self.every, 0.1))
+        catching_up = asyncio.create_task(self._catch_up_loop(), name="fallback-import")
+        try:
+            while True:
+                beat = False
+                try:
+                    beat = await self.beat()
+                except AmiError as exc:
+                    log.warning("fallback heartbeat: %s", exc)
+                except Exception:
+                    log.exception("fallback heartbeat failed")
+                # not active yet: look again soon, the first heartbeat is due at the takeover
+                await asyncio.sleep(self.every if beat else min(self.every, 0.1))
+        finally:
+            catching_up.cancel()
+            await asyncio.gather(catching_up, return_exceptions=True)
 
-    async def beat(self, monotonic: float) -> bool:
-        """One heartbeat, first the catch-up when this process just became active on a link;
-        False when this process may not stamp one (standby, or no AMI login)."""
+    async def beat(self) -> bool:
+        """One heartbeat; False when this process may not stamp one (standby, no AMI login).
+
+        On a new login or takeover it first reads the heartbeat Asterisk still holds:
+        a stale one tells when the fallback began, and the catch-up saves that period.
+        """
         active = self.acd.active and self.link.status.logged_in
         if active and not self._was_active:
             self._activations += 1
@@ -88,25 +99,46 @@ class FallbackKeeper:
             return False
         session = (self.link.status.since, self._activations)
         if session != self._synced_for:
-            await self.catch_up()
+            reply = await self.link.send(actions.read_heartbeat())
+            now = self.clock.now()
+            began = stale_since(reply.response.text("Value"), now, self.fallback_after)
+            if began is not None:
+                self._period = (began, now)
+                log.warning("the fallback queue took the callers from %s to %s", began, now)
             self._synced_for = session
-            self._last_import = monotonic
+            self._catch_up.set()
         await self.link.send(actions.heartbeat(self.clock.now().timestamp()))
-        if monotonic - self._last_import >= IMPORT_EVERY:
-            self._last_import = monotonic
-            await self.import_records()
         return True
 
-    async def catch_up(self) -> None:
-        """Save the fallback period the stale heartbeat tells of, mirror the seats, import."""
-        reply = await self.link.send(actions.read_heartbeat())
-        now = self.clock.now()
-        began = stale_since(reply.response.text("Value"), now, self.fallback_after)
-        if began is not None:
+    async def _catch_up_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IMPORT_EVERY):
+                    await self._catch_up.wait()
+            due = self._catch_up.is_set()
+            self._catch_up.clear()
+            if not (self.acd.active and self.link.status.logged_in):
+                continue
+            try:
+                await self.catch_up(mirror=due)
+                continue
+            except AmiError as exc:
+                log.warning("fallback import: %s; retrying", exc)
+            except Exception:
+                log.exception("fallback import failed; retrying")
+            if due:
+                self._catch_up.set()  # the seat mirror still waits for its resync
+            await asyncio.sleep(1.0)
+
+    async def catch_up(self, *, mirror: bool = True) -> None:
+        """Save a period found stale, mirror the seats (after a login/takeover), import."""
+        if self._period is not None:
+            began, ended = self._period
             async with self.sessions() as session, session.begin():
-                await open_period(session, began, now)
-            log.warning("the fallback queue took the callers from %s to %s", began, now)
-        await self.sync_seats()
+                await open_period(session, began, ended)
+            self._period = None
+        if mirror:
+            await self.sync_seats()
         await self.import_records()
 
     # -- the seat mirror --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -147,10 +148,16 @@ async def test_back_on_the_link_the_acd_saves_the_period_imports_and_deletes_the
             stack.sim.astdb[f"/acd-fallback/{uid}/{field}"] = value
         stack.sim.astdb[f"/acd-fallback/sim-{int(now)}.9/entered"] = f"{now:.0f}"  # still on
 
-        await keeper.catch_up()
+        # a takeover: the keeper sees this process become active again on the link
+        stack.acd.stand_by()
+        assert await keeper.beat() is False
+        stack.acd.activate()
+        assert await keeper.beat() is True
+        assert float(stack.sim.global_vars["ACD_HEARTBEAT"]) >= now - 1  # fresh again
+        await until(lambda: len(stack.sim.astdb) == 1)
         assert list(stack.sim.astdb) == [f"/acd-fallback/sim-{int(now)}.9/entered"]
         sessions = stack.system.runtime.sessions
-        [period] = await _periods(sessions)
+        [period] = await eventually_one(sessions)
         assert abs(period.started_at.timestamp() - (now - 100)) < 2
         assert (period.calls, period.abandoned) == (1, 1)
         assert await keeper.import_records() == 0  # nothing left to import twice
@@ -158,6 +165,12 @@ async def test_back_on_the_link_the_acd_saves_the_period_imports_and_deletes_the
         assert await _count(sessions, CallbackMiss, call_id=uid) == 1
 
 
-async def _periods(sessions: Sessions) -> list[FallbackPeriod]:
-    async with sessions() as session:
-        return list((await session.scalars(select(FallbackPeriod))).all())
+async def eventually_one(sessions: Sessions) -> list[FallbackPeriod]:
+    """The periods once the import has counted its call into one."""
+    for _ in range(100):
+        async with sessions() as session:
+            found = list((await session.scalars(select(FallbackPeriod))).all())
+        if found and found[0].calls:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no period with calls: {found}")
