@@ -149,3 +149,27 @@ async def test_queue_shows_waiting_callers_masked_and_a_supervisor_listens_in(
         html = await page.content()
     assert "13912345670" not in html and "13912345671" not in html
     assert errors == []
+
+
+async def test_a_fallback_period_shows_as_a_banner_with_its_calls(
+    tmp_path: Path, artifacts: Path
+) -> None:
+    from datetime import timedelta
+
+    from acd.fallback.models import FallbackPeriod
+
+    errors: list[str] = []
+    async with demo(tmp_path) as stack, chromium() as browser:
+        assert stack.system is not None
+        runtime = stack.system.runtime
+        ended = runtime.clock.now() - timedelta(minutes=5)
+        async with runtime.sessions() as session, session.begin():
+            session.add(FallbackPeriod(started_at=ended - timedelta(seconds=95), ended_at=ended,
+                                       calls=3, answered=2, abandoned=1))  # fmt: skip
+        page = await signed_in_page(browser, stack, "demo-supervisor", "/wallboard", errors)
+        banner = page.locator("#fallback-banner")
+        await expect(banner).to_be_visible(timeout=5000)
+        await expect(banner).to_contain_text("后备排队已接管")
+        await expect(banner).to_contain_text("(1:35): 3 通来电, 2 接通, 1 放弃")
+        await page.screenshot(path=artifacts / "wallboard-fallback.png", full_page=True)
+    assert errors == []
