@@ -24,6 +24,7 @@ from acd.fallback import actions
 from acd.fallback.periods import open_period, stale_since
 from acd.fallback.records import SEATS_FAMILY, RecordError, group_tree, parse_record
 from acd.service import AcdService
+from acd.views import SeatView
 from callcenter.app.fallback_import import ImportContext, import_record
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.clock import Clock
@@ -57,6 +58,7 @@ class FallbackKeeper:
         self.seats = list(settings.seat_extensions)
         self.on_callbacks = on_callbacks
         self.imported = 0
+        self.last_heartbeat: float | None = None  # epoch seconds of the last one Asterisk took
         self._mirrored: dict[str, str | None] = {}
         self._synced_for: tuple[datetime | None, int] | None = None
         self._activations = 0
@@ -107,8 +109,18 @@ class FallbackKeeper:
                 log.warning("the fallback queue took the callers from %s to %s", began, now)
             self._synced_for = session
             self._catch_up.set()
-        await self.link.send(actions.heartbeat(self.clock.now().timestamp()))
+        stamp = self.clock.now().timestamp()
+        await self.link.send(actions.heartbeat(stamp))
+        self.last_heartbeat = stamp
         return True
+
+    def describe(self) -> dict[str, object]:
+        """For /api/health: whether this process keeps Asterisk from falling back."""
+        return {
+            "heartbeat_at": self.last_heartbeat,
+            "fallback_after": self.fallback_after,
+            "calls_imported": self.imported,
+        }
 
     async def _catch_up_loop(self) -> None:
         while True:
@@ -173,7 +185,7 @@ class FallbackKeeper:
         self._mirrored[seat] = value
         self.link.send_nowait(_mirror(seat, value))
 
-    def _views(self) -> list:  # type: ignore[type-arg]
+    def _views(self) -> list[SeatView]:
         return [v for v in self.acd.core.seats_view(self.acd.now()) if v.seat in self.seats]
 
     # -- the import -------------------------------------------------------------------------

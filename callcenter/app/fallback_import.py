@@ -53,11 +53,6 @@ async def import_record(
         return Imported(record.call_id, already=True)
     period = await period_for(session, record.entered_at, now)
     session.add(FallbackCall(call_id=record.call_id, period_id=period.id, imported_at=now))
-    period.calls += 1
-    if record.answered:
-        period.answered += 1
-    else:
-        period.abandoned += 1
     await session.flush()  # a concurrent import of the same record fails here, not later
 
     call = await calls.record_arrival(session, _arrival(record), campaign=None)
@@ -93,6 +88,13 @@ async def import_record(
         task_id = await _owe_callback(session, record, context, order.id)
     if call.ended_at is None:
         call.ended_at, call.end_estimated = record.ended_at, record.estimated_end
+    # the call's own outcome counts: an ACD that lived through a cut link may have
+    # routed a caller out of the queue and seen the answer itself
+    period.calls += 1
+    if call.answered_at is not None:
+        period.answered += 1
+    else:
+        period.abandoned += 1
     return Imported(record.call_id, callback_task=task_id)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import text
 
-from callcenter.app.parts import AMI_LINK, FAILOVER, RECORDER
+from callcenter.app.parts import AMI_LINK, FAILOVER, FALLBACK, RECORDER
 from callcenter.app.recorder import describe
 from callcenter.kernel.auth import Public
 from callcenter.kernel.deps import RuntimeDep
@@ -38,6 +38,7 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
     ok = database and redis != "down" and ami["status"] != "down" and recorder.healthy
     failover = runtime.find(FAILOVER)
     acd = failover.describe() if failover is not None else {"role": "none"}
+    keeper = runtime.find(FALLBACK)
     return {
         "status": "ok" if ok else "degraded",
         "role": acd["role"],
@@ -46,6 +47,7 @@ async def health(runtime: RuntimeDep) -> dict[str, Any]:
         "redis": redis,
         "ami": ami,
         "recorder": {"backlog": backlog.get("recorder", 0), **describe(recorder)},
+        "fallback": keeper.describe() if keeper is not None else None,
     }
 
 
