@@ -7,6 +7,7 @@ callers look again every second. One stack for the module (seconds per test).
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -129,7 +130,11 @@ async def test_with_serve_killed_callers_reach_seats_and_every_fallback_call_is_
     assert FALLBACK_AFTER - 1.5 <= began <= FALLBACK_AFTER + 1
     assert abs((datetime.fromisoformat(period["ended_at"]) - back_at).total_seconds()) < 3
 
-    # the heartbeat is fresh again: a new caller is the ACD's, not the queue's
+    # the heartbeat is fresh again: a new caller is the ACD's, not the queue's, even
+    # after a dialplan reload (it re-applies [globals], which must not blank the heartbeat)
+    stack.asterisk.cli("dialplan reload")
+    kept = re.search(r"ACD_HEARTBEAT=(\d*)", stack.asterisk.cli("dialplan show globals"))
+    assert kept is not None and kept.group(1), "the reload blanked the heartbeat"
     start = len(ami.events)
     stack.background(stack.carrier.call("13800000304", stay=2))
     back = await ami.wait(user_event("CallWaiting", ACDCallerNum="13800000304"), after=start)
