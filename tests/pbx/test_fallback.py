@@ -64,7 +64,7 @@ async def test_with_serve_killed_callers_reach_seats_and_every_fallback_call_is_
 
     await eventually(mirrored)
     # A call the ACD connects, still talking when the ACD dies
-    stack.background(stack.carrier.call("13800000301", stay=20))
+    stack.background(stack.carrier.call("13800000301", stay=13))
     first = await ami.wait(event("BridgeEnter", Channel="PJSIP/80*"))
     assert stack.serve is not None
     stack.serve.send(signal.SIGKILL)
@@ -136,7 +136,57 @@ async def test_with_serve_killed_callers_reach_seats_and_every_fallback_call_is_
     kept = re.search(r"ACD_HEARTBEAT=(\d*)", stack.asterisk.cli("dialplan show globals"))
     assert kept is not None and kept.group(1), "the reload blanked the heartbeat"
     start = len(ami.events)
-    stack.background(stack.carrier.call("13800000304", stay=2))
+    returning = stack.background(stack.carrier.call("13800000304", stay=2))
     back = await ami.wait(user_event("CallWaiting", ACDCallerNum="13800000304"), after=start)
     await ami.wait(event("DialEnd", DialStatus="ANSWER", Linkedid=back.text("Linkedid")))
     assert not _astdb(stack, "acd-fallback")
+    assert await returning == 0
+
+
+async def test_the_queue_rings_no_seat_out_or_paused_and_keeps_its_caller_when_the_acd_returns(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """8001 was a member in the test before and is logged out now; 8002 is paused."""
+    api, ami = floor
+    await sign_in(api, "8002")
+    await api.post("/api/supervisor/force-pause", {"agent": "agent-8002", "reason": "meal"})
+
+    async def mirrored() -> bool:
+        seats = await asyncio.to_thread(_astdb, stack, "acd-seats")
+        return seats == {"/acd-seats/8002": "paused"}
+
+    await eventually(mirrored)
+    assert stack.serve is not None
+    stack.serve.send(signal.SIGKILL)
+    start = len(ami.events)
+    caller = stack.background(stack.carrier.call("13800000311", stay=22))
+    waiting = await ami.wait(user_event("CallWaiting", ACDCallerNum="13800000311"), after=start)
+    uid = waiting.text("Linkedid")
+
+    async def queued() -> bool:
+        records = await asyncio.to_thread(_astdb, stack, "acd-fallback")
+        return f"/acd-fallback/{uid}/entered" in records
+
+    await eventually(queued, within=FALLBACK_AFTER + 4)
+    await asyncio.sleep(2)
+    assert not ami.all(event("DialBegin", Linkedid=uid))  # nobody to ring: it waits
+
+    stack.start_serve()
+    await sign_in(api, "8001")  # an ACD that took the caller back would ring 8001 now
+    await asyncio.sleep(3)
+    assert not ami.all(event("DialBegin", Linkedid=uid))
+    channels = stack.asterisk.cli("core show channels concise")
+    assert "!acd-fallback!s!" in next(
+        line for line in channels.splitlines() if line.startswith(waiting.text("Channel"))
+    ), channels
+
+    assert await caller == 0  # the caller gives up in the queue
+
+    async def imported() -> bool:
+        return not await asyncio.to_thread(_astdb, stack, "acd-fallback")
+
+    await eventually(imported, within=10)  # by the periodic import, not a restart
+    [call] = stack.calls_from("13800000311")
+    assert call["outcome"] == "abandoned"
+    periods = await api.get("/api/fallback/periods")
+    assert len(periods) == 2 and periods[0]["calls"] == 1
