@@ -174,3 +174,53 @@ async def eventually_one(sessions: Sessions) -> list[FallbackPeriod]:
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"no period with calls: {found}")
+
+
+async def test_a_database_outage_never_stops_the_heartbeat_and_the_import_waits_for_it(
+    tmp_path: Path, empty_pg_url: str
+) -> None:
+    """A heartbeat that waited for the database would send callers to the fallback."""
+    from acd.simulator import PbxSimulator
+    from callcenter.app.system import System
+    from callcenter.kernel.settings import Settings
+    from tests.callcenter.test_database_outage import CuttableProxy, _through
+
+    proxy = CuttableProxy(empty_pg_url)
+    await proxy.start()
+    sim = PbxSimulator(seats=["8001"], time_scale=0.01)
+    await sim.start()
+    settings = Settings(
+        ami_port=sim.port,
+        database_url=_through(proxy, empty_pg_url),
+        data_dir=tmp_path,
+        heartbeat_seconds=0.2,
+    )
+    system = System(settings)
+    await system.start()
+    try:
+        assert system.acd is not None
+        await until(lambda: "ACD_HEARTBEAT" in sim.global_vars)
+        system.acd.stand_by()  # as if this process had been away: a takeover follows
+        await asyncio.sleep(0.5)
+        now = datetime.now(UTC).timestamp()
+        sim.global_vars["ACD_HEARTBEAT"] = str(int(now - 100))
+        uid = f"sim-{int(now) - 90}.1"
+        for field, value in {"number": "13800000007", "entered": f"{now - 60:.0f}",
+                             "ended": f"{now - 50:.0f}"}.items():  # fmt: skip
+            sim.astdb[f"/acd-fallback/{uid}/{field}"] = value
+        await proxy.cut()
+        system.acd.activate()
+        await until(lambda: float(sim.global_vars["ACD_HEARTBEAT"]) >= now - 1)
+        first = float(sim.global_vars["ACD_HEARTBEAT"])
+        await asyncio.sleep(1.5)
+        assert float(sim.global_vars["ACD_HEARTBEAT"]) > first  # stamped on, database down
+        assert f"/acd-fallback/{uid}/ended" in sim.astdb  # not imported: nothing lost
+
+        await proxy.start()
+        await until(lambda: not sim.astdb.get(f"/acd-fallback/{uid}/ended"), timeout=15)
+        [period] = await eventually_one(system.runtime.sessions)
+        assert abs(period.started_at.timestamp() - (now - 70)) < 2 and period.calls == 1
+        assert await _count(system.runtime.sessions, WorkOrder, call_id=uid) == 1
+    finally:
+        await system.stop()
+        await sim.stop()
