@@ -27,6 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 os.environ.setdefault("CALLCENTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CALLCENTER_ARGON2_MEMORY_KIB", "8")
 os.environ.setdefault("CALLCENTER_ARGON2_PARALLELISM", "1")
+# Journal, dead letters and exports of anything the tests start land in a folder of this
+# run's own, never in the machine's /var/lib/callcenter where runs would replay each
+# other's journals; a test that runs several processes gives each its own folder.
+os.environ.setdefault("CALLCENTER_DATA_DIR", tempfile.mkdtemp(prefix="cc-test-data-"))
 
 from callcenter.app.discovery import import_all_models
 from callcenter.kernel.db import make_engine, make_sessionmaker
