@@ -44,9 +44,9 @@ def _tool(name: str, server_major: int) -> str:
         version = subprocess.run([found, "--version"], capture_output=True, text=True).stdout
         if int(version.split()[-1].split(".")[0].split("(")[0] or 0) >= server_major:
             return found
-    import pgserver  # the throwaway server's own tools
+    from pgserver._commands import POSTGRES_BIN_PATH  # the throwaway server's own tools
 
-    return str(Path(pgserver.POSTGRES_BIN_PATH) / name)
+    return str(Path(POSTGRES_BIN_PATH) / name)
 
 
 def _pg_tool(name: str, server_major: int, *args: str) -> None:
