@@ -36,22 +36,13 @@ from acd.callback.models import CallbackTask
 from acd.callback.policy import CallbackPolicy
 from acd.events import MissReason
 from callcenter.app.discovery import import_all_models
-from callcenter.kernel.db import make_engine, make_sessionmaker, transaction
+from callcenter.kernel.db import execute_autocommit, make_engine, make_sessionmaker, transaction
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 CLAIM_P95_TARGET = 0.025  # seconds
 MISS_TARGET = 200.0  # misses recorded per second, one after another
 DIALERS = 4
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-
-
-async def admin(server_url: str, sql: str) -> None:
-    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 def backlog_rows(due: int, done: int) -> list[dict[str, object]]:
@@ -145,12 +136,12 @@ def main() -> None:
     args = parser.parse_args()
     server = os.environ.get("CALLCENTER_TEST_DATABASE_URL", DEFAULT_URL)
     name = f"cc_bench_cb_{uuid.uuid4().hex[:8]}"
-    asyncio.run(admin(server, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_autocommit(server, f'CREATE DATABASE "{name}"'))
     try:
         url = urlsplit(server)._replace(path=f"/{name}").geturl()
         ok = asyncio.run(run(url, args.due, args.done, args.claims, args.misses))
     finally:
-        asyncio.run(admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(execute_autocommit(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     sys.exit(0 if ok else 1)
 
 

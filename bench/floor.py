@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import text
 
 from acd.simulator import PbxSimulator
-from callcenter.kernel.db import make_engine
+from callcenter.kernel.db import execute_autocommit, make_engine
 
 PG_SERVER = os.environ.get(
     "CALLCENTER_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -36,23 +36,14 @@ def free_port() -> int:
         return port
 
 
-async def _admin(sql: str) -> None:
-    engine = make_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @contextlib.asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
     name = f"cc_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await execute_autocommit(PG_SERVER, f'CREATE DATABASE "{name}"')
     try:
         yield urlsplit(PG_SERVER)._replace(path=f"/{name}").geturl()
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await execute_autocommit(PG_SERVER, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -102,7 +93,7 @@ async def serve(sim: PbxSimulator, database_url: str, folder: Path, seats: int,
         "CALLCENTER_REDIS_URL": REDIS_URL,
         "CALLCENTER_HOTLINE_ID": f"bench-{uuid.uuid4().hex[:6]}",
         "CALLCENTER_HTTP_PORT": str(port),
-        "CALLCENTER_JOURNAL_PATH": str(folder / "journal.jsonl"),
+        "CALLCENTER_DATA_DIR": str(folder),
         "CALLCENTER_SEAT_EXTENSIONS": ",".join(str(8001 + n) for n in range(seats)),
         "CALLCENTER_NORMAL_SEATS": str(seats),
         "CALLCENTER_LOG_LEVEL": "WARNING",

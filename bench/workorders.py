@@ -33,7 +33,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 from callcenter.app.discovery import import_all_models  # noqa: E402
-from callcenter.kernel.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from callcenter.kernel.db import execute_autocommit, make_engine, make_sessionmaker, transaction  # noqa: E402
 from workorders.reference import regions  # noqa: E402
 from workorders.service import mark_answered, open_for_call, update_fields  # noqa: E402
 from workorders.stats.core import Grouping, span  # noqa: E402
@@ -49,15 +49,6 @@ CREATE_TARGET = 500.0  # orders per second
 STATS_TARGET = 1.0  # seconds
 MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 WORKERS = 8
-
-
-async def admin(server_url: str, sql: str) -> None:
-    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 async def throughput(
@@ -185,7 +176,7 @@ async def main() -> int:
     args = parser.parse_args()
     server = os.environ.get("CALLCENTER_TEST_DATABASE_URL", DEFAULT_URL)
     name = f"cc_bench_{uuid.uuid4().hex[:8]}"
-    await admin(server, f'CREATE DATABASE "{name}"')
+    await execute_autocommit(server, f'CREATE DATABASE "{name}"')
     engine = make_engine(urlsplit(server)._replace(path=f"/{name}").geturl())
     try:
         async with engine.begin() as conn:
@@ -211,7 +202,7 @@ async def main() -> int:
         print("\n".join("  " + line for line in plan))
     finally:
         await engine.dispose()
-        await admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await execute_autocommit(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     misses = []
     if created < CREATE_TARGET:
         misses.append("create throughput")

@@ -39,4 +39,7 @@ if [ -z "${CALLCENTER_TEST_ASTERISK:-}" ] && as_root_with_apt; then
   fi
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# Two workers (CI has 2 cores and most tests wait on sockets and subprocesses); a file's
+# tests stay on one worker so module-scoped stacks (the PBX suite's Asterisk) are built once.
+# CALLCENTER_TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/python -m pytest -n "${CALLCENTER_TEST_WORKERS:-2}" --dist loadfile "$@"

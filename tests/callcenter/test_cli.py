@@ -77,7 +77,9 @@ def test_serve_refuses_a_data_folder_it_cannot_write(tmp_path: Path) -> None:
     assert "CALLCENTER_DATA_DIR" in result.output and "not writable" in result.output
 
 
-def test_files_the_service_writes_live_under_the_data_folder(tmp_path: Path) -> None:
+def test_files_the_service_writes_live_under_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     assert (
         settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'callcenter.sqlite3'}"
@@ -85,6 +87,7 @@ def test_files_the_service_writes_live_under_the_data_folder(tmp_path: Path) -> 
     for path in (settings.journal_path, settings.dead_letter_path, settings.exports_dir):
         assert path.is_relative_to(tmp_path / "data")
     assert Settings(data_dir=Path("relative")).data_dir.is_absolute()
+    monkeypatch.delenv("CALLCENTER_DATA_DIR")
     assert Settings().data_dir == Path("/var/lib/callcenter")
 
 

@@ -134,6 +134,7 @@ def test_check_passes_on_the_installation_this_suite_built(stack: PbxStack) -> N
     result = subprocess.run(
         [str(cli), "check"], env=_check_env(stack), capture_output=True, text=True, timeout=60
     )
+    print(result.stdout)  # the operator's view, shown with -s
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     assert all(line.startswith("PASS") for line in lines[:-1]), result.stdout
@@ -146,7 +147,8 @@ async def test_check_fails_a_wrong_secret_a_missing_permission_a_dialplan_gap_an
 ) -> None:
     async with ami_session(_settings(stack, ami_secret="wrong")) as refused:
         assert isinstance(refused, str)
-        assert not pbx.login(_settings(stack), refused).ok
+        wrong_secret = pbx.login(_settings(stack), refused)
+        assert not wrong_secret.ok
 
     # An AMI user without ``originate``: the check names the action and the class.
     manager = stack.asterisk.etc / "manager.conf"
@@ -173,5 +175,7 @@ async def test_check_fails_a_wrong_secret_a_missing_permission_a_dialplan_gap_an
         assert not isinstance(link, str)
         gap = await pbx.dialplan(wrong_number, link)
         missing_seat = await pbx.seats(unknown_seat, link)
+    for failed in (wrong_secret, denied, gap, missing_seat):
+        print(f"FAIL  {failed.name}  {failed.detail}  -> {failed.fix}")
     assert not gap.ok and "[from-pstn] lacks 12356" in gap.detail
     assert not missing_seat.ok and "no PJSIP endpoint for 8050" in missing_seat.detail

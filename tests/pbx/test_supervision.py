@@ -9,6 +9,8 @@ started with a parent-death signal dies with the thread that started it.
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +166,65 @@ async def test_an_acd_restart_mid_conference_takes_no_leg_for_a_new_caller(
     assert all(not number.endswith(("12355", "110")) for (number,) in owed), owed
     for channel in channels:
         await ami.link.send({"Action": "Hangup", "Channel": channel})
+
+
+async def test_a_killed_acd_comes_back_with_its_seats_and_its_waiting_callers_in_order(
+    stack: PbxStack, floor: tuple[Api, AmiWatch]
+) -> None:
+    """kill -9 with one caller talking and two waiting: the restarted ACD knows the seats as
+    they were (on a call, paused) and the callers in their order of arrival; the talking call
+    stays up and is recorded once; nobody gets a second work order."""
+    api, ami = floor
+    await sign_in(api, "8001")
+    paused = await sign_in(api, "8002")
+    async with api.acting(paused, Role.AGENT) as counsellor:
+        assert (await counsellor.post("/api/agents/pause", json={"reason": "meal"})).is_success
+    talking, first, second = "13800000321", "13800000322", "13800000323"
+    stack.background(stack.carrier.call(talking, stay=40))
+    answered = await ami.wait(event("DialEnd", DialStatus="ANSWER", CallerIDNum=talking))
+    for number in (first, second):
+        stack.background(stack.carrier.call(number, stay=40))
+        await ami.wait(user_event("CallWaiting", ACDCallerNum=number))
+
+    assert stack.serve is not None
+    stack.serve.stop(first=signal.SIGKILL)
+    start = len(ami.events)
+    stack.start_serve()
+    restored = time.monotonic()
+
+    async def floor_known() -> bool:
+        seats = {s["seat"]: s for s in (await api.get("/api/seats"))["seats"]}
+        waiting = [str(c.get("number", ""))[-8:] for c in (await api.get("/api/queue"))["waiting"]]
+        return (
+            (seats["8001"]["agent"], seats["8001"]["state"]) == ("agent-8001", "on_call")
+            and (seats["8002"]["agent"], seats["8002"]["state"]) == (paused, "paused")
+            and waiting == [first[-8:], second[-8:]]
+        )
+
+    await eventually(floor_known, within=5)
+    assert time.monotonic() - restored < 5
+    # The first to arrive is the first a freed seat takes, whichever seat frees first.
+    async with api.acting(paused, Role.AGENT) as counsellor:
+        assert (await counsellor.post("/api/agents/resume", json={})).is_success
+    await ami.wait(event("DialBegin", DestChannel="PJSIP/8002*", CallerIDNum=first), after=start)
+    await ami.link.send({"Action": "Hangup", "Channel": answered.text("Channel")})  # A is done
+    await ami.wait(event("DialEnd", DestChannel="PJSIP/8001*", CallerIDNum=second,
+                         DialStatus="ANSWER"), after=start)  # fmt: skip
+
+    await ami.link.send({"Action": "Hangup", "Channel": "/^PJSIP\\/trunk-/"})
+
+    async def all_ended() -> list[dict[str, object]] | None:
+        calls = [await api.call_of(number) for number in (talking, first, second)]
+        return calls if all(c and c["ended_at"] for c in calls) else None  # type: ignore[return-value]
+
+    ended = await eventually(all_ended)
+    assert [(c["outcome"], c["seat"]) for c in ended] == [
+        ("answered", "8001"), ("answered", "8002"), ("answered", "8001")
+    ]  # fmt: skip
+    for number in (talking, first, second):
+        assert len(stack.calls_from(number)) == 1, number
+    orders = stack.rows("select call_id, count(*) from work_orders group by call_id")
+    assert all(n == 1 for _, n in orders), orders
 
 
 async def test_asterisk_restarted_under_traffic_drops_calls_that_are_recorded_and_owed(

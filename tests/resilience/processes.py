@@ -158,7 +158,7 @@ def serve_env(
 def processes(tmp: Path, base: dict[str, str]) -> Callable[[str, dict[str, str]], Serve]:
     def make(name: str, extra: dict[str, str]) -> Serve:
         env = {**base, "CALLCENTER_NODE_ID": name,
-               "CALLCENTER_JOURNAL_PATH": str(tmp / f"{name}.journal.jsonl"), **extra}  # fmt: skip
+               "CALLCENTER_DATA_DIR": str(tmp / f"{name}.data"), **extra}  # fmt: skip
         return Serve(name=name, env=env, log=tmp / f"{name}.log")
 
     return make

@@ -8,16 +8,19 @@ locked key refuses even the right password until it expires.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from callcenter.kernel.live import LiveState, RedisLive
 from callcenter.kernel.settings import Settings
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -86,10 +89,12 @@ class RedisCounter:
 
     async def fail(self, key: str, now: datetime, window: timedelta) -> int:
         name = f"{self.prefix}fail:{key}"
+        # SET NX PX starts the window once and INCR keeps its expiry (PEXPIRE NX would need
+        # Redis 7; this works on the 6.2 many distributions still ship).
         async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, 0, px=int(window.total_seconds() * 1000), nx=True)
             pipe.incr(name)
-            pipe.pexpire(name, int(window.total_seconds() * 1000), nx=True)
-            count, _ = await pipe.execute()
+            _, count = await pipe.execute()
         return int(count)
 
     async def lock(self, key: str, until: datetime, now: datetime) -> None:
@@ -114,6 +119,8 @@ class SharedOrLocal:
         if self.live.up:
             try:
                 return await use(self.shared)
+            except ResponseError as exc:  # Redis answered but refused: a fault, not an outage
+                log.error("sign-in counts kept in this process: Redis refused them (%s)", exc)
             except (RedisError, OSError):
                 pass
         return await use(self.local)

@@ -21,6 +21,14 @@
       }))))));
   }
 
+  // Until the stated availability has arrived the form takes no input: a box ticked before
+  // it arrives would be wiped by it, and a save would overwrite the stated week with it.
+  function enable(ready) {
+    const fields = [...document.querySelectorAll("#availability-grid input"),
+      $("max-hours"), $("max-nights"), $("save-availability")];
+    for (const field of fields) field.disabled = !ready;
+  }
+
   function chosen() {
     return [...document.querySelectorAll("#availability-grid input:checked")].map((box) => box.dataset.entry);
   }
@@ -34,8 +42,11 @@
       $("max-nights").value = stated.max_nights_week;
       $("crisis-badge").hidden = !stated.crisis_qualified;
     } catch (error) {
-      renderGrid();
+      // Left disabled: saving a week the page could not read would overwrite it.
+      toast(`${t("error")}: ${error.message}`, "error");
+      return;
     }
+    enable(true);
   }
 
   async function save() {
@@ -52,8 +63,13 @@
     }
   }
 
-  CC.onLanguage(() => renderGrid(new Set(chosen())));
+  CC.onLanguage(() => {
+    const ready = !$("save-availability").disabled;
+    renderGrid(new Set(chosen()));
+    enable(ready);
+  });
   $("save-availability").addEventListener("click", save);
   renderGrid();
+  enable(false);
   load();
 })();
