@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from callcenter.kernel.auth import Role
-from tests.conftest import _pg_admin
+from callcenter.kernel.db import execute_autocommit
 from tests.pbx.floor import sign_in
 from tests.pbx.net import free_port
 from tests.pbx.procs import Child
@@ -39,9 +39,9 @@ NODES = ("pbx-a", "pbx-b")
 @pytest.fixture(scope="module")
 def pg_database(pg_server_url: str) -> Iterator[str]:
     name = f"cc_pbx_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
     yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="module")
