@@ -145,7 +145,7 @@ class System(StartStop):
             self.runtime.bus, lambda: self.acd, lambda: self.link, lambda: self.recorder
         )
         self.runtime.bus.observe(self.meters.flow.observe)
-        self.acd.on_decision = self.meters.flow.decision_seconds.observe
+        self.acd.on_decision = self.meters.observe_decision
         self.runtime.provide(METRICS, self.meters)
         self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
         connect_acd_reactions(self.runtime.bus, self.acd)
