@@ -29,6 +29,7 @@ from seats.state import SeatError
 
 log = logging.getLogger(__name__)
 
+SNAPSHOT_COALESCE_SECONDS = 0.05
 REDIRECT_FAILED = "REDIRECT_FAILED"  # a SeatFailed the ACD raises itself: never a no-answer
 
 AmiEventHandler = Callable[[Mapping[str, Any]], None]
@@ -72,8 +73,11 @@ class AcdService:
             asyncio.create_task(self._write_snapshots(), name="acd-snapshots"),
         ]
         self._snapshot_due.set()
+        self.link.direct = self.take
 
     async def stop(self) -> None:
+        if self.link.direct == self.take:
+            self.link.direct = None
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -104,15 +108,19 @@ class AcdService:
 
     # -- the hot path --------------------------------------------------------
     async def _consume(self) -> None:
+        """Events that had to queue (a resync held them back, or a backlog formed)."""
         while True:
-            event = await self.link.events.get()
-            if not self._active.is_set():
-                self.followed += 1
-                continue
-            try:
-                self.ingest(event)
-            except Exception:  # one bad event must not stop call routing
-                log.exception("ACD failed on AMI event %s", event.get("Event"))
+            self.take(await self.link.events.get())
+
+    def take(self, event: Mapping[str, Any]) -> None:
+        """One AMI event, in wire order: straight from the socket, or from the queue."""
+        if not self._active.is_set():
+            self.followed += 1
+            return
+        try:
+            self.ingest(event)
+        except Exception:  # one bad event must not stop call routing
+            log.exception("ACD failed on AMI event %s", event.get("Event"))
 
     def now(self) -> float:
         return self._now()
@@ -130,12 +138,26 @@ class AcdService:
     def _dispatch(self, call_events: list[DomainEvent]) -> None:
         for event in call_events:
             commands = self.core.handle(event, self._now())
+            self._send_actions(commands)  # to Asterisk first: nothing else waits ahead of it
             if isinstance(event, CallConnected):
                 event = _with_agent(event, self._agent_at(event.seat))
             self.bus.publish(event)
-            self.execute(commands)
+            self.execute(commands, actions_sent=True)
 
-    def execute(self, commands: list[Command]) -> None:
+    def execute(self, commands: list[Command], *, actions_sent: bool = False) -> None:
+        if not actions_sent:
+            self._send_actions(commands)
+        for command in commands:
+            match command:
+                case Publish(event=event):
+                    self.bus.publish(event)
+                case WakeAt(at=at):
+                    self._wake_at(at)
+        if commands:
+            self._snapshot_due.set()
+
+    def _send_actions(self, commands: list[Command]) -> None:
+        """The commands that are AMI actions, written now (their replies come later)."""
         for command in commands:
             match command:
                 case ConnectToSeat(call_id=call_id, wait_channel=channel, seat=seat):
@@ -151,12 +173,6 @@ class AcdService:
                 case SendToOverflow(wait_channel=channel, reason=reason):
                     context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
                     self.link.send_nowait(_redirect(channel, context, "s"))
-                case Publish(event=event):
-                    self.bus.publish(event)
-                case WakeAt(at=at):
-                    self._wake_at(at)
-        if commands:
-            self._snapshot_due.set()
 
     def _decided(self) -> None:
         received = self._event_received
@@ -214,6 +230,9 @@ class AcdService:
     async def _write_snapshots(self) -> None:
         while True:
             await self._snapshot_due.wait()
+            # A burst of changes (a seat frees up, the next caller is sent to it, its
+            # seat rings) makes one snapshot, written after the routing, not three.
+            await asyncio.sleep(SNAPSHOT_COALESCE_SECONDS)
             self._snapshot_due.clear()
             if not self._active.is_set():
                 continue  # the active process's snapshots are the truth

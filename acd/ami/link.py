@@ -53,6 +53,9 @@ class AmiLink:
         # Whether this process may change anything in Asterisk now (the active ACD's
         # fence); None: always. The one place every Redirect, Originate, Hangup passes.
         self.gate: Callable[[], bool] | None = None
+        # The ACD takes each event as soon as it is read when nothing waits ahead of it in
+        # the queue: no loop round trip between the socket and the routing decision.
+        self.direct: Callable[[AmiEvent], None] | None = None
         self.fenced_actions = 0
         self._backoff = Backoff(config.backoff_initial, config.backoff_max)
         self._protocol: AmiProtocol | None = None
@@ -386,7 +389,11 @@ class AmiLink:
 
     def on_event(self, event: AmiEvent) -> None:
         self._events_in += 1
-        self._delivery.put(event, self._protocol)
+        direct = self.direct
+        if direct is not None and self._delivery.empty:
+            direct(event)
+        else:
+            self._delivery.put(event, self._protocol)
         if event.name == "FullyBooted":
             self._booted.set()
         elif event.name == "Shutdown":
