@@ -32,7 +32,9 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -141,6 +143,14 @@ def _last_before(stamps: list[float], moment: float) -> float | None:
     return before[-1] if before else None
 
 
+def profile(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy (from this venv) sampling whichever thread of serve holds the GIL."""
+    spy = Path(sys.executable).with_name("py-spy")
+    argv = [str(spy), "record", "--pid", str(pid), "--rate", "500", "--format", "raw", "--gil",
+            "--output", str(out), "--nonblocking"]  # fmt: skip
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def dump(timeline: Timeline, path: Path) -> None:
     keys = ("Channel", "DestChannel", "Linkedid", "UserEvent", "DialStatus")
     with path.open("w") as out:
@@ -149,9 +159,15 @@ def dump(timeline: Timeline, path: Path) -> None:
             out.write(f"{stamp:.6f} {event.name} {fields}\n")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, task: int | None = None) -> float:
+    where = f"/proc/{pid}/task/{task}/stat" if task is not None else f"/proc/{pid}/stat"
+    fields = Path(where).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def loop_thread_cpu(pid: int) -> float:
+    """CPU seconds of the main thread alone (the event loop); the rest is worker threads."""
+    return cpu_seconds(pid, pid)
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -217,7 +233,8 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
         watcher = asyncio.create_task(watch(ami, timeline, talk))
         await asyncio.sleep(1.0)  # the seats' state settles
         before_own = await acd_own_time(api)
-        cpu_before = cpu_seconds(pid)
+        cpu_before, loop_before = cpu_seconds(pid), loop_thread_cpu(pid)
+        profiler = profile(pid, args.profile) if args.profile else None
         rng = random.Random(args.seed)
         callers: list[asyncio.Task[int]] = []
         started = time.monotonic()
@@ -237,6 +254,10 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
                 task.cancel()
         took = time.monotonic() - started
         cpu = cpu_seconds(pid) - cpu_before
+        loop_cpu = loop_thread_cpu(pid) - loop_before
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(30)
         load = os.getloadavg()
         own = await acd_own_time(api)
         watcher.cancel()
@@ -244,6 +265,7 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
     figures = analyse(timeline)
     if args.dump is not None:
         dump(timeline, args.dump)
+    print(f"  (event loop thread {loop_cpu:.2f} s, other threads {cpu - loop_cpu:.2f} s)")
     return report(args, figures, own, before_own, statuses, cpu, placed_in, took, load)
 
 
@@ -269,7 +291,7 @@ def report(
           f"{args.seats} seats, {args.talk} s talk, no wrap-up; run {took:.1f} s, "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
     print(_latencies("freed seat -> ring", figures.freed))
-    print(_latencies("idle seat -> ring: ", figures.idle))
+    print(_latencies("idle seat -> ring ", figures.idle))
     print(f"  ACD own time (AMI frame read -> action written): n={decisions} "
           f"p50={own50 * 1e3:.3f} ms p99={own99 * 1e3:.3f} ms "
           f"max={own.get('1.0', float('nan')) * 1e3:.3f} ms")  # fmt: skip
@@ -321,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12355)
     parser.add_argument("--quick", action="store_true", help="12 calls at 4/s to 3 seats, 1 s talk")
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder")
+    parser.add_argument("--profile", type=Path, help="py-spy the serve process into this file")
     parser.add_argument("--dump", type=Path, help="write the timeline here, one event a line")
     args = parser.parse_args(argv)
     if args.quick:
