@@ -62,8 +62,10 @@ class AcdService:
         self._active = asyncio.Event()
         self._active.set()
         self.followed = 0  # events seen while on standby
-        # Told how long each routing decision took from its AMI event's arrival (metrics).
-        self.on_decision: Callable[[float], None] | None = None
+        # Told how long each routing decision took from its AMI event's arrival, in wall
+        # seconds and in this thread's CPU seconds (the rest is waiting: GIL, scheduler).
+        self.on_decision: Callable[[float, float], None] | None = None
+        self._cpu_at_take = 0.0
         self._event_received: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -117,6 +119,7 @@ class AcdService:
         if not self._active.is_set():
             self.followed += 1
             return
+        self._cpu_at_take = time.thread_time()
         try:
             self.ingest(event)
         except Exception:  # one bad event must not stop call routing
@@ -177,7 +180,8 @@ class AcdService:
     def _decided(self) -> None:
         received = self._event_received
         if self.on_decision is not None and received is not None:
-            self.on_decision((datetime.now(UTC) - received).total_seconds())
+            cpu = time.thread_time() - self._cpu_at_take
+            self.on_decision((datetime.now(UTC) - received).total_seconds(), cpu)
 
     def tick(self) -> None:
         self.execute(self.core.tick(self._now()))

@@ -185,10 +185,12 @@ async def acd_own_time(api: Api) -> dict[str, float]:
     async with api.acting("bench-ops", Role.OPS) as ops:
         text = (await ops.get("/metrics")).text
     figures: dict[str, float] = {}
-    for quantile, value in re.findall(
-        r'^callcenter_routing_decision_recent_seconds\{quantile="([0-9.]+)"\} (\S+)$', text, re.M
+    for cpu, quantile, value in re.findall(
+        r'^callcenter_routing_decision_recent(_cpu)?_seconds\{quantile="([0-9.]+)"\} (\S+)$',
+        text,
+        re.M,
     ):
-        figures[quantile] = float(value)
+        figures[f"cpu {quantile}" if cpu else quantile] = float(value)
     count = re.search(r"^callcenter_routing_decisions_timed (\S+)$", text, re.M)
     figures["count"] = float(count.group(1)) if count else 0.0
     return figures
@@ -282,7 +284,8 @@ def report(
 ) -> bool:
     freed99 = percentiles(figures.freed)[1]
     idle99 = percentiles(figures.idle)[1]
-    own50, own99 = own.get("0.5", float("nan")), own.get("0.99", float("nan"))
+    nan = float("nan")
+    own50, own99 = own.get("0.5", nan), own.get("0.99", nan)
     decisions = int(own.get("count", 0) - before_own.get("count", 0))
     lost = args.calls - len(figures.answered)
     failed = sum(1 for status in statuses if status != 0)
@@ -295,6 +298,8 @@ def report(
     print(f"  ACD own time (AMI frame read -> action written): n={decisions} "
           f"p50={own50 * 1e3:.3f} ms p99={own99 * 1e3:.3f} ms "
           f"max={own.get('1.0', float('nan')) * 1e3:.3f} ms")  # fmt: skip
+    print(f"    of which CPU in the ACD's thread: p50={own.get('cpu 0.5', nan) * 1e3:.3f} ms "
+          f"p99={own.get('cpu 0.99', nan) * 1e3:.3f} ms")  # fmt: skip
     print(f"  serve process CPU: {cpu:.2f} s ({cpu * 200 / args.calls:.2f} s per 200 calls)")
     print(f"  lost calls: {lost} (callers whose SIPp run failed: {failed})")
     print(f"  seats with two calls at once: {len(figures.doubled)} {figures.doubled[:5]}")

@@ -22,14 +22,16 @@ class RecentDecisionTimes(Collector):
 
     def __init__(self, keep: int = KEEP) -> None:
         self.samples: deque[float] = deque(maxlen=keep)
+        self.cpu_samples: deque[float] = deque(maxlen=keep)
         self.total = 0
 
-    def observe(self, seconds: float) -> None:
+    def observe(self, seconds: float, cpu_seconds: float = 0.0) -> None:
         self.samples.append(seconds)
+        self.cpu_samples.append(cpu_seconds)
         self.total += 1
 
-    def quantile(self, q: float) -> float:
-        ordered = sorted(self.samples)
+    def quantile(self, q: float, *, cpu: bool = False) -> float:
+        ordered = sorted(self.cpu_samples if cpu else self.samples)
         if not ordered:
             return 0.0
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -43,6 +45,15 @@ class RecentDecisionTimes(Collector):
         for q in QUANTILES:
             family.add_metric([str(q)], self.quantile(q))
         yield family
+        cpu = GaugeMetricFamily(
+            "callcenter_routing_decision_recent_cpu_seconds",
+            "The same decisions' CPU time in the ACD's thread (the rest of the wall time "
+            "was spent waiting for the interpreter or the processor)",
+            labels=["quantile"],
+        )
+        for q in QUANTILES:
+            cpu.add_metric([str(q)], self.quantile(q, cpu=True))
+        yield cpu
         yield GaugeMetricFamily(
             "callcenter_routing_decisions_timed",
             "Routing decisions timed since start",

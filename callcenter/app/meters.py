@@ -203,10 +203,10 @@ class HotlineMetrics:
         self.registry.register(self.recent_decisions)
         self.registry.register(LiveStateCollector(acd, link, recorder, bus))
 
-    def observe_decision(self, seconds: float) -> None:
+    def observe_decision(self, seconds: float, cpu_seconds: float) -> None:
         """The ACD's hook: one routing decision took ``seconds`` from its AMI frame."""
         self.flow.decision_seconds.observe(seconds)
-        self.recent_decisions.observe(seconds)
+        self.recent_decisions.observe(seconds, cpu_seconds)
 
     def render(self) -> str:
         return generate_latest(self.registry).decode()
