@@ -167,8 +167,10 @@ class AcdService:
                     self.decisions += 1
                     # One AMI session runs its actions in order: the variable is set
                     # before the Redirect starts the Dial that reads it.
-                    self.link.send_nowait(_ring_timeout(channel, command.ring_timeout))
-                    sent = self.link.send_nowait(_redirect(channel, "acd-seat", seat))
+                    _, sent = self.link.send_together_nowait(
+                        [_ring_timeout(channel, command.ring_timeout),
+                         _redirect(channel, "acd-seat", seat)]
+                    )  # fmt: skip
                     sent.add_done_callback(self._unless_redirected(call_id, seat))
                     self._decided()
                 case TakeBack(wait_channel=channel):

@@ -34,6 +34,7 @@ from callcenter.kernel.live import make_live
 from callcenter.kernel.migrations import upgrade_to_head
 from callcenter.kernel.paths import ensure_writable
 from callcenter.kernel.phone import mask
+from callcenter.kernel.phone import warm as warm_phone_numbers
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
 from seats.control import SEAT_CONTROL
@@ -109,6 +110,7 @@ class System(StartStop):
 
     def _build_acd(self) -> None:
         settings = self.settings
+        warm_phone_numbers()  # not on the first caller's arrival
         core = AcdCore(
             self.policy,
             seats=settings.seat_extensions,
