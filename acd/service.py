@@ -29,7 +29,6 @@ from seats.state import SeatError
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_COALESCE_SECONDS = 0.05
 REDIRECT_FAILED = "REDIRECT_FAILED"  # a SeatFailed the ACD raises itself: never a no-answer
 
 AmiEventHandler = Callable[[Mapping[str, Any]], None]
@@ -236,9 +235,6 @@ class AcdService:
     async def _write_snapshots(self) -> None:
         while True:
             await self._snapshot_due.wait()
-            # A burst of changes (a seat frees up, the next caller is sent to it, its
-            # seat rings) makes one snapshot, written after the routing, not three.
-            await asyncio.sleep(SNAPSHOT_COALESCE_SECONDS)
             self._snapshot_due.clear()
             if not self._active.is_set():
                 continue  # the active process's snapshots are the truth
