@@ -165,6 +165,11 @@ def cpu_seconds(pid: int, task: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
 
+def user_system_seconds(pid: int) -> tuple[float, float]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / _TICKS, int(fields[12]) / _TICKS
+
+
 def loop_thread_cpu(pid: int) -> float:
     """CPU seconds of the main thread alone (the event loop); the rest is worker threads."""
     return cpu_seconds(pid, pid)
@@ -236,6 +241,7 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
         await asyncio.sleep(1.0)  # the seats' state settles
         before_own = await acd_own_time(api)
         cpu_before, loop_before = cpu_seconds(pid), loop_thread_cpu(pid)
+        user_before, system_before = user_system_seconds(pid)
         profiler = profile(pid, args.profile) if args.profile else None
         rng = random.Random(args.seed)
         callers: list[asyncio.Task[int]] = []
@@ -257,6 +263,8 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
         took = time.monotonic() - started
         cpu = cpu_seconds(pid) - cpu_before
         loop_cpu = loop_thread_cpu(pid) - loop_before
+        user, system = user_system_seconds(pid)
+        user, system = user - user_before, system - system_before
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)
             profiler.wait(30)
@@ -267,7 +275,8 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
     figures = analyse(timeline)
     if args.dump is not None:
         dump(timeline, args.dump)
-    print(f"  (event loop thread {loop_cpu:.2f} s, other threads {cpu - loop_cpu:.2f} s)")
+    print(f"  (event loop thread {loop_cpu:.2f} s, other threads {cpu - loop_cpu:.2f} s; "
+          f"user {user:.2f} s, system {system:.2f} s)")  # fmt: skip
     return report(args, figures, own, before_own, statuses, cpu, placed_in, took, load)
 
 
