@@ -61,8 +61,10 @@ class AcdService:
         self._active = asyncio.Event()
         self._active.set()
         self.followed = 0  # events seen while on standby
-        # Told how long each routing decision took from its AMI event's arrival (metrics).
-        self.on_decision: Callable[[float], None] | None = None
+        # Told how long each routing decision took from its AMI event's arrival, in wall
+        # seconds and in this thread's CPU seconds (the rest is waiting: GIL, scheduler).
+        self.on_decision: Callable[[float, float], None] | None = None
+        self._cpu_at_take = 0.0
         self._event_received: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -72,8 +74,11 @@ class AcdService:
             asyncio.create_task(self._write_snapshots(), name="acd-snapshots"),
         ]
         self._snapshot_due.set()
+        self.link.direct = self.take
 
     async def stop(self) -> None:
+        if self.link.direct == self.take:
+            self.link.direct = None
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -104,15 +109,20 @@ class AcdService:
 
     # -- the hot path --------------------------------------------------------
     async def _consume(self) -> None:
+        """Events that had to queue (a resync held them back, or a backlog formed)."""
         while True:
-            event = await self.link.events.get()
-            if not self._active.is_set():
-                self.followed += 1
-                continue
-            try:
-                self.ingest(event)
-            except Exception:  # one bad event must not stop call routing
-                log.exception("ACD failed on AMI event %s", event.get("Event"))
+            self.take(await self.link.events.get())
+
+    def take(self, event: Mapping[str, Any]) -> None:
+        """One AMI event, in wire order: straight from the socket, or from the queue."""
+        if not self._active.is_set():
+            self.followed += 1
+            return
+        self._cpu_at_take = time.thread_time()
+        try:
+            self.ingest(event)
+        except Exception:  # one bad event must not stop call routing
+            log.exception("ACD failed on AMI event %s", event.get("Event"))
 
     def now(self) -> float:
         return self._now()
@@ -130,27 +140,17 @@ class AcdService:
     def _dispatch(self, call_events: list[DomainEvent]) -> None:
         for event in call_events:
             commands = self.core.handle(event, self._now())
+            self._send_actions(commands)  # to Asterisk first: nothing else waits ahead of it
             if isinstance(event, CallConnected):
                 event = _with_agent(event, self._agent_at(event.seat))
             self.bus.publish(event)
-            self.execute(commands)
+            self.execute(commands, actions_sent=True)
 
-    def execute(self, commands: list[Command]) -> None:
+    def execute(self, commands: list[Command], *, actions_sent: bool = False) -> None:
+        if not actions_sent:
+            self._send_actions(commands)
         for command in commands:
             match command:
-                case ConnectToSeat(call_id=call_id, wait_channel=channel, seat=seat):
-                    self.decisions += 1
-                    # One AMI session runs its actions in order: the variable is set
-                    # before the Redirect starts the Dial that reads it.
-                    self.link.send_nowait(_ring_timeout(channel, command.ring_timeout))
-                    sent = self.link.send_nowait(_redirect(channel, "acd-seat", seat))
-                    sent.add_done_callback(self._unless_redirected(call_id, seat))
-                    self._decided()
-                case TakeBack(wait_channel=channel):
-                    self.link.send_nowait(_redirect(channel, "acd-hold", "s"))
-                case SendToOverflow(wait_channel=channel, reason=reason):
-                    context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
-                    self.link.send_nowait(_redirect(channel, context, "s"))
                 case Publish(event=event):
                     self.bus.publish(event)
                 case WakeAt(at=at):
@@ -158,10 +158,31 @@ class AcdService:
         if commands:
             self._snapshot_due.set()
 
+    def _send_actions(self, commands: list[Command]) -> None:
+        """The commands that are AMI actions, written now (their replies come later)."""
+        for command in commands:
+            match command:
+                case ConnectToSeat(call_id=call_id, wait_channel=channel, seat=seat):
+                    self.decisions += 1
+                    # One AMI session runs its actions in order: the variable is set
+                    # before the Redirect starts the Dial that reads it.
+                    _, sent = self.link.send_together_nowait(
+                        [_ring_timeout(channel, command.ring_timeout),
+                         _redirect(channel, "acd-seat", seat)]
+                    )  # fmt: skip
+                    sent.add_done_callback(self._unless_redirected(call_id, seat))
+                    self._decided()
+                case TakeBack(wait_channel=channel):
+                    self.link.send_nowait(_redirect(channel, "acd-hold", "s"))
+                case SendToOverflow(wait_channel=channel, reason=reason):
+                    context = "acd-closed" if reason is MissReason.CLOSED else "acd-overflow"
+                    self.link.send_nowait(_redirect(channel, context, "s"))
+
     def _decided(self) -> None:
         received = self._event_received
         if self.on_decision is not None and received is not None:
-            self.on_decision((datetime.now(UTC) - received).total_seconds())
+            cpu = time.thread_time() - self._cpu_at_take
+            self.on_decision((datetime.now(UTC) - received).total_seconds(), cpu)
 
     def tick(self) -> None:
         self.execute(self.core.tick(self._now()))

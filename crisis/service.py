@@ -84,7 +84,7 @@ class CrisisService:
 
     async def warm(self) -> None:
         """Load the segmenter's dictionary (about a second) in a thread, before the first case."""
-        await asyncio.to_thread(self.intake_config.assessor.warm)
+        await self.intake_config.assessor.ready()
 
     async def on_event(self, event: DomainEvent) -> None:
         if self.conference is not None:
@@ -98,6 +98,7 @@ class CrisisService:
 
     async def submit(self, draft: CaseDraft) -> IntakeResult:
         """Evaluate a case and act on it: escalation rows, outbox, bus events, conference."""
+        await self.intake_config.assessor.ready()  # never cut text on the loop mid-load
         now = self._clock.now()
         async with transaction(self._sessions) as session:
             result = await intake(session, draft, now, self.intake_config)

@@ -33,6 +33,11 @@ class EventDelivery:
     def overflow_depth(self) -> int:
         return len(self._overflow)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing is queued, overflowing or held back: an event may skip the queue."""
+        return self._held is None and not self._overflow and self.queue.empty()
+
     def is_paused(self, source: Pausable) -> bool:
         return self._paused is source
 

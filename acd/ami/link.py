@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from panoramisk.actions import Action
+
 from acd.ami.backoff import Backoff
 from acd.ami.contacts import list_contacts
 from acd.ami.delivery import EventDelivery
@@ -53,6 +55,9 @@ class AmiLink:
         # Whether this process may change anything in Asterisk now (the active ACD's
         # fence); None: always. The one place every Redirect, Originate, Hangup passes.
         self.gate: Callable[[], bool] | None = None
+        # The ACD takes each event as soon as it is read when nothing waits ahead of it in
+        # the queue: no loop round trip between the socket and the routing decision.
+        self.direct: Callable[[AmiEvent], None] | None = None
         self.fenced_actions = 0
         self._backoff = Backoff(config.backoff_initial, config.backoff_max)
         self._protocol: AmiProtocol | None = None
@@ -138,16 +143,32 @@ class AmiLink:
 
     def send_nowait(self, action: Mapping[str, Any]) -> asyncio.Task[AmiReply]:
         """Write the action now; the returned task completes with the reply (failures logged)."""
-        coro: Coroutine[Any, Any, AmiReply]
+        return self.send_together_nowait([action])[0]
+
+    def send_together_nowait(
+        self, actions: list[Mapping[str, Any]]
+    ) -> list[asyncio.Task[AmiReply]]:
+        """Write the actions now, in order and in one write; one task per reply."""
+        coros: list[Coroutine[Any, Any, AmiReply]]
         try:
-            protocol = self._ready_protocol(action)
-            future = _submit(protocol, action, None)
-            coro = self._await_reply(protocol, action, future, self.config.action_timeout)
+            protocol = self._ready_protocol_for(actions)
+            futures = protocol.send_together([_prepared(action) for action in actions])
+            coros = [
+                self._await_reply(protocol, action, future, self.config.action_timeout)
+                for action, future in zip(actions, futures, strict=True)
+            ]
         except AmiNotConnected as exc:
-            coro = _raise(exc)
-        task = asyncio.create_task(coro)
-        task.add_done_callback(_log_failure)
-        return task
+            coros = [_raise(exc) for _ in actions]
+        tasks = [asyncio.create_task(coro) for coro in coros]
+        for task in tasks:
+            task.add_done_callback(_log_failure)
+        return tasks
+
+    def _ready_protocol_for(self, actions: list[Mapping[str, Any]]) -> AmiProtocol:
+        protocol = self._ready_protocol(actions[0])
+        for action in actions[1:]:
+            self._ready_protocol(action)  # the gate looks at every one of them
+        return protocol
 
     async def originate(
         self,
@@ -386,7 +407,11 @@ class AmiLink:
 
     def on_event(self, event: AmiEvent) -> None:
         self._events_in += 1
-        self._delivery.put(event, self._protocol)
+        direct = self.direct
+        if direct is not None and self._delivery.empty:
+            direct(event)
+        else:
+            self._delivery.put(event, self._protocol)
         if event.name == "FullyBooted":
             self._booted.set()
         elif event.name == "Shutdown":
@@ -415,6 +440,18 @@ def _submit(protocol: AmiProtocol, action: Mapping[str, Any], as_list: bool | No
         if as_list is None:
             as_list = False  # leave the OriginateResponse to the event queue
     return protocol.send(headers, as_list=as_list)
+
+
+def _prepared(action: Mapping[str, Any]) -> Any:
+    """What ``_submit`` would send with ``as_list=None``, as a panoramisk Action."""
+    headers = dict(action)
+    as_list = None
+    if str(headers.get("Action", "")).lower() == "originate":
+        headers.setdefault("Async", "true")
+        as_list = False
+    prepared = Action(headers, as_list=as_list)
+    prepared.as_list = as_list
+    return prepared
 
 
 def _to_reply(result: Any) -> AmiReply:

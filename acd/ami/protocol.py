@@ -55,16 +55,34 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     # -- sending ---------------------------------------------------------------------------
 
     def send(self, data: Any, as_list: bool | None = None) -> asyncio.Future[Any]:
-        action = data if isinstance(data, Action) else Action(dict(data), as_list=as_list)
-        action.as_list = as_list
-        if self.closed:
-            action.future.set_exception(AmiNotConnected("connection closed"))
-            return action.future  # type: ignore[no-any-return]
-        self.responses[action.id] = action
-        ordered = [("Action", action["Action"]), ("ActionID", action.id)]
-        ordered += [(k, v) for k, v in action.items() if k.lower() not in ("action", "actionid")]
-        self.transport.write(encode_message(_flatten(ordered)))
-        return action.future  # type: ignore[no-any-return]
+        return self.send_together([data], as_list)[0]
+
+    def send_together(
+        self, actions: list[Any], as_list: bool | None = None
+    ) -> list[asyncio.Future[Any]]:
+        """Several actions in one write: one system call, and Asterisk reads them at once
+        (a loopback send costs a sizeable part of a millisecond on a busy host)."""
+        futures: list[asyncio.Future[Any]] = []
+        wire = bytearray()
+        for data in actions:
+            if isinstance(data, Action):  # prepared by the caller, its as_list included
+                action = data
+            else:
+                action = Action(dict(data), as_list=as_list)
+                action.as_list = as_list
+            futures.append(action.future)
+            if self.closed:
+                action.future.set_exception(AmiNotConnected("connection closed"))
+                continue
+            self.responses[action.id] = action
+            ordered = [("Action", action["Action"]), ("ActionID", action.id)]
+            ordered += [
+                (k, v) for k, v in action.items() if k.lower() not in ("action", "actionid")
+            ]
+            wire += encode_message(_flatten(ordered))
+        if wire:
+            self.transport.write(bytes(wire))
+        return futures
 
     def forget(self, action_id: str) -> None:
         """Drop a pending action (timed out): its late reply will then be ignored."""

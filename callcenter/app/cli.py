@@ -134,6 +134,7 @@ def serve(
     CALLCENTER_SHUTDOWN_GRACE seconds. Exit status 3: this process lost the ACD
     lease while active and stopped so that it can come back as a standby.
     """
+    from callcenter.app.event_loop import run_serving, settle_heap
     from callcenter.app.factory import create_app
     from callcenter.app.serving import http_server, stop_on_signals
     from callcenter.app.system import System
@@ -152,6 +153,7 @@ def serve(
         )
         await system.start()
         server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
+        settle_heap()
         stop_on_signals(server)
         lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
         try:
@@ -166,7 +168,7 @@ def serve(
         return 3 if system.failover is not None and system.failover.lapsed.is_set() else 0
 
     try:
-        status = asyncio.run(run())
+        status = run_serving(run())
     except DataDirUnwritable as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -27,6 +27,7 @@ from acd.ami import AmiLink
 from acd.callback.events import CallbackAttemptEnded, CallbackStarted
 from acd.events import CallArrived, CallConnected, CallMissed, MissReason, SeatRinging
 from acd.service import AcdService
+from callcenter.app.decision_times import RecentDecisionTimes
 from callcenter.app.recorder import Recorder
 from callcenter.kernel.bus import DomainEvent, EventBus
 from seats.state import SeatState
@@ -198,7 +199,14 @@ class HotlineMetrics:
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self.flow = CallFlowMeters(self.registry)
+        self.recent_decisions = RecentDecisionTimes()
+        self.registry.register(self.recent_decisions)
         self.registry.register(LiveStateCollector(acd, link, recorder, bus))
+
+    def observe_decision(self, seconds: float, cpu_seconds: float) -> None:
+        """The ACD's hook: one routing decision took ``seconds`` from its AMI frame."""
+        self.flow.decision_seconds.observe(seconds)
+        self.recent_decisions.observe(seconds, cpu_seconds)
 
     def render(self) -> str:
         return generate_latest(self.registry).decode()

@@ -22,6 +22,7 @@ from acd import records
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting, SeatRinging
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.journal import Journal
+from callcenter.kernel.logs import call_context
 from callcenter.kernel.phone import mask
 from callcenter.kernel.settings import Settings
 from seats.events import SeatStateChanged, SurgeChanged
@@ -79,7 +80,31 @@ class Recorder:
             self._replayer.cancel()
             await asyncio.gather(self._replayer, return_exceptions=True)
 
+    async def write_batch(self, events: list[DomainEvent]) -> None:
+        """The bus's batch subscriber: what piled up goes in one transaction (one commit,
+        not one per event); a batch the database refuses is retried event by event, so
+        one bad event costs only itself."""
+        events = [event for event in events if isinstance(event, RECORDED)]
+        if len(events) <= 1 or (self._replayer is not None and not self._replayer.done()):
+            for event in events:
+                await self(event)
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                for event in events:
+                    with call_context(event.call_id):
+                        await self._write(session, event)
+        except asyncio.CancelledError:  # stopped mid-write: the journal keeps them
+            for event in events:
+                self.journal.append(event)
+            raise
+        except Exception:
+            for event in events:  # each alone: the poison one to the dead letters,
+                await self(event)  # the rest written, or journalled in an outage
+
     async def __call__(self, event: DomainEvent) -> None:
+        if not isinstance(event, RECORDED):
+            return  # nothing of it is stored: no transaction for nothing
         if self._replayer is not None and not self._replayer.done():
             self.journal.append(event)  # keep order behind what waits for the database
             return
@@ -181,6 +206,19 @@ class Recorder:
                 await save_surge(session, event, self._settings.hotline_id)
             case _:
                 pass
+
+
+# The events ``_write`` stores (or, for SeatRinging, reads for the screen pop).
+RECORDED = (
+    CallArrived,
+    CallWaiting,
+    CallConnected,
+    SeatRinging,
+    CallMissed,
+    CallEnded,
+    SeatStateChanged,
+    SurgeChanged,
+)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,10 +61,12 @@ async def start_services(
     flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.crisis_flags()
-    # The segmenter's dictionary loads now (about a second, once per process), before any
-    # call: loading it beside live traffic would hold the interpreter while calls route.
-    await crisis.warm()
+    # The segmenter's dictionary (about a second, once per process) loads in a thread
+    # beside start-up instead of delaying it; a case that comes first waits for it (in
+    # a thread, never on the loop), and the short GIL slice of the serving loop
+    # (callcenter.app.event_loop) keeps the routing responsive meanwhile.
     tasks = [
+        asyncio.create_task(crisis.warm(), name="crisis-warm"),
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),
     ]

@@ -34,6 +34,7 @@ from callcenter.kernel.live import make_live
 from callcenter.kernel.migrations import upgrade_to_head
 from callcenter.kernel.paths import ensure_writable
 from callcenter.kernel.phone import mask
+from callcenter.kernel.phone import warm as warm_phone_numbers
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
 from seats.control import SEAT_CONTROL
@@ -86,7 +87,7 @@ class System(StartStop):
         self.recorder = Recorder(
             runtime.sessions, runtime.bus, self.settings, campaign=self._campaign
         )
-        runtime.bus.subscribe("recorder", self.recorder)
+        runtime.bus.subscribe_batches("recorder", self.recorder.write_batch)
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
         runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
@@ -109,6 +110,7 @@ class System(StartStop):
 
     def _build_acd(self) -> None:
         settings = self.settings
+        warm_phone_numbers()  # not on the first caller's arrival
         core = AcdCore(
             self.policy,
             seats=settings.seat_extensions,
@@ -145,7 +147,7 @@ class System(StartStop):
             self.runtime.bus, lambda: self.acd, lambda: self.link, lambda: self.recorder
         )
         self.runtime.bus.observe(self.meters.flow.observe)
-        self.acd.on_decision = self.meters.flow.decision_seconds.observe
+        self.acd.on_decision = self.meters.observe_decision
         self.runtime.provide(METRICS, self.meters)
         self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
         connect_acd_reactions(self.runtime.bus, self.acd)

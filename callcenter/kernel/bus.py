@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +35,7 @@ class DomainEvent:
 
 
 Subscriber = Callable[[DomainEvent], Awaitable[None]]
+BatchSubscriber = Callable[[list[DomainEvent]], Awaitable[None]]
 
 
 class EventBus:
@@ -43,6 +44,7 @@ class EventBus:
         self._queues: list[tuple[str, asyncio.Queue[DomainEvent], Subscriber]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._sync: list[Callable[[DomainEvent], None]] = []
+        self._batch_limits: dict[str, tuple[BatchSubscriber, int]] = {}
 
     def publish(self, event: DomainEvent) -> DomainEvent:
         stamped = replace(event, seq=next(self._seq))
@@ -64,11 +66,21 @@ class EventBus:
         queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
         self._queues.append((name, queue, handler))
         if self._tasks:  # bus already running
-            self._tasks.append(asyncio.create_task(self._drain(name, queue, handler)))
+            self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
+
+    def subscribe_batches(self, name: str, handler: BatchSubscriber, limit: int = 64) -> None:
+        """Like ``subscribe``, but the handler takes what has piled up (at most ``limit``
+        events, oldest first) in one call: a database writer commits them together."""
+
+        async def one_at_a_time(event: DomainEvent) -> None:  # the shape _drain expects
+            await handler([event])
+
+        self.subscribe(name, one_at_a_time)
+        self._batch_limits[name] = (handler, limit)
 
     def start(self) -> None:
         for name, queue, handler in self._queues:
-            self._tasks.append(asyncio.create_task(self._drain(name, queue, handler)))
+            self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
 
     async def stop(self, drain_timeout: float = 5.0) -> None:
         """Give subscribers a moment to finish what was published, then stop them."""
@@ -96,6 +108,30 @@ class EventBus:
 
     def backlog(self) -> dict[str, int]:
         return {name: queue.qsize() for name, queue, _ in self._queues}
+
+    def _drainer(
+        self, name: str, queue: asyncio.Queue[DomainEvent], handler: Subscriber
+    ) -> Coroutine[Any, Any, None]:
+        batched = self._batch_limits.get(name)
+        if batched is not None:
+            return self._drain_batches(name, queue, *batched)
+        return self._drain(name, queue, handler)
+
+    @staticmethod
+    async def _drain_batches(
+        name: str, queue: asyncio.Queue[DomainEvent], handler: BatchSubscriber, limit: int
+    ) -> None:
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < limit and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                await handler(batch)
+            except Exception:
+                log.exception("subscriber %s failed on %d events", name, len(batch))
+            finally:
+                for _ in batch:
+                    queue.task_done()
 
     @staticmethod
     async def _drain(name: str, queue: asyncio.Queue[DomainEvent], handler: Subscriber) -> None:

@@ -10,10 +10,14 @@ a call can be found by its Linkedid.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import re
+from collections import deque
 from collections.abc import MutableMapping
 from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -61,6 +65,52 @@ def _keep(logger: object, method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+def _stamp(
+    logger: object, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """When the line was logged (the record's time), not when it was written out."""
+    record = event.get("_record")
+    created = record.created if isinstance(record, logging.LogRecord) else None
+    moment = datetime.fromtimestamp(created, UTC) if created else datetime.now(UTC)
+    event["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return event
+
+
+class DeferredHandler(logging.Handler):
+    """Formats and writes a line logged on the event loop after the loop's current
+    callback, so the routing path (AMI event → decision → action) never waits for
+    the formatting and the write. Elsewhere (threads, no loop) it writes at once."""
+
+    def __init__(self, target: logging.Handler) -> None:
+        super().__init__()
+        self.target = target
+        self._pending: deque[tuple[contextvars.Context, logging.LogRecord]] = deque()
+        self._scheduled = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.target.handle(record)
+            return
+        # the context carries the call id the line is about (``call_context``)
+        self._pending.append((contextvars.copy_context(), record))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._write_pending)
+
+    def _write_pending(self) -> None:
+        self._scheduled = False
+        while self._pending:
+            context, record = self._pending.popleft()
+            context.run(self.target.handle, record)
+
+    def flush(self) -> None:
+        """At exit (logging.shutdown) or on demand: nothing logged is left unwritten."""
+        self._write_pending()
+        self.target.flush()
+
+
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
@@ -74,7 +124,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.stdlib.ExtraAdder(),
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _stamp,
             structlog.processors.format_exc_info if json else _keep,
             _mask_fields,
         ],
@@ -83,7 +133,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     handler.setFormatter(formatter)
     handler.addFilter(MaskNumbersFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [DeferredHandler(handler)]
     root.setLevel(level)
     for noisy in ("uvicorn.access", "aiosqlite", "sqlalchemy.engine"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -14,6 +14,7 @@ is spoken of), ``reader`` (clauses → hits),
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,12 @@ class Assessor:
         """Load jieba's dictionary and OpenCC's tables now, not on the first case."""
         normalise("預熱")
         self.segmenter.warm()
+
+    async def ready(self) -> None:
+        """Wait, in a thread and not holding the event loop, until ``warm`` has run:
+        the serving process loads the dictionary beside start-up, not before it."""
+        if not self.segmenter.loaded:
+            await asyncio.to_thread(self.warm)
 
     def assess(self, summary: str, notes: str = "") -> Assessment:
         text = "\n".join(part for part in (summary, notes) if part.strip())

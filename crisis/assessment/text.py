@@ -68,6 +68,10 @@ class Segmenter:
         """Load the dictionary now (about a second), e.g. from a thread at start-up."""
         self._ready()
 
+    @property
+    def loaded(self) -> bool:
+        return self._tokenizer is not None
+
     def cut(self, text: str) -> list[str]:
         # HMM off: only dictionary words, so a sentence always cuts the same way
         words: list[str] = self._ready().lcut(text, HMM=False)

@@ -30,6 +30,7 @@ Desk = Annotated[Principal, Depends(requires(Permission.CRISIS_EVALUATE))]
 @router.post("/assessment", response_model=AssessmentOut)
 async def assessment(body: TextIn, principal: Desk, config: ConfigDep) -> AssessmentOut:
     """The suggested level and its evidence for this text; nothing is written."""
+    await config.assessor.ready()
     return AssessmentOut.of(config.assessor.assess(body.summary, body.notes))
 
 
@@ -42,6 +43,7 @@ async def answer(
     config: ConfigDep,
 ) -> ReviewOut:
     """Accept the suggested level, or dismiss it with a reason."""
+    await config.assessor.ready()
     found = config.assessor.assess(body.summary, body.notes)
     if found.level is RiskLevel.NONE:
         raise HTTPException(409, "the text suggests no risk level; there is nothing to answer")

@@ -143,6 +143,23 @@ async def test_send_nowait_writes_before_returning(server: FakeAmi, link: AmiLin
     assert len(server.actions) == before + 1
 
 
+async def test_actions_sent_together_arrive_in_order_each_with_its_reply(
+    server: FakeAmi, link: AmiLink
+) -> None:
+    before = len(server.actions)
+    first, second = link.send_together_nowait(
+        [
+            {"Action": "Setvar", "Channel": "PJSIP/trunk-1", "Variable": "V", "Value": "3"},
+            {"Action": "UserEvent", "UserEvent": "Probe"},
+        ]
+    )
+    assert [s["Action"] for s in server.actions[before:]] in ([], ["Setvar", "UserEvent"])
+    replies = await asyncio.wait_for(asyncio.gather(first, second), 2)
+    assert all(reply_.ok for reply_ in replies)
+    assert [s["Action"] for s in server.actions[before:]] == ["Setvar", "UserEvent"]
+    assert server.actions[before]["Value"] == "3"
+
+
 async def test_send_when_not_logged_in_fails_fast(server: FakeAmi) -> None:
     ami = AmiLink(config(server))
     with pytest.raises(AmiNotConnected):

@@ -76,6 +76,14 @@ async def test_counters_equal_the_calls_in_the_database(tmp_path: Path) -> None:
     assert got[("callcenter_queue_wait_seconds_count", ())] == 1
     assert got[("callcenter_ring_seconds_count", ())] == 1
     assert got[("callcenter_routing_decision_seconds_count", ())] >= 1
+    # the exact recent figures the benchmark reads: as many decisions as the histogram
+    timed = got[("callcenter_routing_decisions_timed", ())]
+    assert timed == got[("callcenter_routing_decision_seconds_count", ())]
+    p50, p99 = (
+        got[("callcenter_routing_decision_recent_seconds", (("quantile", q),))]
+        for q in ("0.5", "0.99")
+    )
+    assert 0 < p50 <= p99 < 1
     assert got[("callcenter_callback_backlog", ())] == 2  # one per abandoned caller
     assert got[("callcenter_escalations_raised_total", ())] == 0
     assert got[("callcenter_queue_length", ())] == 0

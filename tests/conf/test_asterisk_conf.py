@@ -118,3 +118,21 @@ def test_every_phone_has_its_own_password() -> None:
     pbx = PbxSettings.model_construct(seat_key=SecretStr("k"))
     passwords = [phone.password for phone in phones(settings, pbx)]
     assert len(passwords) == len(set(passwords)) == 20 + 1 + 2
+
+
+def test_the_acd_user_receives_every_event_the_acd_reads_and_little_else() -> None:
+    """manager.conf lets through only named events: a handler for an event it filters
+    out would wait forever on the real Asterisk while the simulator sends it."""
+    from acd.tracker import _HANDLERS
+
+    text = (CONF / "manager.conf").read_text(encoding="utf-8")
+    passed = set(re.findall(r"^eventfilter\(action\(include\),name\((\w+)\)\) =", text, re.M))
+    read_by_the_acd = {
+        *_HANDLERS,
+        "Newstate",  # the call records' numbers
+        "FullyBooted",  # the resync after a login waits for it
+        "Shutdown",
+        "OriginateResponse",  # the callback dialer
+    }
+    assert read_by_the_acd <= passed
+    assert not passed & {"Newexten", "VarSet", "RTCPSent", "RTCPReceived", "Cdr", "DTMFEnd"}

@@ -13,7 +13,7 @@ import itertools
 from pathlib import Path
 
 from acd.pbxconf.render import fill
-from tests.pbx.net import free_port
+from tests.pbx.net import PortBlocks, free_port
 from tests.pbx.procs import Child
 from tests.pbx.tools import Tools
 
@@ -30,6 +30,7 @@ class Carrier:
         self.port = port
         self.pbx = pbx  # Asterisk's SIP address, host:port
         self.uas: Child | None = None
+        self._caller_ports = PortBlocks(host)  # SIP, then RTP and RTCP, audio and video
 
     def start(self) -> None:
         media = free_port(self.host, span=2)
@@ -69,8 +70,8 @@ class Carrier:
             "keypress": keypress,
         }
         scenario.write_text(fill(template, values))
-        port = free_port(self.host)
-        media = free_port(self.host, span=2)
+        block = self._caller_ports.take()
+        port, media = block, block + 2  # SIPp binds media .. media + 3
         with (self.folder / f"caller-{seq}.out").open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 str(self.tools.sipp), "-sf", str(scenario), "-s", "12355",

@@ -43,6 +43,27 @@ def free_range(host: str, size: int) -> tuple[int, int]:
     raise RuntimeError(f"no free RTP range on {host}")
 
 
+class PortBlocks:
+    """Blocks of ``size`` ports handed out in turn from a random start, each checked free.
+
+    Callers started in quick succession each get their own block: picking each port
+    with ``free_port`` races (the kernel may give a port one caller was about to use
+    for its video RTP to the next caller's SIP socket).
+    """
+
+    def __init__(self, host: str, size: int = 8) -> None:
+        self.host, self.size = host, size
+        self._next = random.Random().randrange(20000, 50000, size)
+
+    def take(self) -> int:
+        for _ in range(1000):
+            start = self._next
+            self._next = start + self.size if start + 2 * self.size < 60000 else 20000
+            if all(_bindable(self.host, start + i) for i in range(self.size)):
+                return start
+        raise RuntimeError(f"no free block of {self.size} ports on {self.host}")
+
+
 @dataclass(frozen=True)
 class Loopback:
     subnet: str  # "127.A.B"
