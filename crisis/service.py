@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +35,8 @@ from crisis.settings import CrisisSettings
 from workorders.events import WorkOrderUpdated
 
 log = logging.getLogger(__name__)
+
+_MOST_PAUSE_SECONDS = 60.0  # a worker whose passes keep failing tries at least this often
 
 
 class CrisisService:
@@ -165,26 +168,39 @@ class CrisisService:
             return await store.crisis_flags(session)
 
     async def _outbox_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.deliver_due()
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("crisis outbox pass failed")
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.worker_poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+        await self._poll("crisis outbox", self.deliver_due, self._wake)
 
     async def _deadline_loop(self) -> None:
+        await self._poll("crisis deadline", self.check_deadlines, self._stopping)
+
+    async def _poll(
+        self, name: str, work: Callable[[], Awaitable[None]], wake: asyncio.Event
+    ) -> None:
+        """Run ``work`` every poll (or when ``wake`` is set) until stopped. A failure (the
+        database away) must not end the worker, nor fill the log and the CPU once a second:
+        the first is logged with its traceback, the next ones in a line, and the pause
+        doubles up to a minute until a pass succeeds again."""
+        failures = 0
         while not self._stopping.is_set():
+            pause = self.settings.worker_poll_seconds
             try:
-                await self.check_deadlines()
-            except Exception:
-                log.exception("crisis deadline pass failed")
+                await work()
+                if failures:
+                    log.warning("%s passes work again after %d failures", name, failures)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.exception("%s pass failed", name)
+                else:
+                    log.warning("%s pass failed again (%d): %s", name, failures, exc)
+                pause = min(_MOST_PAUSE_SECONDS, pause * 2.0 ** min(failures, 16))
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.worker_poll_seconds):
-                    await self._stopping.wait()
+                async with asyncio.timeout(pause):
+                    await wake.wait()
+            if wake is self._wake:
+                wake.clear()
 
     async def _place_conference(self, escalation_id: int, draft: CaseDraft, room: str) -> None:
         assert self.conference is not None

@@ -115,7 +115,11 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if json
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # plain tracebacks: rich's boxed, highlighted ones cost tens of milliseconds each,
+        # too much for a service that may log a failure every second while a database is away
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         processor=renderer,

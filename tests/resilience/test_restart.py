@@ -51,6 +51,7 @@ async def test_a_restart_keeps_every_caller_and_every_seat(
         sim.configure_seat("8099", answer_delay=60)  # the callback seat rings through the kill
         new = processes(tmp_path, serve_env(sim, empty_pg_url, tmp_path))
         first = new("node-a", {})
+        started = [first]
         floor = Floor(empty_pg_url)
         try:
             await first.start()
@@ -73,6 +74,7 @@ async def test_a_restart_keeps_every_caller_and_every_seat(
             first.kill()
             await first.reap()
             again = new("node-a", {})
+            started.append(again)
             await again.start()
             await again.until_role("active")
             logged_in = time.monotonic()
@@ -116,7 +118,8 @@ async def test_a_restart_keeps_every_caller_and_every_seat(
             _, attempts = await floor.callbacks()
             assert len(attempts) == 1
         finally:
-            await first.reap()
+            for process in started:  # the restarted one too: it would outlive the test
+                await process.reap()
             await floor.close()
             print(first.tail(60))
 
