@@ -22,6 +22,9 @@ from seats.state import SeatState
 from seats.surge import SurgeState
 
 _PAUSE_KEPT = (SeatState.PAUSED, SeatState.UNREACHABLE)  # an unreachable seat keeps its pause
+# Moves within a call's cycle change neither the seat's agent nor its pause: nothing to save
+# (four of them per call, each a database round trip, on the busiest path there is).
+_CALL_CYCLE = (SeatState.AVAILABLE, SeatState.RINGING, SeatState.ON_CALL, SeatState.WRAP_UP)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class SavedFloor:
 
 async def save_seat_change(session: AsyncSession, event: SeatStateChanged) -> None:
     """Keep the seat's session as the change leaves it (a logout deletes it)."""
+    if event.old_state in _CALL_CYCLE and event.new_state in _CALL_CYCLE:
+        return
     row = await session.get(SeatSession, event.seat)
     if event.new_state == SeatState.OFFLINE or event.agent_id is None:
         if row is not None:
