@@ -20,7 +20,20 @@ import httpx
 from sqlalchemy import text
 
 from acd.simulator import PbxSimulator
+from callcenter.kernel.auth import Role
+from callcenter.kernel.crypto import install
 from callcenter.kernel.db import execute_autocommit, make_engine
+from tests.staff import DEPLOYMENT_KEYRING, DEPLOYMENT_SECRETS, sign_in_at
+
+# A deployment's own secrets (serve refuses the demo's): the simulator is given the AMI one.
+BENCH_AMI_SECRET = "bench-ami-secret"
+BENCH_SECRETS = DEPLOYMENT_SECRETS
+install(DEPLOYMENT_KEYRING)  # the bench reads rows the serve process sealed with these keys
+# Signing the staff in is not what a bench measures: argon2id at its production cost takes
+# 64 MiB for each sign-in the serve process checks, which would be the peak RSS of the run.
+# The bench hashes its staff's passwords cheaply (the hash carries its cost to serve).
+for _name, _value in (("TIME_COST", "1"), ("MEMORY_KIB", "8"), ("PARALLELISM", "1")):
+    os.environ.setdefault(f"CALLCENTER_ARGON2_{_name}", _value)
 
 PG_SERVER = os.environ.get(
     "CALLCENTER_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -50,6 +63,7 @@ async def fresh_database() -> AsyncIterator[str]:
 class ServeProcess:
     process: asyncio.subprocess.Process
     url: str
+    database_url: str
 
     @property
     def pid(self) -> int:
@@ -68,8 +82,13 @@ class ServeProcess:
     def open_fds(self) -> int:
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
-    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        async with httpx.AsyncClient(timeout=10) as client:
+    async def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, as_: str = ""
+    ) -> Any:
+        """As the counsellor ``as_``, else as the bench's admin."""
+        login, role = (as_, Role.AGENT) if as_ else ("bench-admin", Role.ADMIN)
+        headers = await sign_in_at(self.url, self.database_url, login, role)
+        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             reply = await client.request(method, self.url + path, json=body)
             reply.raise_for_status()
             return reply.json()
@@ -88,6 +107,8 @@ async def serve(sim: PbxSimulator, database_url: str, folder: Path, seats: int,
     port = free_port()
     env = {
         **os.environ,
+        **BENCH_SECRETS,  # serve refuses the demo's secrets
+        "CALLCENTER_AMI_SECRET": BENCH_AMI_SECRET,
         "CALLCENTER_AMI_PORT": str(sim.port),
         "CALLCENTER_DATABASE_URL": database_url,
         "CALLCENTER_REDIS_URL": REDIS_URL,
@@ -104,7 +125,7 @@ async def serve(sim: PbxSimulator, database_url: str, folder: Path, seats: int,
             sys.executable, "-c", "from callcenter.app.cli import app; app()", "serve",
             env=env, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-    running = ServeProcess(process, f"http://127.0.0.1:{port}")
+    running = ServeProcess(process, f"http://127.0.0.1:{port}", database_url)
     try:
         await _until_up(running)
         yield running
@@ -125,7 +146,8 @@ async def _until_up(running: ServeProcess) -> None:
         if running.process.returncode is not None:
             raise RuntimeError("callcenter serve exited at start (see serve.log)")
         with contextlib.suppress(httpx.HTTPError, ValueError):
-            health = await running.request("GET", "/api/health")
+            async with httpx.AsyncClient(timeout=10) as client:  # public: no account yet
+                health = (await client.get(running.url + "/api/health")).json()
             if health["ami"]["status"] == "ok":
                 return
         await asyncio.sleep(0.1)
@@ -139,8 +161,7 @@ async def staff(running: ServeProcess, seats: int) -> None:
         skills = ["general", "psychological", "legal", "crisis"]
         await running.request("PUT", "/api/agents", {"agent": agent, "name": agent,
                                                      "skills": skills})  # fmt: skip
-        await running.request("POST", "/api/agents/login", {"agent": agent,
-                                                            "seat": str(8001 + n)})  # fmt: skip
+        await running.request("POST", "/api/agents/login", {"seat": str(8001 + n)}, as_=agent)
 
 
 async def db_connections(database_url: str) -> int:

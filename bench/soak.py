@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from acd.simulator import PbxSimulator
-from bench.floor import db_connections, fresh_database, serve, staff
+from bench.floor import BENCH_AMI_SECRET, db_connections, fresh_database, serve, staff
 
 SEATS = 20
 GROWTH_LIMIT = 1.2
@@ -30,7 +30,9 @@ GROWTH_LIMIT = 1.2
 
 async def run(minutes: float, rate: float, every: float, seed: int) -> bool:
     rng = random.Random(seed)
-    sim = PbxSimulator(seats=[str(8001 + n) for n in range(SEATS)], seed=seed)
+    sim = PbxSimulator(
+        secret=BENCH_AMI_SECRET, seats=[str(8001 + n) for n in range(SEATS)], seed=seed
+    )
     await sim.start()
     folder = Path(tempfile.mkdtemp(prefix="cc-soak-"))
     rss: list[float] = []
