@@ -10,6 +10,7 @@ mocked and nothing is skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import tempfile
@@ -77,13 +78,24 @@ def pg_server_url() -> Iterator[str]:
     server.cleanup()
 
 
+@contextlib.contextmanager
+def fresh_pg_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(execute_autocommit(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        asyncio.run(
+            execute_autocommit(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
 @pytest.fixture(scope="session")
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A database of this test session's own on the PostgreSQL server."""
-    name = f"cc_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
-    yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_pg_database(pg_server_url, "cc_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -150,10 +162,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 @pytest.fixture
 def empty_pg_url(pg_server_url: str) -> Iterator[str]:
     """An empty PostgreSQL database of this test's own."""
-    name = f"cc_e2e_{uuid.uuid4().hex[:10]}"
-    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
-    yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_pg_database(pg_server_url, "cc_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,17 +11,15 @@ import asyncio
 import signal
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from callcenter.kernel.auth import Role
-from callcenter.kernel.db import execute_autocommit
+from tests.conftest import fresh_pg_database
 from tests.pbx.floor import sign_in
 from tests.pbx.net import free_port
 from tests.pbx.procs import Child
@@ -38,10 +36,8 @@ NODES = ("pbx-a", "pbx-b")
 
 @pytest.fixture(scope="module")
 def pg_database(pg_server_url: str) -> Iterator[str]:
-    name = f"cc_pbx_{uuid.uuid4().hex[:10]}"
-    asyncio.run(execute_autocommit(pg_server_url, f'CREATE DATABASE "{name}"'))
-    yield urlsplit(pg_server_url)._replace(path=f"/{name}").geturl()
-    asyncio.run(execute_autocommit(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_pg_database(pg_server_url, "cc_pbx") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
