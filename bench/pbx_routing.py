@@ -334,7 +334,7 @@ def _latencies(name: str, values: list[float]) -> str:
     )
 
 
-def stack_for(root: Path, seats: int) -> PbxStack:
+def stack_for(root: Path, seats: int, database_url: str | None = None) -> PbxStack:
     tools = find_tools()
     if isinstance(tools, str):
         raise SystemExit(f"bench.pbx_routing needs the real PBX: {tools}")
@@ -345,6 +345,8 @@ def stack_for(root: Path, seats: int) -> PbxStack:
         "CALLCENTER_MAX_WAIT": "600",
         "CALLCENTER_LOG_LEVEL": "INFO",
     }
+    if database_url:
+        settings["CALLCENTER_DATABASE_URL"] = database_url
     return PbxStack(tools, root, phones=phones, settings=settings)
 
 
@@ -358,13 +360,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="12 calls at 4/s to 3 seats, 1 s talk")
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder")
     parser.add_argument("--profile", type=Path, help="py-spy the serve process into this file")
+    parser.add_argument(
+        "--database-url", help="an empty database for serve (default: SQLite in the stack)"
+    )
     parser.add_argument("--dump", type=Path, help="write the timeline here, one event a line")
     args = parser.parse_args(argv)
     if args.quick:
         args.calls, args.rate, args.seats, args.talk = 12, 4.0, 3, 1.0
     folder = tempfile.mkdtemp(prefix="pbx-routing-")
     try:
-        with running(stack_for(Path(folder), args.seats)) as stack:
+        with running(stack_for(Path(folder), args.seats, args.database_url)) as stack:
             ok = asyncio.run(measure(stack, args))
     finally:
         if args.keep:

@@ -183,7 +183,7 @@ class PbxStack:
     @contextlib.asynccontextmanager
     async def api(self) -> AsyncIterator[Api]:
         """The API as the duty supervisor; ``api.acting(...)`` for a counsellor or the admin."""
-        database = f"sqlite+aiosqlite:///{self.database}"
+        database = self.serve_env["CALLCENTER_DATABASE_URL"]  # SQLite unless a test chose
         lead = SignedAt(self.url, database, "pbx-lead", Role.SUPERVISOR)
         async with httpx.AsyncClient(base_url=self.url, timeout=10, auth=lead) as client:
             yield Api(client, database)
