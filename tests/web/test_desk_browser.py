@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.staff import demo_client
 from tests.web.browser import chromium, demo, signed_in_page
@@ -60,6 +60,15 @@ async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_or
             "data-state", "wrap_up", timeout=8000
         )
         first_number = await page.locator("#order-number").inner_text()
+
+        # The submit's answer reaches the page only after the next caller has been put
+        # through and popped (as on a slow network): the new order must stay open.
+        async def answer_late(route: Route) -> None:
+            answer = await route.fetch()
+            await expect(page.locator("#pop .history")).to_contain_text(first_number, timeout=8000)
+            await route.fulfill(response=answer)
+
+        await page.route("**/api/workorders/*/submit", answer_late)
         await page.click("#submit")
         await expect(page.locator("#toasts")).to_contain_text("已提交")
         await page.screenshot(path=artifacts / "desk-submitted.png", full_page=True)

@@ -165,13 +165,16 @@
   async function submitOrder(event) {
     event.preventDefault();
     if (!desk.order) return;
+    const submitted = desk.order.id;
     const done = await run((async () => {
       await save();
       // The ACD ends this seat's wrap-up when it sees the order submitted.
-      await api("POST", `/api/workorders/${desk.order.id}/submit`);
+      await api("POST", `/api/workorders/${submitted}/submit`);
       return true;
     })(), t("form.submitted"));
-    if (done) {
+    // The next caller may have been put through (and popped) before this answer arrived:
+    // only the order just submitted is closed, never the new one.
+    if (done && desk.order && desk.order.id === submitted) {
       OrderForm.enable(false);
       $("referral-fields").disabled = true;
       $("order-number").textContent = `${desk.order.number} ✓`;
