@@ -206,6 +206,11 @@ class AcdCore:
     def seat_of_agent(self, agent_id: str) -> str | None:
         return self._seats.seat_of_agent(agent_id)
 
+    def agent_at(self, seat: str) -> str | None:
+        """The agent logged in at ``seat`` (None: nobody, or no such seat)."""
+        found = self._seats.seats.get(seat)
+        return found.agent_id if found is not None else None
+
     # -- read models ---------------------------------------------------------------
     def seats_view(self, now: float) -> list[SeatView]:
         return self._seats.views()

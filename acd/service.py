@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,11 +139,17 @@ class AcdService:
                 log.exception("AMI event listener failed")
 
     def _dispatch(self, call_events: list[DomainEvent]) -> None:
+        # Every event through the core and every action out to Asterisk first; only then
+        # the bus (observers, subscriber queues), in the same order: an action for a
+        # later event of the same AMI frame never waits behind an earlier publication.
+        decided: list[tuple[DomainEvent, list[Command]]] = []
         for event in call_events:
             commands = self.core.handle(event, self._now())
-            self._send_actions(commands)  # to Asterisk first: nothing else waits ahead of it
+            self._send_actions(commands)
             if isinstance(event, CallConnected):
-                event = _with_agent(event, self._agent_at(event.seat))
+                event = replace(event, agent=self.core.agent_at(event.seat))
+            decided.append((event, commands))
+        for event, commands in decided:
             self.bus.publish(event)
             self.execute(commands, actions_sent=True)
 
@@ -223,12 +230,6 @@ class AcdService:
         self._snapshot_due.set()
 
     # -- helpers ---------------------------------------------------------------
-    def _agent_at(self, seat: str) -> str | None:
-        for view in self.core.seats_view(self._now()):
-            if view.seat == seat:
-                return view.agent
-        return None
-
     def _wall(self) -> datetime:
         return datetime.fromtimestamp(self._now(), UTC)
 
@@ -266,9 +267,3 @@ def _ring_timeout(channel: str, seconds: float) -> dict[str, str]:
         "Variable": "ACD_RING_TIMEOUT",
         "Value": f"{max(1, round(seconds))}",
     }
-
-
-def _with_agent(event: CallConnected, agent: str | None) -> CallConnected:
-    from dataclasses import replace
-
-    return replace(event, agent=agent)

@@ -159,6 +159,8 @@ class System(StartStop):
         return reason
 
     async def _fan_out(self, event: DomainEvent) -> None:
+        if not self.runtime.live.heard:
+            return  # no browser follows: no payload to build
         payload = event_payload(event)
         for key in NUMBER_FIELDS:  # browsers get masked numbers; full ones via the API by role
             if isinstance(payload.get(key), str):

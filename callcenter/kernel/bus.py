@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callcenter.kernel.logs import call_context
+from callcenter.kernel.snapshots import plain
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +149,6 @@ class EventBus:
 
 def event_payload(event: DomainEvent) -> dict[str, Any]:
     """A JSON-ready dict of an event, for the live channel and the audit log."""
-    from dataclasses import asdict
-
-    data = asdict(event)
+    data: dict[str, Any] = plain(event)
     data["kind"] = event.kind
-    for key, value in list(data.items()):
-        if isinstance(value, datetime):
-            data[key] = value.isoformat()
-        elif hasattr(value, "value"):
-            data[key] = value.value
     return data

@@ -27,6 +27,11 @@ class LiveState(Protocol):
     async def put_snapshot(self, name: str, data: Any) -> None: ...
     async def get_snapshot(self, name: str) -> Any: ...
     async def broadcast(self, message: dict[str, Any]) -> None: ...
+    @property
+    def heard(self) -> bool:
+        """False when a broadcast now would reach nobody: a sender may skip building it."""
+        ...
+
     def subscribe(self) -> AsyncIterator[dict[str, Any]]: ...
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
@@ -42,6 +47,10 @@ class MemoryLive:
 
     async def get_snapshot(self, name: str) -> Any:
         return self._snapshots.get(name)
+
+    @property
+    def heard(self) -> bool:
+        return bool(self._listeners)
 
     async def broadcast(self, message: dict[str, Any]) -> None:
         for queue in list(self._listeners):
@@ -104,6 +113,10 @@ class RedisLive:
 
     def key(self, name: str) -> str:
         return self._key(name)
+
+    @property
+    def heard(self) -> bool:
+        return True  # other processes' browsers listen through Redis: nobody can tell
 
     def _key(self, name: str) -> str:
         return f"{self._ns}:{name}"

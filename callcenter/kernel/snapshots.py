@@ -23,15 +23,25 @@ def _names(kind: type) -> tuple[str, ...]:
     return names
 
 
-def _plain(value: Any) -> Any:
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def plain(value: Any) -> Any:
     # Field by field, not via ``asdict``: that deep-copies the whole tree first, and the
-    # snapshot is written after every routing change, on the event loop.
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _names(type(value))}
+    # snapshot is written after every routing change, on the event loop. Most fields are
+    # scalars, taken as they are without the checks below.
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _names(kind)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, frozenset, set)):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -40,11 +50,11 @@ def _plain(value: Any) -> Any:
 
 
 def seats_snapshot(core: _Viewable, now: float) -> dict[str, Any]:
-    return {"at": _iso(now), "seats": [_plain(view) for view in core.seats_view(now)]}
+    return {"at": _iso(now), "seats": [plain(view) for view in core.seats_view(now)]}
 
 
 def queue_snapshot(core: _Viewable, now: float) -> dict[str, Any]:
-    return {"at": _iso(now), "waiting": [_plain(view) for view in core.queue_view(now)]}
+    return {"at": _iso(now), "waiting": [plain(view) for view in core.queue_view(now)]}
 
 
 def _iso(epoch: float) -> str:
