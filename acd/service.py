@@ -233,16 +233,21 @@ class AcdService:
     def _wall(self) -> datetime:
         return datetime.fromtimestamp(self._now(), UTC)
 
+    def _seats_snapshot(self) -> dict[str, Any]:
+        return seats_snapshot(self.core, self._now())
+
+    def _queue_snapshot(self) -> dict[str, Any]:
+        return queue_snapshot(self.core, self._now())
+
     async def _write_snapshots(self) -> None:
         while True:
             await self._snapshot_due.wait()
             self._snapshot_due.clear()
             if not self._active.is_set():
                 continue  # the active process's snapshots are the truth
-            now = self._now()
             try:
-                await self.live.put_snapshot("seats", seats_snapshot(self.core, now))
-                await self.live.put_snapshot("queue", queue_snapshot(self.core, now))
+                await self.live.offer_snapshot("seats", self._seats_snapshot)
+                await self.live.offer_snapshot("queue", self._queue_snapshot)
                 await self.live.broadcast({"kind": "snapshot"})
             except Exception:
                 log.warning("live snapshot write failed", exc_info=True)

@@ -2,9 +2,9 @@
 
 Two implementations of one interface: ``MemoryLive`` when there is a single
 process and no Redis, ``RedisLive`` when ``CALLCENTER_REDIS_URL`` is set. The ACD
-writes snapshots with ``put_snapshot`` (never awaited on the hot path: the shell
-schedules it), API handlers read them with ``get_snapshot``, and browsers follow
-``subscribe``.
+offers snapshots with ``offer_snapshot`` (never awaited on the hot path: the shell
+schedules it; in one process they are built only when read), API handlers read
+them with ``get_snapshot``, and browsers follow ``subscribe``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -25,6 +25,11 @@ CHANNEL = "events"
 
 class LiveState(Protocol):
     async def put_snapshot(self, name: str, data: Any) -> None: ...
+    async def offer_snapshot(self, name: str, build: Callable[[], Any]) -> None:
+        """The snapshot is what ``build`` returns: built now where other processes read
+        it (Redis), or at the first read after this offer where only this one does."""
+        ...
+
     async def get_snapshot(self, name: str) -> Any: ...
     async def broadcast(self, message: dict[str, Any]) -> None: ...
     @property
@@ -40,12 +45,21 @@ class LiveState(Protocol):
 class MemoryLive:
     def __init__(self) -> None:
         self._snapshots: dict[str, Any] = {}
+        self._builders: dict[str, Callable[[], Any]] = {}
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
 
     async def put_snapshot(self, name: str, data: Any) -> None:
         self._snapshots[name] = data
+        self._builders.pop(name, None)
+
+    async def offer_snapshot(self, name: str, build: Callable[[], Any]) -> None:
+        # The ACD offers one after every routing change; most are never read.
+        self._builders[name] = build
 
     async def get_snapshot(self, name: str) -> Any:
+        build = self._builders.pop(name, None)
+        if build is not None:
+            self._snapshots[name] = build()
         return self._snapshots.get(name)
 
     @property
@@ -128,6 +142,9 @@ class RedisLive:
                 await self._redis.set(self._key(f"snapshot:{name}"), json.dumps(data, default=str))
             except Exception as exc:
                 self._down(exc)
+
+    async def offer_snapshot(self, name: str, build: Callable[[], Any]) -> None:
+        await self.put_snapshot(name, build())  # API workers read it from Redis
 
     async def get_snapshot(self, name: str) -> Any:
         if self.up:

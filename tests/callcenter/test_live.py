@@ -26,6 +26,25 @@ async def test_snapshot_round_trip(live: LiveState) -> None:
     assert await live.get_snapshot("seats") == [{"seat": "8001", "state": "available"}]
 
 
+async def test_an_offered_snapshot_is_what_its_builder_returns_when_read(
+    live: LiveState,
+) -> None:
+    state = {"seat": "8001", "state": "available"}
+    builds: list[dict[str, str]] = []
+
+    def build() -> dict[str, str]:
+        builds.append(dict(state))
+        return dict(state)
+
+    await live.offer_snapshot("seats", build)
+    state["state"] = "ringing"
+    await live.offer_snapshot("seats", build)
+    assert await live.get_snapshot("seats") == {"seat": "8001", "state": "ringing"}
+    assert await live.get_snapshot("seats") == {"seat": "8001", "state": "ringing"}
+    if isinstance(live, MemoryLive):  # one process: built once, at the read
+        assert len(builds) == 1
+
+
 async def test_broadcast_reaches_every_subscriber(live: LiveState) -> None:
     received: list[list[dict[str, object]]] = [[], []]
 
