@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -66,6 +67,8 @@ class AcdService:
         # seconds and in this thread's CPU seconds (the rest is waiting: GIL, scheduler).
         self.on_decision: Callable[[float, float], None] | None = None
         self._cpu_at_take = 0.0
+        self._unpublished: deque[tuple[DomainEvent, list[Command]]] = deque()
+        self._publish_scheduled = False
         self._event_received: datetime | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -78,6 +81,7 @@ class AcdService:
         self.link.direct = self.take
 
     async def stop(self) -> None:
+        self.publish_decided()
         if self.link.direct == self.take:
             self.link.direct = None
         for handle in self._timers.values():
@@ -139,23 +143,35 @@ class AcdService:
                 log.exception("AMI event listener failed")
 
     def _dispatch(self, call_events: list[DomainEvent]) -> None:
-        # Every event through the core and every action out to Asterisk first; only then
-        # the bus (observers, subscriber queues), in the same order: an action for a
-        # later event of the same AMI frame never waits behind an earlier publication.
-        decided: list[tuple[DomainEvent, list[Command]]] = []
+        # Every event through the core and its actions out to Asterisk now; the bus
+        # (observers, subscriber queues) right after the loop's current callback, in the
+        # same order: an action for a later event of the same AMI chunk never waits
+        # behind the publication of an earlier one.
         for event in call_events:
             commands = self.core.handle(event, self._now())
             self._send_actions(commands)
             if isinstance(event, CallConnected):
                 event = replace(event, agent=self.core.agent_at(event.seat))
-            decided.append((event, commands))
-        for event, commands in decided:
+            self._unpublished.append((event, commands))
+        if self._unpublished and not self._publish_scheduled:
+            self._publish_scheduled = True
+            asyncio.get_running_loop().call_soon(self.publish_decided)
+
+    def publish_decided(self) -> None:
+        """What the AMI path decided, onto the bus (before anything decided later)."""
+        self._publish_scheduled = False
+        while self._unpublished:
+            event, commands = self._unpublished.popleft()
             self.bus.publish(event)
-            self.execute(commands, actions_sent=True)
+            self._follow_up(commands)
 
     def execute(self, commands: list[Command], *, actions_sent: bool = False) -> None:
+        self.publish_decided()  # the bus keeps the order in which the core decided
         if not actions_sent:
             self._send_actions(commands)
+        self._follow_up(commands)
+
+    def _follow_up(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
                 case Publish(event=event):
