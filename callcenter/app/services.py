@@ -39,6 +39,11 @@ from workorders.referrals.service import escalate_overdue
 log = logging.getLogger(__name__)
 
 REFERRAL_CHECK_SECONDS = 60.0
+# How long the database-bound subscribers (recorder, crisis, callbacks) let a fresh event
+# lie: the AMI events that follow a routing decision come within milliseconds, and the
+# routing should not wait behind a transaction meanwhile; the recorder also takes
+# whatever came in that time in the same transaction.
+BACKGROUND_SETTLE_SECONDS = 0.05
 
 
 def callback_policy(settings: Settings) -> CallbackPolicy:
@@ -57,7 +62,7 @@ async def start_services(
     )
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)
-    runtime.bus.subscribe("crisis", crisis.on_event)
+    runtime.bus.subscribe("crisis", crisis.on_event, settle=BACKGROUND_SETTLE_SECONDS)
     flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.crisis_flags()
@@ -89,7 +94,11 @@ async def start_services(
             dialer_id=dialer_id(settings),
         )
         runtime.provide(CALLBACKS, callbacks)
-        runtime.bus.subscribe("callbacks", _poking(callbacks, settings.callback_seat))
+        runtime.bus.subscribe(
+            "callbacks",
+            _poking(callbacks, settings.callback_seat),
+            settle=BACKGROUND_SETTLE_SECONDS,
+        )
         acd.on_ami_event(callbacks.ami_listener)
         tasks.append(_forever("callback-dialer", when_active(acd, link, callbacks.run)))
         keeper = FallbackKeeper(

@@ -46,6 +46,8 @@ class EventBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._sync: list[Callable[[DomainEvent], None]] = []
         self._batch_limits: dict[str, tuple[BatchSubscriber, int]] = {}
+        self._settle: dict[str, float] = {}
+        self._held: dict[str, list[DomainEvent]] = {}  # taken, waiting out ``settle``
 
     def publish(self, event: DomainEvent) -> DomainEvent:
         stamped = replace(event, seq=next(self._seq))
@@ -62,22 +64,33 @@ class EventBus:
         """Register a synchronous, non-blocking observer (e.g. in-memory projections)."""
         self._sync.append(callback)
 
-    def subscribe(self, name: str, handler: Subscriber) -> None:
-        """Register an async subscriber; it runs in its own task once ``start`` is called."""
+    def subscribe(self, name: str, handler: Subscriber, *, settle: float = 0.0) -> None:
+        """Register an async subscriber; it runs in its own task once ``start`` is called.
+
+        ``settle``: seconds an idle subscriber waits after a new event before handling
+        it. Work that can wait (database writes) then keeps clear of the AMI events that
+        follow a routing decision within milliseconds, instead of holding the loop while
+        they arrive; a backlog is handled without waiting.
+        """
         queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
         self._queues.append((name, queue, handler))
+        self._settle[name] = settle
+        self._held[name] = []
         if self._tasks:  # bus already running
             self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
 
-    def subscribe_batches(self, name: str, handler: BatchSubscriber, limit: int = 64) -> None:
+    def subscribe_batches(
+        self, name: str, handler: BatchSubscriber, limit: int = 64, *, settle: float = 0.0
+    ) -> None:
         """Like ``subscribe``, but the handler takes what has piled up (at most ``limit``
-        events, oldest first) in one call: a database writer commits them together."""
+        events, oldest first) in one call: a database writer commits them together, and
+        with ``settle`` it also takes what came while it waited."""
 
         async def one_at_a_time(event: DomainEvent) -> None:  # the shape _drain expects
             await handler([event])
 
-        self.subscribe(name, one_at_a_time)
         self._batch_limits[name] = (handler, limit)
+        self.subscribe(name, one_at_a_time, settle=settle)
 
     def start(self) -> None:
         for name, queue, handler in self._queues:
@@ -101,7 +114,7 @@ class EventBus:
 
     def take_pending(self, name: str) -> list[DomainEvent]:
         """What subscriber ``name`` had not handled when the bus stopped, oldest first."""
-        out: list[DomainEvent] = []
+        out: list[DomainEvent] = list(self._held.get(name, []))
         for subscriber, queue, _ in self._queues:
             while subscriber == name and not queue.empty():
                 out.append(queue.get_nowait())
@@ -114,16 +127,22 @@ class EventBus:
         self, name: str, queue: asyncio.Queue[DomainEvent], handler: Subscriber
     ) -> Coroutine[Any, Any, None]:
         batched = self._batch_limits.get(name)
+        settle = self._settle.get(name, 0.0)
         if batched is not None:
-            return self._drain_batches(name, queue, *batched)
-        return self._drain(name, queue, handler)
+            return self._drain_batches(name, queue, *batched, settle, self._held[name])
+        return self._drain(name, queue, handler, settle, self._held[name])
 
     @staticmethod
     async def _drain_batches(
-        name: str, queue: asyncio.Queue[DomainEvent], handler: BatchSubscriber, limit: int
+        name: str,
+        queue: asyncio.Queue[DomainEvent],
+        handler: BatchSubscriber,
+        limit: int,
+        settle: float,
+        held: list[DomainEvent],
     ) -> None:
         while True:
-            batch = [await queue.get()]
+            batch = [await _next(queue, settle, held)]
             while len(batch) < limit and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
@@ -135,9 +154,15 @@ class EventBus:
                     queue.task_done()
 
     @staticmethod
-    async def _drain(name: str, queue: asyncio.Queue[DomainEvent], handler: Subscriber) -> None:
+    async def _drain(
+        name: str,
+        queue: asyncio.Queue[DomainEvent],
+        handler: Subscriber,
+        settle: float,
+        held: list[DomainEvent],
+    ) -> None:
         while True:
-            event = await queue.get()
+            event = await _next(queue, settle, held)
             try:
                 with call_context(event.call_id):
                     await handler(event)
@@ -145,6 +170,20 @@ class EventBus:
                 log.exception("subscriber %s failed on %s", name, event.kind)
             finally:
                 queue.task_done()
+
+
+async def _next(
+    queue: asyncio.Queue[DomainEvent], settle: float, held: list[DomainEvent]
+) -> DomainEvent:
+    """The next event; one that found the subscriber idle is handled ``settle`` later,
+    and meanwhile stays in ``held`` (a stop then still finds it pending)."""
+    if not queue.empty() or settle <= 0:
+        return await queue.get()
+    event = await queue.get()
+    held.append(event)
+    await asyncio.sleep(settle)
+    held.remove(event)
+    return event
 
 
 def event_payload(event: DomainEvent) -> dict[str, Any]:
