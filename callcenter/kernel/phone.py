@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "CN"
 
 
+@lru_cache(maxsize=4096)
 def normalise(raw: str, region: str = DEFAULT_REGION) -> str:
-    """E.164 where the number parses (``+8613800000001``); digits only otherwise."""
+    """E.164 where the number parses (``+8613800000001``); digits only otherwise.
+
+    Remembered for the last few thousand numbers: a call's number is normalised by
+    the tracker, the recorder, the dialer and the crisis rules, a parse each time."""
     text = raw.strip()
     if not text or text == "<unknown>":
         return ""
