@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.crypto import keyring
+from crisis.conditions import UNREAD_FIRST
 from crisis.decision import CaseFacts, OpenEscalation
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.escalation import EscalationState, Policy, Stage, next_deadline
@@ -91,6 +93,26 @@ async def record_contact(session: AsyncSession, call_id: str, number: str, at: d
         await session.flush()
 
 
+async def load_first_facts(
+    session: AsyncSession,
+    draft: CaseDraft,
+    now: datetime,
+    fallback: VersionedRuleSet,
+) -> CaseFacts:
+    """The rule set and this number's calls: enough to tell, for most changes of most
+    cases, that no rule can fire (``decision.may_fire``). The facts in ``UNREAD_FIRST``
+    are left unread; ``load_facts`` reads everything."""
+    this_call, calls = await _contacts(session, draft, now)
+    return CaseFacts(
+        draft=draft,
+        now=now,
+        ruleset=await active_ruleset(session, fallback),
+        calls_from_number=calls,
+        contact_recorded=this_call is not None,
+        unread=UNREAD_FIRST,
+    )
+
+
 async def load_facts(
     session: AsyncSession,
     draft: CaseDraft,
@@ -99,18 +121,10 @@ async def load_facts(
 ) -> CaseFacts:
     """Everything ``decision.decide`` looks at, read in one go before deciding."""
     number = draft.caller_number
-    this_call = await session.get(CallerContact, draft.call_id)
-    calls: tuple[datetime, ...] = ()
+    this_call, calls = await _contacts(session, draft, now)
     escalations: tuple[datetime, ...] = ()
     flag: FlaggedNumber | None = None
     if number:
-        contacts = await session.scalars(
-            select(CallerContact.at).where(
-                CallerContact.number == number, CallerContact.at >= now - CONTACT_LOOKBACK
-            )
-        )
-        # this call counts as soon as it is decided, even before its arrival is recorded
-        calls = tuple(contacts.all()) + (() if this_call is not None else (now,))
         earlier = await session.scalars(
             select(Escalation.raised_at).where(
                 Escalation.caller_key == number,
@@ -120,7 +134,7 @@ async def load_facts(
         )
         escalations = tuple(earlier.all())
         flag = await session.get(FlaggedNumber, keyring().digest(number))
-    call_start = this_call.at if this_call is not None else now
+    call_start = this_call if this_call is not None else now
     row = (
         await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
     ).first()
@@ -148,6 +162,29 @@ async def load_facts(
         fired_before=frozenset(filter(None, fired.fired.split(","))) if fired else frozenset(),
         dismissed=await dismissed_level(session, draft.call_id),
     )
+
+
+async def _contacts(
+    session: AsyncSession, draft: CaseDraft, now: datetime
+) -> tuple[datetime | None, tuple[datetime, ...]]:
+    """When this call arrived (``None``: not on record yet) and the number's calls of the
+    last day, this one included even before its arrival is recorded: one query."""
+    mine = CallerContact.call_id == draft.call_id
+    if not draft.caller_number:
+        return await session.scalar(select(CallerContact.at).where(mine)), ()
+    counted = and_(
+        CallerContact.number == draft.caller_number, CallerContact.at >= now - CONTACT_LOOKBACK
+    )
+    rows = (
+        await session.execute(
+            select(CallerContact.call_id, CallerContact.at, counted.label("counted")).where(
+                or_(mine, counted)
+            )
+        )
+    ).all()
+    this_call = next((row.at for row in rows if row.call_id == draft.call_id), None)
+    calls = tuple(row.at for row in rows if row.counted)
+    return this_call, calls + (() if this_call is not None else (now,))
 
 
 async def dismissed_level(session: AsyncSession, call_id: str) -> RiskLevel:
@@ -214,11 +251,22 @@ async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
 
 
 async def active_ruleset(session: AsyncSession, fallback: VersionedRuleSet) -> VersionedRuleSet:
-    query = select(RuleSetOverride).order_by(RuleSetOverride.id.desc()).limit(1)
-    row = (await session.scalars(query)).first()
+    query = (
+        select(RuleSetOverride.version, RuleSetOverride.body)
+        .order_by(RuleSetOverride.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
     if row is None:
         return fallback
-    return VersionedRuleSet(row.version, RuleSet.model_validate_json(row.body))
+    return _parsed(row.version, row.body)
+
+
+@lru_cache(maxsize=8)
+def _parsed(version: str, body: str) -> VersionedRuleSet:
+    """A stored set, validated once per process (it is read for every change of every case;
+    a row is never edited, and the version names its content)."""
+    return VersionedRuleSet(version, RuleSet.model_validate_json(body))
 
 
 async def store_ruleset(
