@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 _MOST_PAUSE_SECONDS = 60.0  # a worker whose passes keep failing tries at least this often
 
 
+async def record_arrival(session: AsyncSession, event: DomainEvent) -> None:
+    """A call's arrival, for the repeated-call rule (other events: nothing)."""
+    if isinstance(event, CallArrived) and event.call_id:
+        await store.record_contact(session, event.call_id, normalise(event.caller_number), event.at)
+
+
 class CrisisService:
     def __init__(
         self,
@@ -52,12 +58,16 @@ class CrisisService:
         ami: ConferenceLink | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        record_arrivals: bool = True,
     ) -> None:
+        """``record_arrivals=False``: the composition root writes ``record_arrival`` in
+        the transaction that records the call itself."""
         crisis = settings if isinstance(settings, CrisisSettings) else CrisisSettings()
         self.settings = crisis
         self._sessions = sessions
         self._bus = bus
         self._clock = clock
+        self._record_arrivals = record_arrivals
         url = webhook_url or crisis.webhook_url
         secret = webhook_secret or crisis.webhook_secret or ""
         if url and not secret:
@@ -98,9 +108,9 @@ class CrisisService:
         match event:
             case WorkOrderUpdated():
                 await self.submit(draft_from_work_order(event))
-            case CallArrived(caller_number=number) if event.call_id:
+            case CallArrived() if self._record_arrivals:
                 async with transaction(self._sessions) as session:
-                    await store.record_contact(session, event.call_id, normalise(number), event.at)
+                    await record_arrival(session, event)
 
     async def submit(self, draft: CaseDraft) -> IntakeResult:
         """Evaluate a case and act on it: escalation rows, outbox, bus events, conference."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.crypto import keyring
@@ -88,9 +89,16 @@ async def steps_of(session: AsyncSession, escalation_id: int) -> list[Escalation
 
 
 async def record_contact(session: AsyncSession, call_id: str, number: str, at: datetime) -> None:
-    if number and await session.get(CallerContact, call_id) is None:
-        session.add(CallerContact(call_id=call_id, number=number, at=at))
-        await session.flush()
+    """This call from ``number`` (normalised), unless it is on record already."""
+    if not number:
+        return
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CallerContact)
+        .values(call_id=call_id, number=number, at=at)
+        .on_conflict_do_nothing(index_elements=[CallerContact.call_id])
+    )
 
 
 async def load_first_facts(
