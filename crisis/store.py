@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,11 +109,16 @@ async def load_first_facts(
     """The rule set and this number's calls: enough to tell, for most changes of most
     cases, that no rule can fire (``decision.may_fire``). The facts in ``UNREAD_FIRST``
     are left unread; ``load_facts`` reads everything."""
-    this_call, calls = await _contacts(session, draft, now)
+    this_call, calls, versions = await _contacts(session, draft, now)
+    ruleset = (
+        await _ruleset(session, versions[0], fallback)
+        if versions
+        else await active_ruleset(session, fallback)
+    )
     return CaseFacts(
         draft=draft,
         now=now,
-        ruleset=await active_ruleset(session, fallback),
+        ruleset=ruleset,
         calls_from_number=calls,
         contact_recorded=this_call is not None,
         unread=UNREAD_FIRST,
@@ -129,7 +133,7 @@ async def load_facts(
 ) -> CaseFacts:
     """Everything ``decision.decide`` looks at, read in one go before deciding."""
     number = draft.caller_number
-    this_call, calls = await _contacts(session, draft, now)
+    this_call, calls, _ = await _contacts(session, draft, now)
     escalations: tuple[datetime, ...] = ()
     flag: FlaggedNumber | None = None
     if number:
@@ -174,25 +178,30 @@ async def load_facts(
 
 async def _contacts(
     session: AsyncSession, draft: CaseDraft, now: datetime
-) -> tuple[datetime | None, tuple[datetime, ...]]:
+) -> tuple[datetime | None, tuple[datetime, ...], list[str | None]]:
     """When this call arrived (``None``: not on record yet) and the number's calls of the
-    last day, this one included even before its arrival is recorded: one query."""
+    last day, this one included even before its arrival is recorded. One query, which
+    also brings the newest stored rule set's version on each row it returns (no row: not
+    read), so that an ordinary change costs one statement."""
     mine = CallerContact.call_id == draft.call_id
+    newest = _newest_version().scalar_subquery().label("ruleset")
     if not draft.caller_number:
-        return await session.scalar(select(CallerContact.at).where(mine)), ()
+        row = (await session.execute(select(CallerContact.at, newest).where(mine))).first()
+        return (row.at, (), [row.ruleset]) if row is not None else (None, (), [])
     counted = and_(
         CallerContact.number == draft.caller_number, CallerContact.at >= now - CONTACT_LOOKBACK
     )
     rows = (
         await session.execute(
-            select(CallerContact.call_id, CallerContact.at, counted.label("counted")).where(
+            select(CallerContact.call_id, CallerContact.at, counted.label("counted"), newest).where(
                 or_(mine, counted)
             )
         )
     ).all()
     this_call = next((row.at for row in rows if row.call_id == draft.call_id), None)
     calls = tuple(row.at for row in rows if row.counted)
-    return this_call, calls + (() if this_call is not None else (now,))
+    calls += () if this_call is not None else (now,)
+    return this_call, calls, [row.ruleset for row in rows]
 
 
 async def dismissed_level(session: AsyncSession, call_id: str) -> RiskLevel:
@@ -258,23 +267,41 @@ async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
     return {number: reason for number, reason in rows.all()}
 
 
+def _newest_version() -> Select[tuple[str]]:
+    return select(RuleSetOverride.version).order_by(RuleSetOverride.id.desc()).limit(1)
+
+
 async def active_ruleset(session: AsyncSession, fallback: VersionedRuleSet) -> VersionedRuleSet:
+    return await _ruleset(session, await session.scalar(_newest_version()), fallback)
+
+
+# Stored sets already validated, by version: the version ("label@content-hash") names the
+# content, and a set is read for every change of every case.
+_PARSED: dict[str, VersionedRuleSet] = {}
+
+
+async def _ruleset(
+    session: AsyncSession, version: str | None, fallback: VersionedRuleSet
+) -> VersionedRuleSet:
+    """The stored set of that version, the newest (``None``: nothing stored, ``fallback``)."""
+    if version is None:
+        return fallback
+    if (known := _PARSED.get(version)) is not None:
+        return known
     query = (
         select(RuleSetOverride.version, RuleSetOverride.body)
         .order_by(RuleSetOverride.id.desc())
         .limit(1)
     )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(query)).first()  # the newest again: it may have changed
     if row is None:
         return fallback
-    return _parsed(row.version, row.body)
-
-
-@lru_cache(maxsize=8)
-def _parsed(version: str, body: str) -> VersionedRuleSet:
-    """A stored set, validated once per process (it is read for every change of every case;
-    a row is never edited, and the version names its content)."""
-    return VersionedRuleSet(version, RuleSet.model_validate_json(body))
+    if len(_PARSED) >= 16:
+        _PARSED.clear()
+    parsed = _PARSED[row.version] = VersionedRuleSet(
+        row.version, RuleSet.model_validate_json(row.body)
+    )
+    return parsed
 
 
 async def store_ruleset(
