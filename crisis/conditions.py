@@ -9,7 +9,8 @@ so every escalation can say which fields fired which rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -158,6 +159,53 @@ def evaluate(condition: Condition, facts: Facts) -> Outcome:
         case SuggestedRisk():
             return _suggested(condition, facts)
     raise AssertionError(f"unknown condition {condition!r}")  # pragma: no cover
+
+
+# The facts the shell may leave unread while no rule could fire on them (``settled``).
+UNREAD_FIRST = frozenset({"number_flagged", "escalations_for_number", "dismissed"})
+
+
+def settled(condition: Condition, facts: Facts, unread: frozenset[str]) -> bool | None:
+    """Whether ``condition`` matches whatever values the facts named in ``unread`` hold
+    (their values in ``facts`` are placeholders); ``None`` when the answer depends on them.
+
+    Three-valued (Kleene) logic over ``evaluate``: never a wrong answer, at worst a
+    ``None`` where reading the facts would have settled it, so a shell may skip reading
+    them exactly when every rule settles to ``False``.
+    """
+    match condition:
+        case AllOf(conditions=parts):
+            answers = [settled(part, facts, unread) for part in parts]
+            if False in answers:
+                return False
+            return True if all(answers) else None
+        case AnyOf(conditions=parts):
+            answers = [settled(part, facts, unread) for part in parts]
+            if True in answers:
+                return True
+            return False if all(answer is False for answer in answers) else None
+        case Not(condition=inner):
+            answer = settled(inner, facts, unread)
+            return None if answer is None else not answer
+    readings = {evaluate(condition, each).matched for each in _possible(condition, facts, unread)}
+    return readings.pop() if len(readings) == 1 else None
+
+
+def _possible(condition: Condition, facts: Facts, unread: frozenset[str]) -> Sequence[Facts]:
+    """Facts covering every answer a leaf can give while ``unread`` facts are unknown
+    (empty when they are too many to try: any series of moments)."""
+    match condition:
+        case Compare(field="number_flagged") if "number_flagged" in unread:
+            return [replace(facts, number_flagged=False), replace(facts, number_flagged=True)]
+        case CountInWindow(series=series) if series in unread:
+            return []
+        case SuggestedRisk() if "dismissed" in unread:
+            # a dismissal leaves the suggested level as it is or takes it to none
+            return [replace(facts, dismissed=RiskLevel.NONE), replace(facts, dismissed=_TOP)]
+    return [facts]
+
+
+_TOP = max(RiskLevel, key=lambda level: level.rank)
 
 
 def describe(condition: Condition) -> str:

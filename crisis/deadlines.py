@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.kernel.bus import DomainEvent
@@ -24,7 +24,9 @@ from crisis.models import Escalation, OutboxMessage
 
 async def check_deadlines(
     sessions: async_sessionmaker[AsyncSession], now: datetime, policy: Policy
-) -> list[DomainEvent]:
+) -> tuple[list[DomainEvent], datetime | None]:
+    """Act on what is due; the events to publish and the next deadline after this pass
+    (``None``: no escalation waits for one), so the watcher can sleep until then."""
     events: list[DomainEvent] = []
     async with transaction(sessions) as session:
         query = (
@@ -39,7 +41,8 @@ async def check_deadlines(
             store.store_state(row, state, policy)
             for action in actions:
                 events.append(await _act(session, row, action, now))
-    return events
+        upcoming = await session.scalar(select(func.min(Escalation.next_deadline_at)))
+    return events, upcoming
 
 
 async def _act(

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from crisis.assessment import Assessment, Assessor
-from crisis.conditions import Facts
+from crisis.conditions import Facts, settled
 from crisis.directory import LocalContact, LocalDirectory
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.escalation import EscalationState, Policy, raise_escalation
@@ -63,6 +63,9 @@ class CaseFacts:
     escalation: OpenEscalation | None = None
     fired_before: frozenset[str] = frozenset()  # rules that already fired on this call
     dismissed: RiskLevel = RiskLevel.NONE  # the highest suggestion the agent dismissed
+    # facts the shell did not read (their values above are placeholders): it reads them
+    # only when ``may_fire`` says a rule could fire on them
+    unread: frozenset[str] = frozenset()
 
 
 class Conference(StrEnum):
@@ -97,9 +100,25 @@ class Decision:
         return self.opening is not None or self.facts.escalation is not None
 
 
-def decide(facts: CaseFacts, config: IntakeConfig) -> Decision:
+def assess_draft(draft: CaseDraft, config: IntakeConfig) -> Assessment:
+    return config.assessor.assess(draft.summary, draft.notes)
+
+
+def may_fire(facts: CaseFacts, assessment: Assessment, config: IntakeConfig) -> bool:
+    """False when no rule of the set can fire, whatever the unread facts hold."""
+    known = rule_facts(facts, assessment, config.lexicon)
+    return any(
+        settled(rule.when, known, facts.unread) is not False for rule in facts.ruleset.rules.rules
+    )
+
+
+def decide(
+    facts: CaseFacts, config: IntakeConfig, assessment: Assessment | None = None
+) -> Decision:
+    """``assessment``: of the draft's summary and notes, when the caller already made it."""
     draft = facts.draft
-    assessment = config.assessor.assess(draft.summary, draft.notes)
+    if assessment is None:
+        assessment = assess_draft(draft, config)
     verdict = assess(facts.ruleset, rule_facts(facts, assessment, config.lexicon))
     decision = Decision(facts=facts, assessment=assessment, verdict=verdict)
     if not verdict.fired:

@@ -22,7 +22,10 @@ class RiskLevel(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(RiskLevel).index(self)
+        return _RANKS[self]  # looked up: the rules compare levels many times per change
+
+
+_RANKS = {level: rank for rank, level in enumerate(RiskLevel)}
 
 
 class CaseDraft(BaseModel):

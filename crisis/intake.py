@@ -1,7 +1,8 @@
 """Evaluate a case and open or upgrade its escalation: load the facts, decide, apply.
 
 A work order changes many times during a call; each change is evaluated again.
-``store.load_facts`` reads what the decision needs, ``decision.decide`` works out
+``store.load_facts`` reads what the decision needs (``load_first_facts`` only the
+part that usually shows no rule can fire), ``decision.decide`` works out
 in pure code what this change adds (the first rules that call for a hand-off
 open the escalation; later changes only add what was not done yet, so nothing is
 sent twice) and ``apply`` writes it all in the caller's one transaction. The
@@ -21,7 +22,15 @@ from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.phone import mask
 from crisis import notices, store
 from crisis.assessment import default_assessor
-from crisis.decision import CaseFacts, Conference, Decision, IntakeConfig, decide
+from crisis.decision import (
+    CaseFacts,
+    Conference,
+    Decision,
+    IntakeConfig,
+    assess_draft,
+    decide,
+    may_fire,
+)
 from crisis.directory import load_directory
 from crisis.draft import CaseDraft
 from crisis.escalation import Policy
@@ -74,7 +83,15 @@ async def evaluate(
 async def intake(
     session: AsyncSession, draft: CaseDraft, now: datetime, config: IntakeConfig
 ) -> IntakeResult:
-    decision = await evaluate(session, draft, now, config)
+    """Decide and apply. Most changes of most cases can fire no rule whatever the number's
+    flag, its earlier escalations or the agent's dismissals say: those are then not read."""
+    assessment = assess_draft(draft, config)
+    facts = await store.load_first_facts(session, draft, now, config.bundled)
+    if may_fire(facts, assessment, config):
+        facts = await store.load_facts(session, draft, now, config.bundled)
+    decision = decide(facts, config, assessment)
+    if decision.verdict.fired and facts.unread:  # ``settled`` cannot err; never act on half
+        decision = decide(await store.load_facts(session, draft, now, config.bundled), config)
     return await apply(session, decision, config)
 
 

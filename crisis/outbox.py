@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.kernel.bus import DomainEvent
@@ -64,6 +64,15 @@ class OutboxSender:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest undelivered row falls due (``None``: every row is delivered)."""
+        async with transaction(self._sessions) as session:
+            query = select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.delivered_at.is_(None)
+            )
+            due: datetime | None = await session.scalar(query)
+        return due
 
     async def send_due(self) -> list[DomainEvent]:
         """One pass over due rows; returns the events to publish (stage changes, alerts)."""

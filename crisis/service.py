@@ -3,7 +3,8 @@
 ``on_event`` evaluates every work-order change (and remembers call arrivals for
 the repeated-call rule); ``run_workers`` runs the outbox sender and the deadline
 watcher until cancelled. A new hand-off wakes the sender at once, so a case
-reaches "notified" as soon as the receiver answers.
+reaches "notified" as soon as the receiver answers; otherwise each worker sleeps
+until its next retry or deadline is due.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +41,12 @@ log = logging.getLogger(__name__)
 _MOST_PAUSE_SECONDS = 60.0  # a worker whose passes keep failing tries at least this often
 
 
+async def record_arrival(session: AsyncSession, event: DomainEvent) -> None:
+    """A call's arrival, for the repeated-call rule (other events: nothing)."""
+    if isinstance(event, CallArrived) and event.call_id:
+        await store.record_contact(session, event.call_id, normalise(event.caller_number), event.at)
+
+
 class CrisisService:
     def __init__(
         self,
@@ -50,12 +58,16 @@ class CrisisService:
         ami: ConferenceLink | None = None,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        record_arrivals: bool = True,
     ) -> None:
+        """``record_arrivals=False``: the composition root writes ``record_arrival`` in
+        the transaction that records the call itself."""
         crisis = settings if isinstance(settings, CrisisSettings) else CrisisSettings()
         self.settings = crisis
         self._sessions = sessions
         self._bus = bus
         self._clock = clock
+        self._record_arrivals = record_arrivals
         url = webhook_url or crisis.webhook_url
         secret = webhook_secret or crisis.webhook_secret or ""
         if url and not secret:
@@ -81,7 +93,8 @@ class CrisisService:
             else None
         )
         self.intake_config = replace(self.intake_config, conference=self.conference is not None)
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # new outbox rows
+        self._deadlines_changed = asyncio.Event()  # an escalation opened or changed here
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -95,9 +108,9 @@ class CrisisService:
         match event:
             case WorkOrderUpdated():
                 await self.submit(draft_from_work_order(event))
-            case CallArrived(caller_number=number) if event.call_id:
+            case CallArrived() if self._record_arrivals:
                 async with transaction(self._sessions) as session:
-                    await store.record_contact(session, event.call_id, normalise(number), event.at)
+                    await record_arrival(session, event)
 
     async def submit(self, draft: CaseDraft) -> IntakeResult:
         """Evaluate a case and act on it: escalation rows, outbox, bus events, conference."""
@@ -109,6 +122,8 @@ class CrisisService:
             self._bus.publish(event)
         if result.queued:
             self._wake.set()
+        if result.escalation_id is not None:
+            self._deadlines_changed.set()  # a new acknowledgement deadline, maybe sooner
         if result.conference_room and result.escalation_id is not None:
             self._spawn(self._place_conference(result.escalation_id, draft, result.conference_room))
         if result.verdict.fired:
@@ -139,6 +154,7 @@ class CrisisService:
         finally:
             self._stopping.set()
             self._wake.set()
+            self._deadlines_changed.set()
             await asyncio.wait(loops, timeout=30)
             pending = [*loops, *self._tasks]
             for task in pending:
@@ -152,11 +168,22 @@ class CrisisService:
             self._bus.publish(event)
 
     async def check_deadlines(self) -> None:
-        events = await check_deadlines(self._sessions, self._clock.now(), self.policy)
+        await self._check_deadlines()
+
+    async def _check_deadlines(self) -> datetime | None:
+        events, upcoming = await check_deadlines(self._sessions, self._clock.now(), self.policy)
         for event in events:
             self._bus.publish(event)
         if events:
             self._wake.set()  # re-notifications are new outbox rows
+        return upcoming
+
+    async def _send_outbox(self) -> datetime | None:
+        due = await self.outbox.next_due()
+        if due is not None and due <= self._clock.now():
+            await self.deliver_due()
+            due = await self.outbox.next_due()
+        return due
 
     async def flagged_numbers(self) -> dict[str, str]:
         async with transaction(self._sessions) as session:
@@ -168,23 +195,27 @@ class CrisisService:
             return await store.crisis_flags(session)
 
     async def _outbox_loop(self) -> None:
-        await self._poll("crisis outbox", self.deliver_due, self._wake)
+        await self._run("crisis outbox", self._send_outbox, self._wake)
 
     async def _deadline_loop(self) -> None:
-        await self._poll("crisis deadline", self.check_deadlines, self._stopping)
+        await self._run("crisis deadline", self._check_deadlines, self._deadlines_changed)
 
-    async def _poll(
-        self, name: str, work: Callable[[], Awaitable[None]], wake: asyncio.Event
+    async def _run(
+        self, name: str, work: Callable[[], Awaitable[datetime | None]], wake: asyncio.Event
     ) -> None:
-        """Run ``work`` every poll (or when ``wake`` is set) until stopped. A failure (the
-        database away) must not end the worker, nor fill the log and the CPU once a second:
-        the first is logged with its traceback, the next ones in a line, and the pause
-        doubles up to a minute until a pass succeeds again."""
+        """Run ``work`` until stopped: again when ``wake`` is set, or when the moment it
+        returned comes (its next due row or deadline), or after ``worker_idle_seconds``
+        at the latest (a row or deadline another process made). An idle worker so costs
+        one query per idle period instead of one per poll.
+
+        A failure (the database away) must not end the worker, nor fill the log and the CPU
+        once a second: the first is logged with its traceback, the next ones in a line, and
+        the pause doubles up to a minute until a pass succeeds again."""
         failures = 0
         while not self._stopping.is_set():
-            pause = self.settings.worker_poll_seconds
+            wake.clear()  # before the pass: a wake-up during it means another pass
             try:
-                await work()
+                pause = self._pause_until(await work())
                 if failures:
                     log.warning("%s passes work again after %d failures", name, failures)
                 failures = 0
@@ -194,13 +225,22 @@ class CrisisService:
                     log.exception("%s pass failed", name)
                 else:
                     log.warning("%s pass failed again (%d): %s", name, failures, exc)
-                pause = min(_MOST_PAUSE_SECONDS, pause * 2.0 ** min(failures, 16))
+                poll = self.settings.worker_poll_seconds
+                pause = min(_MOST_PAUSE_SECONDS, poll * 2.0 ** min(failures, 16))
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(pause):
                     await wake.wait()
-            if wake is self._wake:
-                wake.clear()
+
+    def _pause_until(self, due: datetime | None) -> float:
+        """How long to sleep before the next pass if nothing wakes the worker."""
+        longest = max(self.settings.worker_idle_seconds, self.settings.worker_poll_seconds)
+        if due is None:
+            return longest
+        left = (due - self._clock.now()).total_seconds()
+        if left <= 0:  # due, yet not taken (another worker holds it): look again soon
+            return self.settings.worker_poll_seconds
+        return min(longest, left)
 
     async def _place_conference(self, escalation_id: int, draft: CaseDraft, room: str) -> None:
         assert self.conference is not None

@@ -22,7 +22,12 @@ class CrisisSettings(BaseSettings):
     police_liaison_number: str | None = None
     hotline_caller_id: str = "12355"
     default_owner: str = "crisis-duty"
+    # a worker sleeps until its next retry or deadline is due (woken at once by new work
+    # of its own process), at most worker_idle_seconds: the delay before it sees work
+    # another process left due; worker_poll_seconds before it looks again at a due row
+    # another worker holds, and the first pause after a failed pass
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_idle_seconds: float = Field(default=30.0, gt=0)
     local_directory_file: str | None = None
     # a rules YAML to use instead of the bundled default (overrides in the database win)
     rules_file: str | None = None

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.kernel.crypto import keyring
+from crisis.conditions import UNREAD_FIRST
 from crisis.decision import CaseFacts, OpenEscalation
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.escalation import EscalationState, Policy, Stage, next_deadline
@@ -86,9 +88,41 @@ async def steps_of(session: AsyncSession, escalation_id: int) -> list[Escalation
 
 
 async def record_contact(session: AsyncSession, call_id: str, number: str, at: datetime) -> None:
-    if number and await session.get(CallerContact, call_id) is None:
-        session.add(CallerContact(call_id=call_id, number=number, at=at))
-        await session.flush()
+    """This call from ``number`` (normalised), unless it is on record already."""
+    if not number:
+        return
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CallerContact)
+        .values(call_id=call_id, number=number, at=at)
+        .on_conflict_do_nothing(index_elements=[CallerContact.call_id])
+    )
+
+
+async def load_first_facts(
+    session: AsyncSession,
+    draft: CaseDraft,
+    now: datetime,
+    fallback: VersionedRuleSet,
+) -> CaseFacts:
+    """The rule set and this number's calls: enough to tell, for most changes of most
+    cases, that no rule can fire (``decision.may_fire``). The facts in ``UNREAD_FIRST``
+    are left unread; ``load_facts`` reads everything."""
+    this_call, calls, versions = await _contacts(session, draft, now)
+    ruleset = (
+        await _ruleset(session, versions[0], fallback)
+        if versions
+        else await active_ruleset(session, fallback)
+    )
+    return CaseFacts(
+        draft=draft,
+        now=now,
+        ruleset=ruleset,
+        calls_from_number=calls,
+        contact_recorded=this_call is not None,
+        unread=UNREAD_FIRST,
+    )
 
 
 async def load_facts(
@@ -99,18 +133,10 @@ async def load_facts(
 ) -> CaseFacts:
     """Everything ``decision.decide`` looks at, read in one go before deciding."""
     number = draft.caller_number
-    this_call = await session.get(CallerContact, draft.call_id)
-    calls: tuple[datetime, ...] = ()
+    this_call, calls, _ = await _contacts(session, draft, now)
     escalations: tuple[datetime, ...] = ()
     flag: FlaggedNumber | None = None
     if number:
-        contacts = await session.scalars(
-            select(CallerContact.at).where(
-                CallerContact.number == number, CallerContact.at >= now - CONTACT_LOOKBACK
-            )
-        )
-        # this call counts as soon as it is decided, even before its arrival is recorded
-        calls = tuple(contacts.all()) + (() if this_call is not None else (now,))
         earlier = await session.scalars(
             select(Escalation.raised_at).where(
                 Escalation.caller_key == number,
@@ -120,7 +146,7 @@ async def load_facts(
         )
         escalations = tuple(earlier.all())
         flag = await session.get(FlaggedNumber, keyring().digest(number))
-    call_start = this_call.at if this_call is not None else now
+    call_start = this_call if this_call is not None else now
     row = (
         await session.scalars(select(Escalation).where(Escalation.call_id == draft.call_id))
     ).first()
@@ -148,6 +174,34 @@ async def load_facts(
         fired_before=frozenset(filter(None, fired.fired.split(","))) if fired else frozenset(),
         dismissed=await dismissed_level(session, draft.call_id),
     )
+
+
+async def _contacts(
+    session: AsyncSession, draft: CaseDraft, now: datetime
+) -> tuple[datetime | None, tuple[datetime, ...], list[str | None]]:
+    """When this call arrived (``None``: not on record yet) and the number's calls of the
+    last day, this one included even before its arrival is recorded. One query, which
+    also brings the newest stored rule set's version on each row it returns (no row: not
+    read), so that an ordinary change costs one statement."""
+    mine = CallerContact.call_id == draft.call_id
+    newest = _newest_version().scalar_subquery().label("ruleset")
+    if not draft.caller_number:
+        row = (await session.execute(select(CallerContact.at, newest).where(mine))).first()
+        return (row.at, (), [row.ruleset]) if row is not None else (None, (), [])
+    counted = and_(
+        CallerContact.number == draft.caller_number, CallerContact.at >= now - CONTACT_LOOKBACK
+    )
+    rows = (
+        await session.execute(
+            select(CallerContact.call_id, CallerContact.at, counted.label("counted"), newest).where(
+                or_(mine, counted)
+            )
+        )
+    ).all()
+    this_call = next((row.at for row in rows if row.call_id == draft.call_id), None)
+    calls = tuple(row.at for row in rows if row.counted)
+    calls += () if this_call is not None else (now,)
+    return this_call, calls, [row.ruleset for row in rows]
 
 
 async def dismissed_level(session: AsyncSession, call_id: str) -> RiskLevel:
@@ -213,12 +267,41 @@ async def flagged_numbers(session: AsyncSession) -> dict[str, str]:
     return {number: reason for number, reason in rows.all()}
 
 
+def _newest_version() -> Select[tuple[str]]:
+    return select(RuleSetOverride.version).order_by(RuleSetOverride.id.desc()).limit(1)
+
+
 async def active_ruleset(session: AsyncSession, fallback: VersionedRuleSet) -> VersionedRuleSet:
-    query = select(RuleSetOverride).order_by(RuleSetOverride.id.desc()).limit(1)
-    row = (await session.scalars(query)).first()
+    return await _ruleset(session, await session.scalar(_newest_version()), fallback)
+
+
+# Stored sets already validated, by version: the version ("label@content-hash") names the
+# content, and a set is read for every change of every case.
+_PARSED: dict[str, VersionedRuleSet] = {}
+
+
+async def _ruleset(
+    session: AsyncSession, version: str | None, fallback: VersionedRuleSet
+) -> VersionedRuleSet:
+    """The stored set of that version, the newest (``None``: nothing stored, ``fallback``)."""
+    if version is None:
+        return fallback
+    if (known := _PARSED.get(version)) is not None:
+        return known
+    query = (
+        select(RuleSetOverride.version, RuleSetOverride.body)
+        .order_by(RuleSetOverride.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()  # the newest again: it may have changed
     if row is None:
         return fallback
-    return VersionedRuleSet(row.version, RuleSet.model_validate_json(row.body))
+    if len(_PARSED) >= 16:
+        _PARSED.clear()
+    parsed = _PARSED[row.version] = VersionedRuleSet(
+        row.version, RuleSet.model_validate_json(row.body)
+    )
+    return parsed
 
 
 async def store_ruleset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,12 +55,16 @@ class Recorder:
         *,
         campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
+        also: Sequence[Callable[[AsyncSession, DomainEvent], Awaitable[None]]] = (),
     ) -> None:
+        """``also``: other packages' writes for the same events, in the same transaction
+        (journalled with them through an outage)."""
         self._sessions = sessions
         self._bus = bus
         self._settings = settings
         self._campaign = campaign
         self._max_pause = max_pause
+        self._also = tuple(also)
         self.journal = Journal(settings.journal_path)
         self.dead_letters = Journal(settings.dead_letter_path)
         self._replayer: asyncio.Task[None] | None = None
@@ -206,6 +210,8 @@ class Recorder:
                 await save_surge(session, event, self._settings.hotline_id)
             case _:
                 pass
+        for write in self._also:
+            await write(session, event)
 
 
 # The events ``_write`` stores (or, for SeatRinging, reads for the screen pop).

@@ -53,12 +53,21 @@ def callback_policy(settings: Settings) -> CallbackPolicy:
 
 
 async def start_services(
-    runtime: Runtime, acd: AcdService | None, link: AmiLink | None
+    runtime: Runtime,
+    acd: AcdService | None,
+    link: AmiLink | None,
+    *,
+    arrivals_recorded: bool = False,
 ) -> list[asyncio.Task[None]]:
-    """Start the services; the callback dialer only where this process runs the ACD."""
+    """Start the services; the callback dialer only where this process runs the ACD.
+    ``arrivals_recorded``: the recorder writes crisis's record of each call's arrival."""
     settings = runtime.settings
     crisis = CrisisService(
-        sessions=runtime.sessions, bus=runtime.bus, clock=runtime.clock, ami=link
+        sessions=runtime.sessions,
+        bus=runtime.bus,
+        clock=runtime.clock,
+        ami=link,
+        record_arrivals=not arrivals_recorded,
     )
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)

@@ -37,6 +37,7 @@ from callcenter.kernel.phone import mask
 from callcenter.kernel.phone import warm as warm_phone_numbers
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
+from crisis.service import record_arrival
 from seats.control import SEAT_CONTROL
 from seats.staffing.deps import CALL_HISTORY
 
@@ -84,8 +85,14 @@ class System(StartStop):
         ensure_writable(self.settings.data_dir)
         if self.migrate:
             await upgrade_to_head(runtime.engine)
+        # a call's arrival for crisis's repeated-call rule goes with the call's own row:
+        # no transaction of its own per call (start_services tells the crisis service)
         self.recorder = Recorder(
-            runtime.sessions, runtime.bus, self.settings, campaign=self._campaign
+            runtime.sessions,
+            runtime.bus,
+            self.settings,
+            campaign=self._campaign,
+            also=(record_arrival,),
         )
         runtime.bus.subscribe_batches(
             "recorder", self.recorder.write_batch, settle=BACKGROUND_SETTLE_SECONDS
@@ -97,7 +104,9 @@ class System(StartStop):
         if self.with_acd:
             self._build_acd()
         if self.with_services:
-            self._service_tasks = await start_services(self.runtime, self.acd, self.link)
+            self._service_tasks = await start_services(
+                self.runtime, self.acd, self.link, arrivals_recorded=True
+            )
         if self.meters is not None and self.settings.redis_url:
             self._service_tasks.append(
                 asyncio.create_task(

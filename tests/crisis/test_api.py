@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from acd.events import CallArrived
 from callcenter.kernel.clock import FakeClock
 from callcenter.kernel.db import transaction
 from crisis.draft import CaseDraft
@@ -233,6 +234,37 @@ async def test_a_stored_rule_set_is_used_and_its_version_recorded(
     detail = (await supervisor.get(f"/api/crisis/escalations/{case}")).json()
     assert detail["ruleset_version"] == version and detail["owner"] == "duty-li"
     assert not detail["police"] and detail["local"]
+
+
+async def test_an_ordinary_change_follows_each_newly_stored_rule_set(
+    crisis: CrisisService, admin: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Ordinary changes (no risk, no text) are decided on few facts; they still follow
+    whichever set was stored last, stored again included."""
+
+    def watching(status: str) -> dict[str, Any]:
+        when = {"kind": "compare", "field": "status", "op": "eq", "value": status}
+        rule = {"name": f"{status}-calls", "priority": 1, "when": when}
+        return {"name": status, "rules": [rule | {"actions": [{"kind": "supervisor_alert"}]}]}
+
+    async def fired(n: int, *, arrived: bool = True) -> tuple[tuple[str, ...], str]:
+        call = CaseDraft(call_id=f"c{n}", caller_number=f"1380000{n:04d}", status="in_progress")
+        if arrived:  # the call's arrival on record, as the recorder writes it
+            await crisis.on_event(
+                CallArrived(call_id=call.call_id, caller_number=call.caller_number, at=clock.now())
+            )
+        verdict = (await crisis.submit(call)).verdict
+        return verdict.fired_names, verdict.version
+
+    assert (await fired(1))[0] == ()
+    watch = (await admin.put("/api/crisis/rules", json={"rules": watching("in_progress")})).json()
+    assert await fired(2) == (("in_progress-calls",), watch["version"])
+    quiet = (await admin.put("/api/crisis/rules", json={"rules": watching("closed")})).json()
+    assert await fired(3) == ((), quiet["version"])
+    assert await fired(4, arrived=False) == ((), quiet["version"])
+    await admin.put("/api/crisis/rules", json={"rules": watching("in_progress")})  # again
+    assert await fired(5) == (("in_progress-calls",), watch["version"])
+    assert await fired(6, arrived=False) == (("in_progress-calls",), watch["version"])
 
 
 async def test_a_supervisor_names_another_follow_up_owner(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from crisis.conditions import (
     Not,
     SuggestedRisk,
     evaluate,
+    settled,
 )
 from crisis.draft import CaseDraft, RiskLevel
 from crisis.lexicon import default_lexicon
@@ -52,7 +54,7 @@ leaves = st.one_of(
     ),
     st.builds(
         CountInWindow,
-        series=st.just("calls_from_number"),
+        series=st.sampled_from(["calls_from_number", "escalations_for_number"]),
         window_minutes=st.floats(1, 600),
         at_least=st.integers(1, 4),
     ),
@@ -108,3 +110,71 @@ def test_all_and_any_agree_with_their_parts(
 def test_a_condition_survives_a_round_trip_through_json(condition: Condition) -> None:
     data = condition.model_dump(mode="json")
     assert type(condition).model_validate(data) == condition
+
+
+UNREAD = st.sets(st.sampled_from(["number_flagged", "escalations_for_number", "dismissed"]))
+
+
+@given(
+    condition=conditions,
+    draft=drafts,
+    calls=st.integers(0, 5),
+    unread=UNREAD,
+    flagged=st.booleans(),
+    escalations=st.integers(0, 4),
+    dismissed=st.sampled_from(list(RiskLevel)),
+)
+def test_a_settled_answer_holds_whatever_the_unread_facts_are(
+    condition: Condition,
+    draft: CaseDraft,
+    calls: int,
+    unread: set[str],
+    flagged: bool,
+    escalations: int,
+    dismissed: RiskLevel,
+) -> None:
+    """The shell skips reading a number's flag, escalations and dismissals when every rule
+    settles to "no" without them: a settled answer must be the answer for any of their values."""
+    known = facts_for(draft, calls)
+    actual = replace(
+        known,
+        number_flagged=flagged if "number_flagged" in unread else known.number_flagged,
+        escalations_for_number=tuple(NOW - timedelta(days=n) for n in range(escalations))
+        if "escalations_for_number" in unread
+        else known.escalations_for_number,
+        dismissed=dismissed if "dismissed" in unread else known.dismissed,
+    )
+    answer = settled(condition, known, frozenset(unread))
+    if answer is not None:
+        assert evaluate(condition, actual).matched is answer
+    if not unread:
+        assert answer is evaluate(condition, known).matched  # nothing unread: always settled
+
+
+def test_a_suggestion_the_agent_may_have_dismissed_is_not_settled_until_read() -> None:
+    suggested = SuggestedRisk(op="ge", value=RiskLevel.MEDIUM)
+    heard = facts_for(CaseDraft(call_id="c", summary="想自杀"), 0)
+    assert evaluate(suggested, heard).matched
+    assert settled(suggested, heard, frozenset({"dismissed"})) is None
+    assert settled(Not(condition=suggested), heard, frozenset({"dismissed"})) is None
+    silent = facts_for(CaseDraft(call_id="c"), 0)  # nothing suggested: no dismissal matters
+    assert settled(suggested, silent, frozenset({"dismissed"})) is False
+
+
+def test_a_flag_or_a_count_not_read_settles_only_where_the_rest_decides() -> None:
+    flagged = Compare(field="number_flagged", op="eq", value=True)
+    medium = Compare(field="risk_level", op="ge", value="medium")
+    history = AllOf(conditions=[flagged, medium])
+    unread = frozenset({"number_flagged", "escalations_for_number"})
+    assert settled(history, facts_for(CaseDraft(call_id="c"), 0), unread) is False
+    assert settled(history, facts_for(CaseDraft(call_id="c", risk_level="high"), 0), unread) is None
+    earlier = CountInWindow(series="escalations_for_number", window_minutes=60, at_least=1)
+    assert (
+        settled(
+            AnyOf(conditions=[earlier, medium]),
+            facts_for(CaseDraft(call_id="c", risk_level="high"), 0),
+            unread,
+        )
+        is True
+    )
+    assert settled(earlier, facts_for(CaseDraft(call_id="c"), 0), unread) is None
