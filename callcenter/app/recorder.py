@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
@@ -26,9 +27,11 @@ from callcenter.kernel.logs import call_context
 from callcenter.kernel.phone import mask
 from callcenter.kernel.settings import Settings
 from seats.events import SeatStateChanged, SurgeChanged
-from seats.history import record_seat_change
+from seats.history import record_seat_changes
 from seats.sessions import save_seat_change, save_surge
 from workorders import service as workorders
+from workorders.events import WorkOrderUpdated
+from workorders.lifecycle import Status
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,11 @@ class Recorder:
         *,
         campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
+        window: float = 0.05,
     ) -> None:
+        # How long the bus lets events pile up after the first of a batch (see ``attach``):
+        # a call's events come seconds apart, so without it each is a transaction of its own.
+        self.window = window
         self._sessions = sessions
         self._bus = bus
         self._settings = settings
@@ -65,6 +72,13 @@ class Recorder:
         self.dead_letters = Journal(settings.dead_letter_path)
         self._replayer: asyncio.Task[None] | None = None
         self.failures = 0
+        # The order opened for each call in progress (committed), so a ringing seat's screen
+        # pop and the answer need no look-up; after a restart the database is asked instead.
+        self._orders: OrderedDict[str, KnownOrder] = OrderedDict()
+
+    def attach(self) -> None:
+        """Subscribe to the bus: batches of what piled up within ``window`` of each other."""
+        self._bus.subscribe_batches("recorder", self.write_batch, linger=self.window)
 
     @property
     def healthy(self) -> bool:
@@ -84,16 +98,14 @@ class Recorder:
         """The bus's batch subscriber: what piled up goes in one transaction (one commit,
         not one per event); a batch the database refuses is retried event by event, so
         one bad event costs only itself."""
+        self._note_merges(events)
         events = [event for event in events if isinstance(event, RECORDED)]
         if len(events) <= 1 or (self._replayer is not None and not self._replayer.done()):
             for event in events:
                 await self(event)
             return
         try:
-            async with self._sessions() as session, session.begin():
-                for event in events:
-                    with call_context(event.call_id):
-                        await self._write(session, event)
+            await self._commit(events)
         except asyncio.CancelledError:  # stopped mid-write: the journal keeps them
             for event in events:
                 self.journal.append(event)
@@ -127,8 +139,7 @@ class Recorder:
     async def _try_write(self, event: DomainEvent) -> bool:
         """True when written (or set aside as unwritable); False on a database outage."""
         try:
-            async with self._sessions() as session, session.begin():
-                await self._write(session, event)
+            await self._commit([event])
             return True
         except POISON_ERRORS:
             log.exception("recorder: cannot write %s; kept in the dead-letter journal", event.kind)
@@ -155,12 +166,42 @@ class Recorder:
             pause = min(pause * 2, self._max_pause)
         log.info("recorder: journal replayed, database writes are current again")
 
-    async def _write(self, session: AsyncSession, event: DomainEvent) -> None:
+    async def _commit(self, events: list[DomainEvent]) -> None:
+        """Write ``events`` in one transaction. What it teaches the recorder (the orders it
+        opened, the screen pops) takes effect once it has committed, never before."""
+        batch = _Batch()
+        async with self._sessions() as session, session.begin():
+            for event in events:
+                with call_context(event.call_id):
+                    await self._write(session, event, batch)
+            await record_seat_changes(session, batch.seat_changes)
+        self._orders.update(batch.opened)
+        for call_id in batch.ended:
+            self._orders.pop(call_id, None)
+        while len(self._orders) > KNOWN_ORDERS:
+            self._orders.popitem(last=False)  # calls whose end never came
+        for pop in batch.pops:
+            self._bus.publish(pop)
+
+    def _known(self, batch: _Batch, call_id: str | None) -> KnownOrder | None:
+        if call_id is None:
+            return None
+        return batch.opened.get(call_id) or self._orders.get(call_id)
+
+    def _note_merges(self, events: list[DomainEvent]) -> None:
+        """An order merged into another no longer stands for its calls: forget it (the
+        database, which follows merges, is asked next time)."""
+        for event in events:
+            if isinstance(event, WorkOrderUpdated) and event.status == Status.MERGED:
+                for call_id, known in list(self._orders.items()):
+                    if known.order_id == event.order_id:
+                        del self._orders[call_id]
+
+    async def _write(self, session: AsyncSession, event: DomainEvent, batch: _Batch) -> None:
         match event:
             case CallArrived():
                 campaign = self._campaign()
-                await records.record_arrival(session, event, campaign)
-                await session.flush()
+                await records.insert_arrival(session, event, campaign)
                 order = await workorders.open_for_call(
                     session,
                     call_id=event.call_id or "",
@@ -171,11 +212,13 @@ class Recorder:
                     hotline=self._settings.hotline_id,
                     bus=self._bus,
                 )
+                batch.opened[event.call_id or ""] = KnownOrder(order.id, order.number)
                 log.info("work order %s for %s", order.number, mask(event.caller_number))
             case CallWaiting():
                 await records.record_waiting(session, event)
             case CallConnected():
                 await records.record_connected(session, event)
+                known = self._known(batch, event.call_id)
                 await workorders.mark_answered(
                     session,
                     call_id=event.call_id or "",
@@ -183,29 +226,56 @@ class Recorder:
                     agent=event.agent,
                     at=event.at,
                     bus=self._bus,
+                    order_id=known.order_id if known else None,
                 )
             case SeatRinging():
-                ringing = await workorders.order_for_call(session, event.call_id or "")
-                if ringing is not None:  # the desk fetches the full context by role
-                    self._bus.publish(
+                known = self._known(batch, event.call_id)
+                if known is None:  # not opened by this run: the database knows
+                    ringing = await workorders.order_for_call(session, event.call_id or "")
+                    if ringing is not None:
+                        known = KnownOrder(ringing.id, ringing.number)
+                if known is not None:  # the desk fetches the full context by role
+                    batch.pops.append(
                         ScreenPop(
                             call_id=event.call_id,
                             seat=event.seat,
-                            order_id=ringing.id,
-                            order_number=ringing.number,
+                            order_id=known.order_id,
+                            order_number=known.number,
                         )
                     )
             case CallMissed():
                 await records.record_missed(session, event)
             case CallEnded():
                 await records.record_end(session, event)
+                if event.call_id is not None:
+                    batch.ended.append(event.call_id)
             case SeatStateChanged():
-                await record_seat_change(session, event)
+                batch.seat_changes.append(event)  # all of the batch's in one statement
                 await save_seat_change(session, event)
             case SurgeChanged():
                 await save_surge(session, event, self._settings.hotline_id)
             case _:
                 pass
+
+
+# At most this many calls' orders are remembered (far more than ever ring at once).
+KNOWN_ORDERS = 4096
+
+
+@dataclass(frozen=True)
+class KnownOrder:
+    order_id: int
+    number: str
+
+
+@dataclass
+class _Batch:
+    """What one transaction's events leave to do once it has committed."""
+
+    opened: dict[str, KnownOrder] = field(default_factory=dict)
+    ended: list[str] = field(default_factory=list)
+    pops: list[ScreenPop] = field(default_factory=list)
+    seat_changes: list[SeatStateChanged] = field(default_factory=list)
 
 
 # The events ``_write`` stores (or, for SeatRinging, reads for the screen pop).

@@ -87,7 +87,7 @@ class System(StartStop):
         self.recorder = Recorder(
             runtime.sessions, runtime.bus, self.settings, campaign=self._campaign
         )
-        runtime.bus.subscribe_batches("recorder", self.recorder.write_batch)
+        self.recorder.attach()
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
         runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records

@@ -44,7 +44,9 @@ class EventBus:
         self._queues: list[tuple[str, asyncio.Queue[DomainEvent], Subscriber]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._sync: list[Callable[[DomainEvent], None]] = []
-        self._batch_limits: dict[str, tuple[BatchSubscriber, int]] = {}
+        self._batch_limits: dict[str, tuple[BatchSubscriber, int, float]] = {}
+        # events a lingering batch subscriber holds, not yet handed to its handler
+        self._held: dict[str, list[DomainEvent]] = {}
 
     def publish(self, event: DomainEvent) -> DomainEvent:
         stamped = replace(event, seq=next(self._seq))
@@ -68,15 +70,20 @@ class EventBus:
         if self._tasks:  # bus already running
             self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
 
-    def subscribe_batches(self, name: str, handler: BatchSubscriber, limit: int = 64) -> None:
+    def subscribe_batches(
+        self, name: str, handler: BatchSubscriber, limit: int = 64, linger: float = 0.0
+    ) -> None:
         """Like ``subscribe``, but the handler takes what has piled up (at most ``limit``
-        events, oldest first) in one call: a database writer commits them together."""
+        events, oldest first) in one call: a database writer commits them together.
+
+        ``linger`` (seconds) waits that long after the first event of a batch for more to
+        pile up: events that come a few milliseconds apart then share one call."""
 
         async def one_at_a_time(event: DomainEvent) -> None:  # the shape _drain expects
             await handler([event])
 
         self.subscribe(name, one_at_a_time)
-        self._batch_limits[name] = (handler, limit)
+        self._batch_limits[name] = (handler, limit, linger)
 
     def start(self) -> None:
         for name, queue, handler in self._queues:
@@ -100,7 +107,7 @@ class EventBus:
 
     def take_pending(self, name: str) -> list[DomainEvent]:
         """What subscriber ``name`` had not handled when the bus stopped, oldest first."""
-        out: list[DomainEvent] = []
+        out: list[DomainEvent] = self._held.pop(name, [])
         for subscriber, queue, _ in self._queues:
             while subscriber == name and not queue.empty():
                 out.append(queue.get_nowait())
@@ -117,12 +124,21 @@ class EventBus:
             return self._drain_batches(name, queue, *batched)
         return self._drain(name, queue, handler)
 
-    @staticmethod
     async def _drain_batches(
-        name: str, queue: asyncio.Queue[DomainEvent], handler: BatchSubscriber, limit: int
+        self,
+        name: str,
+        queue: asyncio.Queue[DomainEvent],
+        handler: BatchSubscriber,
+        limit: int,
+        linger: float,
     ) -> None:
         while True:
             batch = [await queue.get()]
+            if linger > 0 and queue.qsize() < limit - 1:
+                # held where take_pending finds them, should the bus stop meanwhile
+                self._held[name] = batch
+                await asyncio.sleep(linger)
+                del self._held[name]
             while len(batch) < limit and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
