@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,3 +221,25 @@ async def test_a_ringing_seat_pops_the_order_a_merge_kept(floor: Floor) -> None:
     assert [(pop.order_id, pop.order_number) for pop in floor.pops()] == [(keep.id, keep.number)]
     kept = await floor.order("old")
     assert (kept.status, kept.agent) == ("in_progress", "a1")
+
+
+async def test_events_close_together_reach_a_lingering_subscriber_at_once() -> None:
+    bus = EventBus()
+    batches: list[list[str | None]] = []
+
+    async def handler(events: list[DomainEvent]) -> None:
+        batches.append([event.call_id for event in events])
+
+    bus.subscribe_batches("writer", handler, linger=0.05)
+    bus.start()
+    try:
+        bus.publish(DomainEvent(call_id="a"))
+        await asyncio.sleep(0.01)
+        bus.publish(DomainEvent(call_id="b"))
+        await bus.join()
+        assert batches == [["a", "b"]]
+        bus.publish(DomainEvent(call_id="c"))
+        await asyncio.sleep(0)  # the subscriber holds "c" for its linger...
+    finally:
+        await bus.stop(drain_timeout=0)  # ...when the bus stops: "c" is still handed over
+    assert [event.call_id for event in bus.take_pending("writer")] == ["c"]
