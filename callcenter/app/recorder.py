@@ -58,7 +58,7 @@ class Recorder:
         *,
         campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
-        window: float = 0.05,
+        window: float = 0.1,
     ) -> None:
         # How long the bus lets events pile up after the first of a batch (see ``attach``):
         # a call's events come seconds apart, so without it each is a transaction of its own.
@@ -76,9 +76,30 @@ class Recorder:
         # pop and the answer need no look-up; after a restart the database is asked instead.
         self._orders: OrderedDict[str, KnownOrder] = OrderedDict()
 
+        # the SeatRinging events (seq, call) whose screen popped as they were published
+        self._popped: set[tuple[int, str | None]] = set()
+
     def attach(self) -> None:
-        """Subscribe to the bus: batches of what piled up within ``window`` of each other."""
+        """Subscribe to the bus: batches of what piled up within ``window`` of each other,
+        and a look at each event as it is published (for the screen pop)."""
         self._bus.subscribe_batches("recorder", self.write_batch, linger=self.window)
+        self._bus.observe(self._on_publish)
+
+    def _on_publish(self, event: DomainEvent) -> None:
+        """A seat rings for a call whose order is committed and known: its screen pops now,
+        not after the batch's window and transaction (the agent's phone is ringing)."""
+        if isinstance(event, WorkOrderUpdated):
+            self._note_merges([event])
+            return
+        if not isinstance(event, SeatRinging) or event.call_id is None or not self.healthy:
+            return
+        known = self._orders.get(event.call_id)
+        if known is None:
+            return
+        self._popped.add((event.seq, event.call_id))
+        pop = _screen_pop(event, known)
+        # next turn of the loop: every subscriber has the ringing before its pop
+        asyncio.get_running_loop().call_soon(self._bus.publish, pop)
 
     @property
     def healthy(self) -> bool:
@@ -182,6 +203,7 @@ class Recorder:
             self._orders.popitem(last=False)  # calls whose end never came
         for pop in batch.pops:
             self._bus.publish(pop)
+        self._popped.difference_update(batch.popped)
 
     def _known(self, batch: _Batch, call_id: str | None) -> KnownOrder | None:
         if call_id is None:
@@ -229,20 +251,16 @@ class Recorder:
                     order_id=known.order_id if known else None,
                 )
             case SeatRinging():
+                if (event.seq, event.call_id) in self._popped:  # popped as it was published
+                    batch.popped.append((event.seq, event.call_id))
+                    return
                 known = self._known(batch, event.call_id)
                 if known is None:  # not opened by this run: the database knows
                     ringing = await workorders.order_for_call(session, event.call_id or "")
                     if ringing is not None:
                         known = KnownOrder(ringing.id, ringing.number)
-                if known is not None:  # the desk fetches the full context by role
-                    batch.pops.append(
-                        ScreenPop(
-                            call_id=event.call_id,
-                            seat=event.seat,
-                            order_id=known.order_id,
-                            order_number=known.number,
-                        )
-                    )
+                if known is not None:
+                    batch.pops.append(_screen_pop(event, known))
             case CallMissed():
                 await records.record_missed(session, event)
             case CallEnded():
@@ -256,6 +274,16 @@ class Recorder:
                 await save_surge(session, event, self._settings.hotline_id)
             case _:
                 pass
+
+
+def _screen_pop(ringing: SeatRinging, known: KnownOrder) -> ScreenPop:
+    """The desk fetches the full context by role; the pop says which order."""
+    return ScreenPop(
+        call_id=ringing.call_id,
+        seat=ringing.seat,
+        order_id=known.order_id,
+        order_number=known.number,
+    )
 
 
 # At most this many calls' orders are remembered (far more than ever ring at once).
@@ -276,6 +304,7 @@ class _Batch:
     ended: list[str] = field(default_factory=list)
     pops: list[ScreenPop] = field(default_factory=list)
     seat_changes: list[SeatStateChanged] = field(default_factory=list)
+    popped: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 # The events ``_write`` stores (or, for SeatRinging, reads for the screen pop).

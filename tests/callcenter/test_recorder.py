@@ -48,9 +48,9 @@ class Floor:
         self.bus.observe(self.seen.append)
         self.recorder = self.restart()
 
-    def restart(self) -> Recorder:
+    def restart(self, window: float = 0.0) -> Recorder:
         """A recorder as a new process has it: nothing remembered but the database."""
-        self.recorder = Recorder(self.sessions, self.bus, self.settings, window=0.0)
+        self.recorder = Recorder(self.sessions, self.bus, self.settings, window=window)
         return self.recorder
 
     async def record(self, *events: DomainEvent, together: bool = True) -> None:
@@ -221,6 +221,24 @@ async def test_a_ringing_seat_pops_the_order_a_merge_kept(floor: Floor) -> None:
     assert [(pop.order_id, pop.order_number) for pop in floor.pops()] == [(keep.id, keep.number)]
     kept = await floor.order("old")
     assert (kept.status, kept.agent) == ("in_progress", "a1")
+
+
+async def test_a_ringing_seat_pops_at_once_though_the_recorder_gathers_events(
+    floor: Floor,
+) -> None:
+    floor.restart(window=0.5).attach()
+    floor.bus.start()
+    try:
+        floor.bus.publish(CallArrived(call_id="c1", caller_number="13800000006", at=at(0)))
+        await floor.bus.join()
+        order = await floor.order("c1")
+        floor.bus.publish(SeatRinging(call_id="c1", seat="8001", at=at(3)))
+        await asyncio.sleep(0.05)  # well within the recorder's window
+        assert [(pop.seat, pop.order_number) for pop in floor.pops()] == [("8001", order.number)]
+        await floor.bus.join()
+    finally:
+        await floor.bus.stop()
+    assert len(floor.pops()) == 1  # and not again when the ringing is written
 
 
 async def test_events_close_together_reach_a_lingering_subscriber_at_once() -> None:
