@@ -1,7 +1,10 @@
 """Persists what happens on the hot path, beside it.
 
-A bus subscriber: every call event becomes rows (calls, work orders, seat
-history) in one transaction. When the database is unreachable the event goes to
+A bus subscriber: call events become rows (calls, work orders, seat history),
+the events that come within a short window of each other in one transaction, each
+a statement or two (no read before a write). A ringing seat's screen pop comes from
+the order the recorder opened for the call, as the ringing is published, without
+waiting for that window. When the database is unreachable the event goes to
 a local journal file (fsynced), and so does every later event until a replayer
 has written the journal into the database in order: an outage, even with a
 restart in the middle, loses nothing and never slows the ACD.
@@ -75,7 +78,6 @@ class Recorder:
         # The order opened for each call in progress (committed), so a ringing seat's screen
         # pop and the answer need no look-up; after a restart the database is asked instead.
         self._orders: OrderedDict[str, KnownOrder] = OrderedDict()
-
         # the SeatRinging events (seq, call) whose screen popped as they were published
         self._popped: set[tuple[int, str | None]] = set()
 
@@ -89,7 +91,7 @@ class Recorder:
         """A seat rings for a call whose order is committed and known: its screen pops now,
         not after the batch's window and transaction (the agent's phone is ringing)."""
         if isinstance(event, WorkOrderUpdated):
-            self._note_merges([event])
+            self._note_merge(event)
             return
         if not isinstance(event, SeatRinging) or event.call_id is None or not self.healthy:
             return
@@ -119,7 +121,6 @@ class Recorder:
         """The bus's batch subscriber: what piled up goes in one transaction (one commit,
         not one per event); a batch the database refuses is retried event by event, so
         one bad event costs only itself."""
-        self._note_merges(events)
         events = [event for event in events if isinstance(event, RECORDED)]
         if len(events) <= 1 or (self._replayer is not None and not self._replayer.done()):
             for event in events:
@@ -210,14 +211,13 @@ class Recorder:
             return None
         return batch.opened.get(call_id) or self._orders.get(call_id)
 
-    def _note_merges(self, events: list[DomainEvent]) -> None:
+    def _note_merge(self, event: WorkOrderUpdated) -> None:
         """An order merged into another no longer stands for its calls: forget it (the
         database, which follows merges, is asked next time)."""
-        for event in events:
-            if isinstance(event, WorkOrderUpdated) and event.status == Status.MERGED:
-                for call_id, known in list(self._orders.items()):
-                    if known.order_id == event.order_id:
-                        del self._orders[call_id]
+        if event.status == Status.MERGED:
+            for call_id, known in list(self._orders.items()):
+                if known.order_id == event.order_id:
+                    del self._orders[call_id]
 
     async def _write(self, session: AsyncSession, event: DomainEvent, batch: _Batch) -> None:
         match event:
