@@ -98,10 +98,9 @@ class Recorder:
         known = self._orders.get(event.call_id)
         if known is None:
             return
-        self._popped.add((event.seq, event.call_id))
-        pop = _screen_pop(event, known)
         # next turn of the loop: every subscriber has the ringing before its pop
-        asyncio.get_running_loop().call_soon(self._bus.publish, pop)
+        asyncio.get_running_loop().call_soon(self._bus.publish, _screen_pop(event, known))
+        self._popped.add((event.seq, event.call_id))  # so the write does not pop it again
 
     @property
     def healthy(self) -> bool:
