@@ -12,20 +12,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from callcenter.kernel.bus import EventBus
 from callcenter.kernel.crypto import Encrypted, Lookup
-from callcenter.kernel.db import UTCDateTime
+from callcenter.kernel.db import UTCDateTime, table_of
 from callcenter.kernel.errors import NotFound
 from callcenter.kernel.phone import normalise
 from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpdated
 from workorders.lifecycle import Allowed, Denied, Status, check_transition
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
-from workorders.numbering import local_day, readable_number
+from workorders.numbering import local_day
 from workorders.outbox import publish_after_commit
 
 SYSTEM = "system"
@@ -105,22 +105,35 @@ _BUMP_COUNTER = text(
     "ON CONFLICT (day) DO UPDATE SET last = work_order_counters.last + :step "
     "RETURNING last"
 )
-_INSERT_ORDER = select(WorkOrder).from_statement(
-    text(
-        "INSERT INTO work_orders (number, call_id, caller_number, caller_key, created_at, "
-        "status, tags, summary, risk_level) VALUES (:number, :call_id, :caller_number, "
-        ":caller_key, :created_at, :status, :tags, '', 'none') "
-        "ON CONFLICT (call_id) DO NOTHING RETURNING "
-        # named, in the model's order: a migrated table's physical order may differ
-        + ", ".join(column.name for column in WorkOrder.__table__.columns)
+
+
+def _insert_order(number: str) -> Any:
+    return select(WorkOrder).from_statement(
+        text(
+            "INSERT INTO work_orders (number, call_id, caller_number, caller_key, created_at, "
+            f"status, tags, summary, risk_level) VALUES ({number}, :call_id, :caller_number, "
+            ":caller_key, :created_at, :status, :tags, '', 'none') "
+            "ON CONFLICT (call_id) DO NOTHING RETURNING "
+            # named, in the model's order: a migrated table's physical order may differ
+            + ", ".join(column.name for column in WorkOrder.__table__.columns)
+        )
+        .bindparams(
+            bindparam("created_at", type_=UTCDateTime()),
+            # the number sealed, and its digest for look-ups: never the plaintext
+            bindparam("caller_number", type_=Encrypted()),
+            bindparam("caller_key", type_=Lookup()),
+        )
+        .columns(*WorkOrder.__table__.columns)
     )
-    .bindparams(
-        bindparam("created_at", type_=UTCDateTime()),
-        # the number sealed, and its digest for look-ups: never the plaintext
-        bindparam("caller_number", type_=Encrypted()),
-        bindparam("caller_key", type_=Lookup()),
-    )
-    .columns(*WorkOrder.__table__.columns)
+
+
+_INSERT_ORDER = _insert_order(":number")
+# SQLite: the transaction holds the whole database's write lock (BEGIN IMMEDIATE), so the
+# order can take the day's next number as it is inserted, and the counter follows: no
+# stand-in to overwrite, and a repeated call (no row inserted) burns no number either.
+_INSERT_NUMBERED_ORDER_SQLITE = _insert_order(
+    ":prefix || printf('%04d', COALESCE((SELECT last FROM work_order_counters "
+    "WHERE day = :day), 0) + 1)"  # readable_number's format
 )
 # PostgreSQL takes the counter and stamps the number in one statement, so the counter
 # row stays locked for that statement and the commit only (readable_number's format).
@@ -139,20 +152,29 @@ _ORDER_OF_CALL = (
 
 
 async def _assign_number(session: AsyncSession, order: WorkOrder, hotline: str, day: str) -> None:
-    """Give ``order`` the day's next readable number (the counter row lock orders callers)."""
-    if session.bind.dialect.name == "postgresql":
-        params = {"day": day, "prefix": f"{hotline}-{day}-", "id": order.id}
-        number = (await session.execute(_NUMBER_ORDER_PG, params)).scalar_one()
-        set_committed_value(order, "number", number)
-        return
-    sequence = (await session.execute(_BUMP_COUNTER, {"day": day, "step": 1})).scalar_one()
-    order.number = readable_number(hotline, day, sequence)
+    """PostgreSQL: give ``order`` the day's next readable number (the counter row lock
+    orders concurrent callers)."""
+    params = {"day": day, "prefix": f"{hotline}-{day}-", "id": order.id}
+    number = (await session.execute(_NUMBER_ORDER_PG, params)).scalar_one()
+    set_committed_value(order, "number", number)
+
+
+async def _set_columns(session: AsyncSession, order: WorkOrder, **values: Any) -> None:
+    """Write ``values`` to the order's row now, and to the loaded object as committed: one
+    UPDATE statement, without the unit of work's bookkeeping (the recorder's hot path)."""
+    table = table_of(WorkOrder)
+    await session.execute(update(table).where(table.c.id == order.id).values(values))
+    for name, value in values.items():
+        set_committed_value(order, name, value)
 
 
 async def order_for_call(session: AsyncSession, call_id: str) -> WorkOrder | None:
     """The order covering ``call_id``, following merges to the surviving order."""
     found = await session.scalars(_ORDER_OF_CALL, {"call_id": call_id})
-    order = found.one_or_none()
+    return await _surviving(session, found.one_or_none())
+
+
+async def _surviving(session: AsyncSession, order: WorkOrder | None) -> WorkOrder | None:
     while order is not None and order.merged_into_id is not None:
         order = await session.get(WorkOrder, order.merged_into_id)
     return order
@@ -170,31 +192,44 @@ async def open_for_call(
     bus: EventBus | None = None,
 ) -> WorkOrder:
     """Exactly one order per call: a second call with the same ``call_id`` gets the first."""
+    number = normalise(caller_number)
+    day = local_day(at, zone)
     values = {
-        # A unique stand-in until the day's counter is taken, last: the counter row's lock
-        # then lasts only to the commit, and a losing concurrent insert burns no number.
-        "number": f"~{uuid.uuid4().hex[:31]}",
         "call_id": call_id,
-        "caller_number": normalise(caller_number),
-        "caller_key": normalise(caller_number),
+        "caller_number": number,
+        "caller_key": number,
         "created_at": at,
         "status": Status.NEW.value,
         "tags": ",".join(tag.strip() for tag in tags if tag.strip()),
     }
+    numbered_now = session.bind.dialect.name == "sqlite"
+    if numbered_now:
+        statement, values = (
+            _INSERT_NUMBERED_ORDER_SQLITE,
+            {**values, "day": day, "prefix": f"{hotline}-{day}-"},
+        )
+    else:
+        # A unique stand-in until the day's counter is taken, last: the counter row's lock
+        # then lasts only to the commit, and a losing concurrent insert burns no number.
+        statement, values = _INSERT_ORDER, {**values, "number": f"~{uuid.uuid4().hex[:31]}"}
     # Every call id ever linked to an order is some order's own call_id, so the insert's
     # conflict alone tells a repeated (or concurrently reported) call from a new one.
-    order: WorkOrder | None = (await session.scalars(_INSERT_ORDER, values)).one_or_none()
+    order: WorkOrder | None = (await session.scalars(statement, values)).one_or_none()
     if order is None:
         found = await order_for_call(session, call_id)
         assert found is not None
         return found
     await session.execute(
-        insert(WorkOrderCall), [{"call_id": call_id, "order_id": order.id, "at": at}]
+        insert(table_of(WorkOrderCall)), [{"call_id": call_id, "order_id": order.id, "at": at}]
     )
     await session.execute(
-        insert(WorkOrderHistory), [_entry(order.id, at, SYSTEM, "status", None, order.status)]
+        insert(table_of(WorkOrderHistory)),
+        [_entry(order.id, at, SYSTEM, "status", None, order.status)],
     )
-    await _assign_number(session, order, hotline, local_day(at, zone))
+    if numbered_now:
+        await session.execute(_BUMP_COUNTER, {"day": day, "step": 1})
+    else:
+        await _assign_number(session, order, hotline, day)
     publish_after_commit(
         session,
         bus,
@@ -216,41 +251,35 @@ async def mark_answered(
     agent: str | None,
     at: datetime,
     bus: EventBus | None = None,
+    order_id: int | None = None,
 ) -> WorkOrder | None:
-    """The agent answered: new → in_progress, and the order is linked to seat and agent."""
-    order = await order_for_call(session, call_id)
+    """The agent answered: new → in_progress, and the order is linked to seat and agent.
+
+    ``order_id``, when the caller knows which order it opened for the call, saves looking
+    the call up (merges are still followed to the surviving order)."""
+    order = None
+    if order_id is not None:
+        order = await _surviving(session, await session.get(WorkOrder, order_id))
+    if order is None:
+        order = await order_for_call(session, call_id)
     if order is None:
         return None
     actor = agent or seat
-    changed: list[str] = []
+    entries: list[dict[str, Any]] = []
+    values: dict[str, Any] = {}
     if order.status == Status.NEW:
-        record(
-            session,
-            order.id,
-            at=at,
-            actor=actor,
-            field="status",
-            old=order.status,
-            new=Status.IN_PROGRESS.value,
+        entries.append(
+            _entry(order.id, at, actor, "status", order.status, Status.IN_PROGRESS.value)
         )
-        order.status = Status.IN_PROGRESS.value
-        order.answered_at = at
-        changed.append("status")
+        values.update(status=Status.IN_PROGRESS.value, answered_at=at)
     for name, value in (("seat", seat), ("agent", agent)):
         if getattr(order, name) != value:
-            record(
-                session,
-                order.id,
-                at=at,
-                actor=actor,
-                field=name,
-                old=getattr(order, name),
-                new=value,
-            )
-            setattr(order, name, value)
-            changed.append(name)
-    if changed:
-        order.updated_at = at
+            entries.append(_entry(order.id, at, actor, name, getattr(order, name), value))
+            values[name] = value
+    if entries:
+        changed = [entry["field"] for entry in entries]
+        await session.execute(insert(table_of(WorkOrderHistory)), entries)
+        await _set_columns(session, order, **values, updated_at=at)
         publish_after_commit(session, bus, updated_event(order, changed))
     return order
 

@@ -24,7 +24,7 @@ from callcenter.app.metrics import publish_forever
 from callcenter.app.parts import ACD, AMI_LINK, FAILOVER, METRICS, RECORDER
 from callcenter.app.reactions import connect_acd_reactions
 from callcenter.app.recorder import Recorder
-from callcenter.app.services import BACKGROUND_SETTLE_SECONDS, start_services, stop_services
+from callcenter.app.services import start_services, stop_services
 from callcenter.kernel.bus import DomainEvent, EventBus, event_payload
 from callcenter.kernel.clock import Clock, SystemClock
 from callcenter.kernel.crypto import Keyring, install
@@ -94,9 +94,7 @@ class System(StartStop):
             campaign=self._campaign,
             also=(record_arrival,),
         )
-        runtime.bus.subscribe_batches(
-            "recorder", self.recorder.write_batch, settle=BACKGROUND_SETTLE_SECONDS
-        )
+        self.recorder.attach()
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
         runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records

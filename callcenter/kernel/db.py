@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, Table, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -51,6 +51,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for plain Core statements (no unit of work) on a hot path."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
