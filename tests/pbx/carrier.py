@@ -73,14 +73,16 @@ class Carrier:
         block = self._caller_ports.take()
         port, media = block, block + 2  # SIPp binds media .. media + 3
         with (self.folder / f"caller-{seq}.out").open("wb") as out:
-            process = await asyncio.create_subprocess_exec(
+            argv = self.tools.generator([
                 str(self.tools.sipp), "-sf", str(scenario), "-s", "12355",
                 "-i", self.host, "-p", str(port), "-mi", self.host, "-mp", str(media),
                 "-m", "1", "-l", "1", "-nostdin", "-timeout", "120s",
                 "-trace_err", "-error_file", str(self.folder / f"caller-{seq}-errors.log"),
                 self.pbx,
-                stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, cwd=self.folder,
-            )  # fmt: skip
+            ])  # fmt: skip
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, cwd=self.folder
+            )
             try:
                 return await process.wait()
             finally:

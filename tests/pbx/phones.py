@@ -87,7 +87,7 @@ class Softphone:
     def start(self) -> None:
         self.child = Child(
             f"phone {self.extension}",
-            [str(self.tools.baresip), "-f", str(self.folder)],
+            self.tools.generator([str(self.tools.baresip), "-f", str(self.folder)]),
             log=self.folder / "baresip.log",
             env={"PATH": "/usr/bin:/bin", "HOME": str(self.folder)},
         )

@@ -27,6 +27,15 @@ class Tools:
     asterisk: Path
     sipp: Path
     baresip: Path
+    # The carrier (SIPp) and the seats' phones stand in for other machines: a benchmark
+    # runs them at this nice value so they take the cores the PBX and the ACD leave idle.
+    generator_nice: int = 0
+
+    def generator(self, argv: list[str]) -> list[str]:
+        """The command line of a traffic generator (SIPp, baresip), at its nice value."""
+        if self.generator_nice:
+            return ["nice", "-n", str(self.generator_nice), *argv]
+        return argv
 
     @property
     def prefix(self) -> Path:
