@@ -118,16 +118,20 @@ class Failover:
 
     async def _run(self) -> None:
         while True:
+            promoted = False
             try:
                 if self.role is Role.STANDBY:
+                    term = self.term
                     await self._try_to_take_over()
+                    promoted = self.term != term
                 elif self.role is Role.ACTIVE:
                     await self._renew()
             except Exception:  # the loop must outlive any one failure
                 log.exception("ACD lease loop failed")
             if self.role is Role.ACTIVE and not self.fence.open(self._monotonic()):
                 self._lapse()
-            await asyncio.sleep(self.ttl / 4)
+            if not promoted:  # a takeover's restore and resync took part of the term:
+                await asyncio.sleep(self.ttl / 4)  # renew at once after one
 
     async def _try_to_take_over(self) -> None:
         if not self.link.status.logged_in:

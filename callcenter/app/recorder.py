@@ -61,7 +61,7 @@ class Recorder:
         *,
         campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
-        window: float = 0.1,
+        window: float = 0.5,
         also: Sequence[Callable[[AsyncSession, DomainEvent], Awaitable[None]]] = (),
     ) -> None:
         """``also``: other packages' writes for the same events, in the same transaction
