@@ -24,11 +24,40 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class HttpServer(uvicorn.Server):
-    """A uvicorn server that leaves the signals to ``stop_on_signals``."""
+    """A uvicorn server that leaves the signals to ``stop_on_signals``, and wakes once a
+    second (uvicorn's own loop wakes ten times a second to see whether to stop; here
+    asking it to stop wakes it at once)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    @property
+    def should_exit(self) -> bool:
+        return self._should_exit
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._should_exit = value
+        if value:
+            self._stop_asked.set()
+
+    @property
+    def _stop_asked(self) -> asyncio.Event:
+        event: asyncio.Event | None = self.__dict__.get("_stop_event")
+        if event is None:
+            event = self.__dict__["_stop_event"] = asyncio.Event()
+        return event
+
+    async def main_loop(self) -> None:
+        ticks = 0  # on_tick refreshes the Date header when ticks % 10 == 0
+        should_exit = await self.on_tick(ticks)
+        while not should_exit:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._stop_asked.wait()
+            ticks = (ticks + 10) % 864000
+            should_exit = await self.on_tick(ticks)
 
 
 def http_server(app: Any, host: str, port: int) -> HttpServer:
