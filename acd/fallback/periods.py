@@ -31,8 +31,24 @@ def stale_since(heartbeat: str, now: datetime, fallback_after: float) -> datetim
 
 
 async def open_period(session: AsyncSession, started_at: datetime, ended_at: datetime) -> int:
-    period = FallbackPeriod(started_at=started_at, ended_at=ended_at)
-    session.add(period)
+    """Save the period a stale heartbeat tells of. An import that ran first may already
+    have opened one for the calls it found (``period_for``): that one is widened."""
+    query = (
+        select(FallbackPeriod)
+        .where(
+            FallbackPeriod.started_at <= ended_at + SLACK,
+            FallbackPeriod.ended_at >= started_at - SLACK,
+        )
+        .order_by(FallbackPeriod.started_at)
+        .limit(1)
+    )
+    period = (await session.scalars(query)).first()
+    if period is not None:
+        period.started_at = min(period.started_at, started_at)
+        period.ended_at = max(period.ended_at, ended_at)
+    else:
+        period = FallbackPeriod(started_at=started_at, ended_at=ended_at)
+        session.add(period)
     await session.flush()
     return period.id
 
