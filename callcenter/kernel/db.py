@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from callcenter.kernel.sqlite_driver import one_trip_dbapi
+from callcenter.kernel.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -86,7 +86,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # Several writers share one SQLite file (recorder, dialer, crisis). A deferred
             # transaction that later upgrades to a write fails with "database is locked"
             # without waiting; taking the write lock up front makes writers queue instead.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            adapted = conn.connection.dbapi_connection
+            if isinstance(adapted, OneTripConnection):  # on the first statement's trip
+                adapted.begin_on_first_statement("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from callcenter.kernel.db import make_engine
 from callcenter.kernel.sqlite_driver import OneTripDbapi
@@ -35,3 +36,42 @@ async def test_rows_counts_ids_and_errors_come_back_from_one_trip(tmp_path: Path
             assert (await db.execute(text("SELECT count(*) FROM t"))).scalar_one() == 4
     finally:
         await engine.dispose()
+
+
+async def test_a_transaction_starts_on_its_first_statement_and_keeps_its_write_lock(
+    tmp_path: Path,
+) -> None:
+    """BEGIN IMMEDIATE rides on the first statement's trip, yet still takes the write lock
+    before that statement: a second writer waits for the first to commit; a rolled-back
+    transaction leaves nothing; an empty one commits nothing and breaks nothing."""
+    path = tmp_path / "lock.sqlite3"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    other = make_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(other.sync_engine, "connect")
+    def _impatient(dbapi_connection: Any, _: Any) -> None:  # after make_engine's pragmas
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=50")
+        cursor.close()
+
+    try:
+        async with engine.begin() as db:
+            await db.execute(text("CREATE TABLE t (v TEXT)"))
+        async with engine.begin() as db:  # nothing executed: nothing to begin or end
+            pass
+        async with engine.begin() as db:
+            await db.execute(text("SELECT count(*) FROM t"))  # a read, yet the lock is held
+            with pytest.raises(OperationalError, match="locked"):
+                async with other.begin() as second:
+                    await second.execute(text("SELECT count(*) FROM t"))
+            await db.execute(text("INSERT INTO t VALUES ('kept')"))
+        with pytest.raises(RuntimeError):
+            async with engine.begin() as db:
+                await db.execute(text("INSERT INTO t VALUES ('rolled back')"))
+                raise RuntimeError
+        async with other.begin() as second:  # free again once both ended
+            rows = (await second.execute(text("SELECT v FROM t"))).scalars().all()
+        assert rows == ["kept"]
+    finally:
+        await engine.dispose()
+        await other.dispose()
