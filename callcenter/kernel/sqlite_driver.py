@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -71,7 +71,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         # aiosqlite's own queue to its thread (the private ``_execute``, which its public
         # methods use too): typed loosely, as SQLAlchemy types the connection by protocol
         connection: Any = self._connection
-        adapted: OneTripConnection = self._adapt_connection
+        adapted = cast(OneTripConnection, self._adapt_connection)  # it made this cursor
         begin, adapted.pending_begin = adapted.pending_begin, None
         try:
             outcome: Outcome = self.await_(
