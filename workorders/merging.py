@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.after_commit import publish_after_commit
 from callcenter.kernel.bus import EventBus
 from workorders.lifecycle import Status
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
-from workorders.outbox import publish_after_commit
 from workorders.service import get_order, record, updated_event
 
 

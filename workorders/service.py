@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from callcenter.kernel.after_commit import publish_after_commit
 from callcenter.kernel.bus import EventBus
 from callcenter.kernel.crypto import Encrypted, Lookup
 from callcenter.kernel.db import UTCDateTime, table_of
@@ -26,7 +27,6 @@ from workorders.events import WorkOrderCreated, WorkOrderSubmitted, WorkOrderUpd
 from workorders.lifecycle import Allowed, Denied, Status, check_transition
 from workorders.models import WorkOrder, WorkOrderCall, WorkOrderHistory
 from workorders.numbering import local_day
-from workorders.outbox import publish_after_commit
 
 SYSTEM = "system"
 EDITABLE = (

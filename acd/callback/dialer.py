@@ -80,7 +80,9 @@ class CallbackService:
         is_high_risk: Callable[[str], bool] | None = None,
         dialer_id: str = "callback-dialer",
         poll_seconds: float = 5.0,
+        answers_recorded: bool = False,
     ) -> None:
+        """``answers_recorded``: the recorder calls ``intake.record_answered`` (see there)."""
         self.sessions = sessions
         self.bus = bus
         self.clock = clock
@@ -103,6 +105,7 @@ class CallbackService:
             find_order=find_order,
             is_high_risk=is_high_risk,
             is_own_call=lambda call_id: call_id.startswith(ATTEMPT_PREFIX),
+            answers_recorded=answers_recorded,
         )
         self._wake = asyncio.Event()
         self._recovered = False

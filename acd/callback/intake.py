@@ -1,11 +1,15 @@
 """Call events in, callback tasks out: a miss opens (or merges into) the number's callback,
-an answered repeat call from that number cancels it and links it to the new call."""
+an answered repeat call from that number cancels it and links it to the new call.
+
+Where the recorder writes the calls (the serving process), the cancellation is one
+of its writes (``record_answered``): it rides on the transaction that records the
+answer, and is journalled with it through a database outage."""
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import phonenumbers
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from acd.callback import cancellation, store
 from acd.callback.events import CallbackCancelled, CallbackCreated
 from acd.callback.links import OrderLookup
-from acd.callback.models import CallbackTask
 from acd.callback.policy import CallbackPolicy
 from acd.callback.units import in_transaction
 from acd.events import CallArrived, CallConnected, CallEnded, CallMissed, CallWaiting
+from callcenter.kernel.after_commit import publish_after_commit
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.clock import Clock
 from callcenter.kernel.phone import DEFAULT_REGION, mask, normalise
@@ -46,7 +50,11 @@ class CallbackIntake:
         find_order: OrderLookup,
         is_high_risk: Callable[[str], bool] | None,
         is_own_call: Callable[[str], bool],
+        answers_recorded: bool = False,
     ) -> None:
+        """``answers_recorded``: the recorder calls ``record_answered`` with each call event,
+        in its transaction; the bus's answered calls are then left to it."""
+        self.answers_recorded = answers_recorded
         self.sessions = sessions
         self.bus = bus
         self.clock = clock
@@ -61,17 +69,34 @@ class CallbackIntake:
         call_id = event.call_id
         if call_id is None or self.is_own_call(call_id):
             return False
+        if isinstance(event, CallMissed):
+            await self.record_miss(event, call_id)
+            return True
+        if not self.answers_recorded:
+            if isinstance(event, CallConnected):
+                await in_transaction(self.sessions, self._cancel_for(call_id))
+            else:
+                self._follow_caller(event, call_id)
+        return False
+
+    async def record_answered(self, session: AsyncSession, event: DomainEvent) -> None:
+        """The recorder's write for each call event, in its transaction: an answered call
+        cancels its number's open callback (published once the transaction commits)."""
+        call_id = event.call_id
+        if call_id is None or self.is_own_call(call_id):
+            return
+        if isinstance(event, CallConnected):
+            await self._cancel_for(call_id)(session)
+        else:
+            self._follow_caller(event, call_id)
+
+    def _follow_caller(self, event: DomainEvent, call_id: str) -> None:
+        """Who is calling on each call in progress, so its answer needs no look-up."""
         match event:
             case CallArrived(caller_number=number) | CallWaiting(caller_number=number):
                 self._remember(call_id, number)
-            case CallMissed():
-                await self.record_miss(event, call_id)
-                return True
-            case CallConnected():
-                await self.cancel_for_answered_call(call_id)
             case CallEnded():
                 self._callers.pop(call_id, None)
-        return False
 
     async def record_miss(self, event: CallMissed, call_id: str) -> None:
         number = normalise(event.caller_number)
@@ -116,31 +141,31 @@ class CallbackIntake:
             )
         )
 
-    async def cancel_for_answered_call(self, call_id: str) -> None:
+    def _cancel_for(self, call_id: str) -> Callable[[AsyncSession], Awaitable[None]]:
+        """The answered call's cancellation of its number's open callback, in a session."""
         remembered = self._callers.pop(call_id, None)
         now = self.clock.now()
 
-        async def cancel(session: AsyncSession) -> CallbackTask | None:
+        async def cancel(session: AsyncSession) -> None:
             number = remembered
             if number is None:
                 ref = await self.find_order(session, call_id)
                 number = ref.caller_number if ref is not None else None
             if not number:
-                return None
-            return await cancellation.cancel_for_number(
+                return
+            task = await cancellation.cancel_for_number(
                 session, normalise(number), call_id=call_id, at=now
             )
-
-        task = await in_transaction(self.sessions, cancel)
-        if task is not None:
-            self.bus.publish(
-                CallbackCancelled(
+            if task is not None:
+                cancelled = CallbackCancelled(
                     call_id=task.first_call_id,
                     task_id=task.id,
                     reason=task.close_reason,
                     linked_call_id=call_id,
                 )
-            )
+                publish_after_commit(session, self.bus, cancelled)
+
+        return cancel
 
     def _remember(self, call_id: str, number: str) -> None:
         self._callers[call_id] = number

@@ -86,6 +86,10 @@ class Recorder:
         # the SeatRinging events (seq, call) whose screen popped as they were published
         self._popped: set[tuple[int, str | None]] = set()
 
+    def also_write(self, write: Callable[[AsyncSession, DomainEvent], Awaitable[None]]) -> None:
+        """One more write for every event, in the same transaction (before ``start``)."""
+        self._also += (write,)
+
     def attach(self) -> None:
         """Subscribe to the bus: batches of what came while a fresh event settled for
         ``window``, and a look at each event as it is published (for the screen pop)."""

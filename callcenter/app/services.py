@@ -27,6 +27,7 @@ from callcenter.app.failover import when_active
 from callcenter.app.fallback import FallbackKeeper
 from callcenter.app.fallback_import import ImportContext
 from callcenter.app.parts import CALLBACKS, FALLBACK
+from callcenter.app.recorder import Recorder
 from callcenter.kernel.bus import DomainEvent
 from callcenter.kernel.runtime import Runtime
 from callcenter.kernel.settings import Settings
@@ -57,17 +58,19 @@ async def start_services(
     acd: AcdService | None,
     link: AmiLink | None,
     *,
-    arrivals_recorded: bool = False,
+    recorder: Recorder | None = None,
 ) -> list[asyncio.Task[None]]:
     """Start the services; the callback dialer only where this process runs the ACD.
-    ``arrivals_recorded``: the recorder writes crisis's record of each call's arrival."""
+    ``recorder``: the one writing the calls, which then also writes crisis's record of
+    each call's arrival and the callback an answered call cancels (in its transactions,
+    not one more per call)."""
     settings = runtime.settings
     crisis = CrisisService(
         sessions=runtime.sessions,
         bus=runtime.bus,
         clock=runtime.clock,
         ami=link,
-        record_arrivals=not arrivals_recorded,
+        record_arrivals=recorder is None,
     )
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)
@@ -101,7 +104,10 @@ async def start_services(
             find_order=work_order_for_call,
             is_high_risk=lambda number: flagged.get(number, False),
             dialer_id=dialer_id(settings),
+            answers_recorded=recorder is not None,
         )
+        if recorder is not None:
+            recorder.also_write(callbacks.intake.record_answered)
         runtime.provide(CALLBACKS, callbacks)
         runtime.bus.subscribe(
             "callbacks",

@@ -86,7 +86,7 @@ class System(StartStop):
         if self.migrate:
             await upgrade_to_head(runtime.engine)
         # a call's arrival for crisis's repeated-call rule goes with the call's own row:
-        # no transaction of its own per call (start_services tells the crisis service)
+        # no transaction of its own per call (start_services adds the callbacks' write)
         self.recorder = Recorder(
             runtime.sessions,
             runtime.bus,
@@ -98,13 +98,13 @@ class System(StartStop):
         runtime.bus.subscribe("live", self._fan_out)
         runtime.provide(RECORDER, self.recorder)
         runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
-        self.recorder.start()
         if self.with_acd:
             self._build_acd()
         if self.with_services:
             self._service_tasks = await start_services(
-                self.runtime, self.acd, self.link, arrivals_recorded=True
+                self.runtime, self.acd, self.link, recorder=self.recorder
             )
+        self.recorder.start()  # its journal's replay, once every write it does is wired
         if self.meters is not None and self.settings.redis_url:
             self._service_tasks.append(
                 asyncio.create_task(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from acd.callback.dialer import CallbackService
-from acd.callback.events import CallbackStarted
+from acd.callback.events import CallbackCancelled, CallbackStarted
 from acd.callback.models import CallbackTask
 from acd.callback.units import in_transaction
 from acd.events import CallMissed, Skill
@@ -146,6 +146,9 @@ async def test_a_caller_answered_on_a_new_call_has_the_callback_cancelled(
     await eventually(cancelled)
     [task] = await hotline.tasks()
     assert (task.first_call_id, task.linked_call_id) == (first_call, second_call)
+    # the desks hear of it once the cancellation is committed
+    told = [e for e in hotline.events if isinstance(e, CallbackCancelled)]
+    assert [(e.task_id, e.linked_call_id) for e in told] == [(task.id, second_call)]
     hotline.clock.advance(60 * 60)
     await hotline.callbacks.poke()
     assert hotline.originates() == []

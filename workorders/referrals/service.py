@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.kernel.after_commit import publish_after_commit
 from callcenter.kernel.bus import EventBus
 from workorders.events import ReferralOverdue
 from workorders.lifecycle import Status
 from workorders.models import WorkOrder
-from workorders.outbox import publish_after_commit
 from workorders.referrals.core import (
     RETURN_VISIT_WITHIN,
     Deadline,
