@@ -41,14 +41,15 @@ async def record_arrival(session: AsyncSession, event: CallArrived, campaign: st
 # SQLAlchemy; the syntax is the same on PostgreSQL and SQLite (3.24+). Every column is
 # named: the model's defaults are Python-side, not the table's.
 _INSERT_ARRIVAL = text(
-    "INSERT INTO calls (call_id, caller_number, caller_name, skill, arrived_at, "
+    "INSERT INTO calls (call_id, caller_number, caller_name, skill, arrived_at, queued_at, "
     "end_estimated, outcome, campaign) VALUES (:call_id, :caller_number, :caller_name, "
-    ":skill, :arrived_at, :end_estimated, :outcome, :campaign) "
+    ":skill, :arrived_at, :queued_at, :end_estimated, :outcome, :campaign) "
     "ON CONFLICT (call_id) DO NOTHING"
 ).bindparams(
     bindparam("caller_number", type_=Encrypted()),
     bindparam("caller_name", type_=Encrypted()),
     bindparam("arrived_at", type_=UTCDateTime()),
+    bindparam("queued_at", type_=UTCDateTime()),
     bindparam("end_estimated", type_=Boolean()),
 )
 _calls = table_of(Call)  # the table, not the entity: plain Core, no ORM bookkeeping
@@ -91,22 +92,33 @@ _ENDED = (
 )
 
 
-async def insert_arrival(session: AsyncSession, event: CallArrived, campaign: str | None) -> None:
-    """``record_arrival`` in one statement: a call already recorded is left as it is."""
+async def insert_arrival(
+    session: AsyncSession,
+    event: CallArrived,
+    campaign: str | None,
+    waiting: CallWaiting | None = None,
+) -> bool:
+    """``record_arrival`` in one statement: a call already recorded is left as it is.
+
+    ``waiting``: the call's first wait, written in the same row (what ``record_waiting``
+    would have written next). True when the row was new; otherwise nothing was written,
+    ``waiting`` included."""
     assert event.call_id
-    await session.execute(
+    inserted = await session.execute(
         _INSERT_ARRIVAL,
         {
             "call_id": event.call_id,
             "caller_number": event.caller_number,
-            "caller_name": event.caller_name,
-            "skill": "general",
+            "caller_name": event.caller_name or (waiting.caller_name if waiting else ""),
+            "skill": waiting.skill.value if waiting else "general",
             "arrived_at": event.at,
+            "queued_at": waiting.at if waiting else None,
             "end_estimated": False,
             "outcome": "waiting",
             "campaign": campaign,
         },
     )
+    return bool(getattr(inserted, "rowcount", 0) == 1)
 
 
 async def record_waiting(session: AsyncSession, event: CallWaiting) -> None:

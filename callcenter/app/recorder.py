@@ -199,7 +199,7 @@ class Recorder:
     async def _commit(self, events: list[DomainEvent]) -> None:
         """Write ``events`` in one transaction. What it teaches the recorder (the orders it
         opened, the screen pops) takes effect once it has committed, never before."""
-        batch = _Batch()
+        batch = _Batch(first_waits=_first_waits(events))
         async with self._sessions() as session, session.begin():
             for event in events:
                 with call_context(event.call_id):
@@ -231,7 +231,10 @@ class Recorder:
         match event:
             case CallArrived():
                 campaign = self._campaign()
-                await records.insert_arrival(session, event, campaign)
+                waiting = batch.first_waits.get(event.call_id)
+                inserted = await records.insert_arrival(session, event, campaign, waiting)
+                if inserted and waiting is not None:
+                    batch.written_waits.add(id(waiting))  # its row has it already
                 order = await workorders.open_for_call(
                     session,
                     call_id=event.call_id or "",
@@ -245,7 +248,8 @@ class Recorder:
                 batch.opened[event.call_id or ""] = KnownOrder(order.id, order.number)
                 log.info("work order %s for %s", order.number, mask(event.caller_number))
             case CallWaiting():
-                await records.record_waiting(session, event)
+                if id(event) not in batch.written_waits:
+                    await records.record_waiting(session, event)
             case CallConnected():
                 await records.record_connected(session, event)
                 known = self._known(batch, event.call_id)
@@ -315,6 +319,23 @@ class _Batch:
     pops: list[ScreenPop] = field(default_factory=list)
     seat_changes: list[SeatStateChanged] = field(default_factory=list)
     popped: list[tuple[int, str | None]] = field(default_factory=list)
+    # each call's first wait after its arrival in this batch, by call (``_first_waits``),
+    # and those written with their arrival's row
+    first_waits: dict[str | None, CallWaiting] = field(default_factory=dict)
+    written_waits: set[int] = field(default_factory=set)
+
+
+def _first_waits(events: list[DomainEvent]) -> dict[str | None, CallWaiting]:
+    """The first CallWaiting after each CallArrived of the batch: the arrival's insert
+    writes it too, one statement instead of two (they come milliseconds apart)."""
+    arrived: set[str | None] = set()
+    waits: dict[str | None, CallWaiting] = {}
+    for event in events:
+        if isinstance(event, CallArrived):
+            arrived.add(event.call_id)
+        elif isinstance(event, CallWaiting) and event.call_id in arrived:
+            waits.setdefault(event.call_id, event)
+    return waits
 
 
 # The events ``_write`` stores (or, for SeatRinging, reads for the screen pop).

@@ -26,6 +26,7 @@ from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.db import transaction
 from callcenter.kernel.settings import Settings
 from seats.events import SeatStateChanged
+from seats.skills import Skill
 from seats.models import SeatStateRecord
 from workorders.merging import merge_orders
 from workorders.models import WorkOrder, WorkOrderHistory
@@ -139,6 +140,45 @@ async def test_an_answered_call_is_recorded_with_its_first_wait_and_its_order(
     ]
     kinds = [event.kind for event in floor.seen]
     assert kinds.count("WorkOrderCreated") == 1 and kinds.count("WorkOrderUpdated") == 1
+
+
+async def test_a_first_wait_is_written_with_its_arrival_or_onto_a_row_already_there(
+    floor: Floor,
+) -> None:
+    """The arrival's row takes the first wait that came in its batch (skill, name, when);
+    an arrival already recorded (a resync repeats it) leaves the wait to its own update."""
+    number = "13800000003"
+    await floor.record(
+        CallArrived(call_id="fresh", caller_number=number, at=at(0)),
+        CallWaiting(
+            call_id="fresh",
+            caller_number=number,
+            caller_name="Zhou",
+            skill=Skill.LEGAL,
+            wait_channel="w",
+            at=at(1),
+        ),
+    )
+    await floor.record(CallArrived(call_id="again", caller_number=number, at=at(0)))
+    await floor.record(
+        CallArrived(call_id="again", caller_number=number, at=at(4)),  # the resync's repeat
+        CallWaiting(
+            call_id="again",
+            caller_number=number,
+            caller_name="Zhao",
+            skill=Skill.PSYCHOLOGICAL,
+            wait_channel="w",
+            at=at(5),
+        ),
+    )
+    fresh, again = await floor.call("fresh"), await floor.call("again")
+    assert (fresh.skill, fresh.caller_name, fresh.queued_at) == ("legal", "Zhou", at(1))
+    assert (again.skill, again.caller_name, again.arrived_at, again.queued_at) == (
+        "psychological",
+        "Zhao",
+        at(0),
+        at(5),
+    )
 
 
 async def test_a_missed_call_keeps_why_it_was_missed_and_an_unanswered_end_is_abandoned(
