@@ -26,8 +26,8 @@ from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.db import transaction
 from callcenter.kernel.settings import Settings
 from seats.events import SeatStateChanged
-from seats.skills import Skill
 from seats.models import SeatStateRecord
+from seats.skills import Skill
 from workorders.merging import merge_orders
 from workorders.models import WorkOrder, WorkOrderHistory
 
