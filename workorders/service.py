@@ -259,6 +259,11 @@ async def mark_answered(
     the call up (merges are still followed to the surviving order)."""
     order = None
     if order_id is not None:
+        order = await _answer_untouched(session, order_id, seat=seat, agent=agent, at=at)
+        if order is not None:
+            changed = ["status", "seat"] + (["agent"] if agent is not None else [])
+            publish_after_commit(session, bus, updated_event(order, changed))
+            return order
         order = await _surviving(session, await session.get(WorkOrder, order_id))
     if order is None:
         order = await order_for_call(session, call_id)
@@ -282,6 +287,51 @@ async def mark_answered(
         await _set_columns(session, order, **values, updated_at=at)
         publish_after_commit(session, bus, updated_event(order, changed))
     return order
+
+
+# An order as its call opened it, answered in one statement that returns it: no read first.
+_ANSWER_UNTOUCHED = (
+    update(WorkOrder)
+    .where(
+        WorkOrder.id == bindparam("order_id"),
+        WorkOrder.status == Status.NEW.value,
+        WorkOrder.merged_into_id.is_(None),
+        WorkOrder.seat.is_(None),
+        WorkOrder.agent.is_(None),
+    )
+    .values(
+        status=Status.IN_PROGRESS.value,
+        answered_at=bindparam("at", type_=UTCDateTime()),
+        updated_at=bindparam("at", type_=UTCDateTime()),
+        seat=bindparam("seat"),
+        agent=bindparam("agent"),
+    )
+    .returning(WorkOrder)
+    .execution_options(synchronize_session=False)
+)
+
+
+async def _answer_untouched(
+    session: AsyncSession, order_id: int, *, seat: str, agent: str | None, at: datetime
+) -> WorkOrder | None:
+    """``mark_answered`` for the usual order: still new, unmerged, with no seat or agent yet.
+    Any other (``None``) takes the general path, which reads it first."""
+    answered = (
+        await session.scalars(
+            _ANSWER_UNTOUCHED, {"order_id": order_id, "seat": seat, "agent": agent, "at": at}
+        )
+    ).one_or_none()
+    if answered is None:
+        return None
+    actor = agent or seat
+    entries = [
+        _entry(answered.id, at, actor, "status", Status.NEW.value, Status.IN_PROGRESS.value),
+        _entry(answered.id, at, actor, "seat", None, seat),
+    ]
+    if agent is not None:
+        entries.append(_entry(answered.id, at, actor, "agent", None, agent))
+    await session.execute(insert(table_of(WorkOrderHistory)), entries)
+    return answered
 
 
 async def get_order(session: AsyncSession, order_id: int) -> WorkOrder:
