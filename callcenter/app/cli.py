@@ -154,12 +154,14 @@ def serve(
         await system.start()
         server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
         settle_heap()
+        frozen_again = asyncio.create_task(_settle_when_warm(system))
         stop_on_signals(server)
         lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
         try:
             await server.serve()
         finally:
             lapsed.cancel()
+            frozen_again.cancel()
             try:
                 async with asyncio.timeout(settings.shutdown_grace):
                     await system.stop()
@@ -173,6 +175,13 @@ def serve(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     raise typer.Exit(status)
+
+
+async def _settle_when_warm(system: System) -> None:
+    from callcenter.app.event_loop import settle_heap
+
+    await system.warmed_up()
+    settle_heap(collect=False)
 
 
 async def _stop_when_lapsed(system: System, server: uvicorn.Server) -> None:

@@ -47,6 +47,10 @@ REFERRAL_CHECK_SECONDS = 60.0
 BACKGROUND_SETTLE_SECONDS = 0.05
 
 
+# The task that loads what start-up leaves to the background (``System.warmed_up``).
+WARM_UP_TASK = "crisis-warm"
+
+
 def callback_policy(settings: Settings) -> CallbackPolicy:
     quiet_start, quiet_end = settings.quiet_window
     delays = tuple(timedelta(seconds=seconds) for seconds in settings.callback_delays)
@@ -83,7 +87,7 @@ async def start_services(
     # a thread, never on the loop), and the short GIL slice of the serving loop
     # (callcenter.app.event_loop) keeps the routing responsive meanwhile.
     tasks = [
-        asyncio.create_task(crisis.warm(), name="crisis-warm"),
+        asyncio.create_task(crisis.warm(), name=WARM_UP_TASK),
         _forever("crisis", crisis.run_workers),
         _forever("referrals", lambda: _referrals(runtime)),
     ]

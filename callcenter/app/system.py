@@ -24,7 +24,7 @@ from callcenter.app.metrics import publish_forever
 from callcenter.app.parts import ACD, AMI_LINK, FAILOVER, METRICS, RECORDER
 from callcenter.app.reactions import connect_acd_reactions
 from callcenter.app.recorder import Recorder
-from callcenter.app.services import start_services, stop_services
+from callcenter.app.services import WARM_UP_TASK, start_services, stop_services
 from callcenter.kernel.bus import DomainEvent, EventBus, event_payload
 from callcenter.kernel.clock import Clock, SystemClock
 from callcenter.kernel.crypto import Keyring, install
@@ -116,6 +116,12 @@ class System(StartStop):
             await self.acd.start()
             await self.failover.start()  # seats restored before the first resync routes
             await self.link.start()
+
+    async def warmed_up(self) -> None:
+        """Once what start-up loads in the background (the segmenter's dictionary) is in."""
+        warming = [task for task in self._service_tasks if task.get_name() == WARM_UP_TASK]
+        if warming:  # shielded: a waiter going away does not stop the loading
+            await asyncio.wait([asyncio.shield(task) for task in warming])
 
     def _build_acd(self) -> None:
         settings = self.settings
