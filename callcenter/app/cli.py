@@ -151,9 +151,11 @@ def serve(
         system = System(
             settings, with_acd=not api_only, with_services=not api_only, migrate=not api_only
         )
+        # the full collection stops the loop for a moment: before there is a lease to keep
+        # or a call to route; what start-up builds next is frozen once it has warmed up
+        settle_heap()
         await system.start()
         server = http_server(create_app(system.runtime), settings.http_host, settings.http_port)
-        settle_heap()
         frozen_again = asyncio.create_task(_settle_when_warm(system))
         stop_on_signals(server)
         lapsed = asyncio.create_task(_stop_when_lapsed(system, server))
