@@ -283,6 +283,23 @@ async def measure(stack: PbxStack, args: argparse.Namespace) -> bool:
     return report(args, figures, own, before_own, statuses, cpu, placed_in, took, load)
 
 
+REFERENCE_FRAME = "Event: Newstate\nChannel: PJSIP/8001-00000001\nChannelState: 5\nUniqueid: 1.1"
+
+
+def reference_cpu_ms(rounds: int = 3) -> float:
+    """CPU milliseconds of a fixed workload of splits, dicts and arithmetic (no project code,
+    so a change to the project never moves it): how fast this host runs Python now."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.thread_time()
+        total = 0
+        for n in range(50_000):
+            headers = dict(line.split(": ", 1) for line in REFERENCE_FRAME.split("\n"))
+            total += len(headers["Channel"]) + n % 7
+        best = min(best, time.thread_time() - started)
+    return best * 1e3
+
+
 def report(
     args: argparse.Namespace,
     figures: Figures,
@@ -305,6 +322,10 @@ def report(
     print(f"pbx routing: {args.calls} calls, Poisson {args.rate}/s (placed in {placed_in:.1f} s), "
           f"{args.seats} seats, {args.talk} s talk, no wrap-up; run {took:.1f} s, "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
+    print(
+        f"  this host's speed: a fixed pure-Python workload takes {reference_cpu_ms():.0f} ms "
+        "of CPU (best of 3; lower is faster), to compare figures across machines"
+    )
     print(_latencies("freed seat -> ring", figures.freed))
     print(_latencies("idle seat -> ring ", figures.idle))
     print(f"  ACD own time (AMI frame read -> action written): n={decisions} "

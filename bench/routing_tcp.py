@@ -14,13 +14,16 @@ The recorder writes to SQLite beside the hot path during the run, as in producti
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from acd.commands import Command
 from acd.events import Skill
 from acd.policy import RoutingPolicy
+from acd.service import AcdService
 from acd.simulator import PbxSimulator
 from callcenter.app.system import System
 from callcenter.kernel.settings import Settings
@@ -73,8 +76,12 @@ async def _running(folder: Path, seats: int) -> tuple[PbxSimulator, System, _Sta
     acd = system.acd
     for index, seat in enumerate(all_seats):
         agent = Agent(agent_id=f"a{index}", name=f"a{index}", skills=frozenset(Skill))
-        acd.command(lambda now, a=agent, s=seat: acd.core.login(a, s, now))
+        acd.command(functools.partial(_login, acd, agent, seat))
     return sim, system, stamps, actions
+
+
+def _login(acd: AcdService, agent: Agent, seat: str, now: float) -> list[Command]:
+    return acd.core.login(agent, seat, now)
 
 
 async def _wait(condition: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
