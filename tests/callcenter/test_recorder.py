@@ -155,28 +155,19 @@ async def test_a_first_wait_is_written_with_its_arrival_or_onto_a_row_already_th
     """The arrival's row takes the first wait that came in its batch (skill, name, when);
     an arrival already recorded (a resync repeats it) leaves the wait to its own update."""
     number = "13800000003"
+
+    def waits(call_id: str, name: str, skill: Skill, seconds: float) -> CallWaiting:
+        return CallWaiting(call_id=call_id, caller_number=number, caller_name=name,
+                           skill=skill, wait_channel="w", at=at(seconds))  # fmt: skip
+
     await floor.record(
         CallArrived(call_id="fresh", caller_number=number, at=at(0)),
-        CallWaiting(
-            call_id="fresh",
-            caller_number=number,
-            caller_name="Zhou",
-            skill=Skill.LEGAL,
-            wait_channel="w",
-            at=at(1),
-        ),
+        waits("fresh", "Zhou", Skill.LEGAL, 1),
     )
     await floor.record(CallArrived(call_id="again", caller_number=number, at=at(0)))
     await floor.record(
         CallArrived(call_id="again", caller_number=number, at=at(4)),  # the resync's repeat
-        CallWaiting(
-            call_id="again",
-            caller_number=number,
-            caller_name="Zhao",
-            skill=Skill.PSYCHOLOGICAL,
-            wait_channel="w",
-            at=at(5),
-        ),
+        waits("again", "Zhao", Skill.PSYCHOLOGICAL, 5),
     )
     fresh, again = await floor.call("fresh"), await floor.call("again")
     assert (fresh.skill, fresh.caller_name, fresh.queued_at) == ("legal", "Zhou", at(1))
