@@ -192,3 +192,28 @@ def restore_root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+# The files that take longest (real Asterisk stacks, several serve processes, browsers,
+# reruns in other machine zones) start first: with two workers taking whole files, a
+# long file scheduled last would leave one worker idle while the other finishes it.
+LONG_FIRST = (
+    "tests/pbx/",
+    "tests/resilience/",
+    "tests/test_machine_zones.py",
+    "tests/web/test_desk",
+    "tests/web/test_staffing_browser.py",
+    "tests/web/test_schema_fuzz.py",
+    "tests/acd/test_core_stateful.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+
+    def rank(item: pytest.Item) -> int:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        return next((n for n, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)),
+                    len(LONG_FIRST))  # fmt: skip
+
+    items.sort(key=rank)  # stable: a file's tests keep their order
