@@ -151,13 +151,16 @@ class Failover:
         await self._promote(sent)
 
     async def _promote(self, won_at: float) -> None:
+        # The term runs on while the seats are restored and the waiting callers resynced
+        # (half a second at a quiet start-up, more under load): the lease is renewed
+        # meanwhile, or a slow takeover would outlast its own term and lapse at once.
+        promoted = asyncio.Event()
+        renewing = asyncio.create_task(self._renew_until(promoted), name="acd-lease-takeover")
         try:
-            await self._restore_floor()
-        except Exception:
-            log.exception("saved seats not restored; agents log in again")
-        self.role = Role.ACTIVE
-        self.acd.activate()
-        await self.link.resync()
+            await self._take_the_floor()
+        finally:
+            promoted.set()  # not cancelled: a renewal under way finishes its transaction
+            await renewing
         self.takeover_ms = round((self._monotonic() - won_at) * 1000, 1)
         log.warning(
             "%s is the active ACD (lease term %s); waiting callers resynced in %.0f ms",
@@ -165,6 +168,23 @@ class Failover:
             self.term,
             self.takeover_ms,
         )
+
+    async def _take_the_floor(self) -> None:
+        try:
+            await self._restore_floor()
+        except Exception:
+            log.exception("saved seats not restored; agents log in again")
+        self.role = Role.ACTIVE
+        self.acd.activate()
+        await self.link.resync()
+
+    async def _renew_until(self, done: asyncio.Event) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(done.wait(), timeout=self.ttl / 4)
+                return
+            except TimeoutError:
+                await self._renew()
 
     async def _renew(self) -> None:
         if not self.link.status.logged_in or self.term is None:
