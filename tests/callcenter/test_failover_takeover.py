@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.app.failover import Failover, Role
 from callcenter.kernel.settings import Settings
 
-TTL = 1.0
+TTL = 1.5
 RESYNC_SECONDS = 2.5 * TTL  # a start-up under load: far longer than one term
 
 
