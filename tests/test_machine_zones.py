@@ -46,10 +46,11 @@ def _machine_keeps(zone: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("machine_zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
+ZONES = ("UTC", "America/Los_Angeles", "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("machine_zone", [zone for zone in ZONES if not _machine_keeps(zone)])
 def test_date_rules_pass_in_any_machine_zone(machine_zone: str) -> None:
-    if _machine_keeps(machine_zone):
-        pytest.skip(f"the suite runs in {machine_zone}'s offsets already")
     result = subprocess.run(
         [
             sys.executable,

@@ -16,6 +16,11 @@ import pytest
 from tests.acd.simhelpers import Msg, RawAmi, client, running_sim
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ami" / "asterisk22"
+# The recordings of a real Asterisk 22 sit beside the checkout (../shared/data, under
+# their own licence), not in it: a checkout on its own has nothing to compare against.
+NEEDS_RECORDINGS = pytest.mark.skipif(
+    not DATA.exists(), reason=f"no real Asterisk 22 AMI recordings at {DATA} to compare with"
+)
 COMPARED = {
     "Newchannel",
     "Newstate",
@@ -51,7 +56,7 @@ async def _played(ami: RawAmi, until: dict[str, str]) -> list[Msg]:
     return [m for m in ami.seen if "Event" in m]
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="recordings not available")
+@NEEDS_RECORDINGS
 async def test_answered_call_matches_the_recording() -> None:
     recorded = _caller_story(_recorded("answered_redirect"))
     stories: dict[str, list[tuple[str, str]]] = {}
@@ -70,7 +75,7 @@ async def test_answered_call_matches_the_recording() -> None:
     assert stories["agent"] == [e for e in recorded if e[0] != "HangupRequest"]
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="recordings not available")
+@NEEDS_RECORDINGS
 async def test_unanswered_seat_matches_the_recording() -> None:
     async with running_sim(seats=["8090"], time_scale=0.002) as sim, client(sim) as ami:
         sim.configure_seat("8090", behaviour="no_answer")
@@ -86,7 +91,7 @@ async def test_unanswered_seat_matches_the_recording() -> None:
     assert _caller_story(played) == expected
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="recordings not available")
+@NEEDS_RECORDINGS
 async def test_abandoned_wait_matches_the_recording() -> None:
     async with running_sim() as sim, client(sim) as ami:
         call_id = sim.place_call("13800000001", name="Caller", patience=3)
