@@ -47,11 +47,14 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 @asynccontextmanager
-async def demo(tmp_path: Path, scenario: dict[str, Any] | None = None) -> AsyncIterator[DemoStack]:
+async def demo(
+    tmp_path: Path, scenario: dict[str, Any] | None = None, *, wrapup_seconds: float = 10.0
+) -> AsyncIterator[DemoStack]:
     """The demo stack with nobody logged in, ready to play ``scenario`` (default: no callers).
 
     Callers wait for ``stack.start_traffic()``: a test gets its agents and pages ready
     first, so no caller arrives early however slowly a loaded machine starts a browser.
+    ``wrapup_seconds`` is in scenario time (scaled like the rest by ``time_scale``).
     """
     from acd.simulator.scenario import load_scenario
 
@@ -61,6 +64,7 @@ async def demo(tmp_path: Path, scenario: dict[str, Any] | None = None) -> AsyncI
         time_scale=0.05,
         login_agents=False,
         traffic_on_start=False,
+        wrapup_seconds=wrapup_seconds,
     )
     async with DemoStack(options, load_scenario(scenario or QUIET)) as stack:
         yield stack

@@ -23,13 +23,20 @@ CALLS_TWICE = {
         ]
     },
 }
+# Wrap-up long enough (30 s real) that only the agent's submit ends it: with the demo's
+# 0.5 s a slow machine let it time out before the form was saved, and the next caller's
+# pop showed the first order without its summary.
+AGENT_PACED_WRAPUP = 600
 
 
 async def test_agent_logs_in_answers_sees_the_screen_pop_and_submits_the_work_order(
     tmp_path: Path, artifacts: Path
 ) -> None:
     errors: list[str] = []
-    async with demo(tmp_path, CALLS_TWICE) as stack, chromium() as browser:
+    async with (
+        demo(tmp_path, CALLS_TWICE, wrapup_seconds=AGENT_PACED_WRAPUP) as stack,
+        chromium() as browser,
+    ):
         page = await signed_in_page(browser, stack, "a01", "/desk", errors)
         await expect(page.locator("#agent")).to_contain_text("a01")
         await expect(page.locator("#my-state")).to_have_text("未签入", timeout=5000)
