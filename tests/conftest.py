@@ -36,6 +36,8 @@ os.environ.setdefault("CALLCENTER_DATA_DIR", tempfile.mkdtemp(prefix="cc-test-da
 from callcenter.app.discovery import import_all_models
 from callcenter.kernel.db import execute_autocommit, make_engine, make_sessionmaker
 
+pytest_plugins = ["tests.hang_watch"]
+
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
