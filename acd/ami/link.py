@@ -63,6 +63,7 @@ class AmiLink:
         self._protocol: AmiProtocol | None = None
         self._runner: asyncio.Task[None] | None = None
         self._logged_in = asyncio.Event()
+        self._new_login = asyncio.Event()  # set, then replaced, at each login
         self._resynced = False  # this session's snapshot went out (GET /api/ready)
         self._booted = asyncio.Event()  # this session saw FullyBooted
         self._closing = False
@@ -89,6 +90,10 @@ class AmiLink:
             await asyncio.wait_for(self._logged_in.wait(), timeout)
         except TimeoutError:
             raise AmiTimeout(f"not logged in to {self._where} within {timeout}s") from None
+
+    async def next_login(self) -> None:
+        """Returns at the next login (a new AMI session), not for the current one."""
+        await self._new_login.wait()
 
     async def close(self) -> None:
         """Log off (when logged in) and stop; nothing reconnects afterwards."""
@@ -298,6 +303,8 @@ class AmiLink:
             self._sessions += 1
             self._since = datetime.now(UTC)
             self._logged_in.set()
+            self._new_login.set()
+            self._new_login = asyncio.Event()
             log.info("AMI logged in to %s as %s", self._where, self.config.username)
             self._spawn(self._after_login())
             await self._keep_alive(protocol)

@@ -96,6 +96,7 @@ class PbxSimulator:
         await self.server.stop(flush=not keep_calls)
         if not keep_calls:
             self.pbx.crash()
+            self._actions.global_vars.clear()  # set by Setvar: gone with the process
             self.pbx.unqualified = True
             self.server.booted = time.time()
             self.server.booting = True

@@ -33,7 +33,7 @@ from callcenter.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SESSION_CHECK_SECONDS = 0.1  # how soon a new AMI login gets its first heartbeat
+NOT_ACTIVE_RECHECK_SECONDS = 0.1  # a standby or logged-out process looks again this soon
 
 # Imports while active, for callers still in the queue when the ACD came back: every
 # few heartbeats (10 s by default); a DBGetTree of an empty family costs next to nothing.
@@ -80,6 +80,7 @@ class FallbackKeeper:
         try:
             while True:
                 beat = False
+                session = self.link.status.since
                 try:
                     beat = await self.beat()
                 except AmiError as exc:
@@ -87,20 +88,21 @@ class FallbackKeeper:
                 except Exception:
                     log.exception("fallback heartbeat failed")
                 # not active yet: look again soon, the first heartbeat is due at the takeover
-                await self._until_next_beat(self.every if beat else min(self.every, 0.1))
+                await self._until_next_beat(
+                    self.every if beat else min(self.every, NOT_ACTIVE_RECHECK_SECONDS), session
+                )
         finally:
             catching_up.cancel()
             await asyncio.gather(catching_up, return_exceptions=True)
 
-    async def _until_next_beat(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less if the link logs in anew meanwhile: a restarted
-        Asterisk has no heartbeat, and sends every new caller to the fallback queue
-        until the ACD stamps one."""
-        session = self.link.status.since
-        for _ in range(max(1, round(seconds / SESSION_CHECK_SECONDS))):
-            await asyncio.sleep(min(seconds, SESSION_CHECK_SECONDS))
-            if self.link.status.since != session:
-                return
+    async def _until_next_beat(self, seconds: float, session: datetime | None) -> None:
+        """Sleep ``seconds``, or less if the link logs in anew (after ``session``, the
+        login the last beat saw) meanwhile: a restarted Asterisk has no heartbeat, and
+        sends every new caller to the fallback queue until the ACD stamps one."""
+        if self.link.status.since != session:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.link.next_login(), seconds)
 
     async def beat(self) -> bool:
         """One heartbeat; False when this process may not stamp one (standby, no AMI login).

@@ -133,6 +133,20 @@ async def test_the_active_acd_stamps_its_heartbeat_and_mirrors_logins_into_astdb
         await until(lambda: "/acd-seats/8001" not in stack.sim.astdb)
 
 
+async def test_a_restarted_asterisk_has_a_heartbeat_again_as_soon_as_the_acd_logs_in(
+    tmp_path: Path, slow_heartbeat: None
+) -> None:
+    """A restart loses the heartbeat: until the next one (a minute here) every new caller
+    would go to the fallback queue, so the new login stamps one at once."""
+    async with acd_stack(tmp_path) as stack:
+        await until(lambda: "ACD_HEARTBEAT" in stack.sim.global_vars)
+        await stack.sim.restart(keep_calls=False)
+        assert "ACD_HEARTBEAT" not in stack.sim.global_vars
+        await until(lambda: "ACD_HEARTBEAT" in stack.sim.global_vars, timeout=5)
+        stamped = float(stack.sim.global_vars["ACD_HEARTBEAT"])
+        assert abs(stamped - datetime.now(UTC).timestamp()) < 3
+
+
 async def test_back_on_the_link_the_acd_saves_the_period_imports_and_deletes_the_records(
     tmp_path: Path, slow_heartbeat: None
 ) -> None:
