@@ -11,7 +11,10 @@ AmiNotConnected instead of being queued for a blind re-send).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,6 +28,19 @@ from acd.ami.wire import BANNER_PREFIX, Framer, encode_message, parse_frame
 log = logging.getLogger(__name__)
 
 _ERRORS = ("Error", "Failure", "Fail")
+
+
+@contextmanager
+def collection_deferred() -> Iterator[None]:
+    """No automatic garbage collection inside; the next allocation after starts one if due."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class LinkSink(Protocol):
@@ -91,6 +107,12 @@ class AmiProtocol(AMIProtocol):  # type: ignore[misc]
     # -- receiving -------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        # The routing path (frame read -> action written) runs in here: a garbage
+        # collection its allocations would start (up to milliseconds) waits until after.
+        with collection_deferred():
+            self._take_frames(data)
+
+    def _take_frames(self, data: bytes) -> None:
         now = datetime.now(UTC)
         for frame in self.framer.feed(data):
             if self.version is None and frame.startswith(BANNER_PREFIX):
