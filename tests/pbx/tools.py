@@ -28,13 +28,14 @@ class Tools:
     sipp: Path
     baresip: Path
     # The carrier (SIPp) and the seats' phones stand in for other machines: a benchmark
-    # runs them at this nice value so they take the cores the PBX and the ACD leave idle.
-    generator_nice: int = 0
+    # runs them in Linux's idle scheduling class (SCHED_IDLE), so they take only the
+    # cores the PBX and the ACD leave idle and never delay either when it wakes up.
+    generators_idle: bool = False
 
     def generator(self, argv: list[str]) -> list[str]:
-        """The command line of a traffic generator (SIPp, baresip), at its nice value."""
-        if self.generator_nice:
-            return ["nice", "-n", str(self.generator_nice), *argv]
+        """The command line of a traffic generator (SIPp, baresip)."""
+        if self.generators_idle:
+            return ["chrt", "--idle", "0", *argv]
         return argv
 
     @property
