@@ -15,7 +15,6 @@ shared, loaded machine they also hold the time the scheduler gave to others).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import random
 import statistics
@@ -228,16 +227,18 @@ def core_event_beside_an_idle_mismatch(samples: int) -> Measurement:
 def e2e_arrival(samples: int) -> Measurement:
     """Over TCP through the simulator: CallWaiting emitted → Redirect received."""
     from bench.routing_tcp import measure_arrival
+    from callcenter.app.event_loop import run_serving  # serve's loop (uvloop, GIL slice)
 
-    seconds = asyncio.run(measure_arrival(min(samples, 300)))
+    seconds = run_serving(measure_arrival(min(samples, 300)))
     return Measurement("e2e over TCP, arrival → Redirect", seconds, budget_p99=0.010)
 
 
 def e2e_freed_seat(samples: int) -> Measurement:
     """Over TCP through the simulator: the busy seat's call hangs up → next Redirect."""
     from bench.routing_tcp import measure_freed_seat
+    from callcenter.app.event_loop import run_serving
 
-    seconds = asyncio.run(measure_freed_seat(min(samples, 200)))
+    seconds = run_serving(measure_freed_seat(min(samples, 200)))
     return Measurement("e2e over TCP, freed seat → Redirect", seconds, budget_p99=0.010)
 
 

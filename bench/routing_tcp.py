@@ -25,6 +25,7 @@ from acd.events import Skill
 from acd.policy import RoutingPolicy
 from acd.service import AcdService
 from acd.simulator import PbxSimulator
+from callcenter.app.event_loop import settle_heap
 from callcenter.app.system import System
 from callcenter.kernel.settings import Settings
 from seats.agents import Agent
@@ -70,7 +71,12 @@ async def _running(folder: Path, seats: int) -> tuple[PbxSimulator, System, _Sta
         normal_seats=seats,
     )
     system = System(settings, policy=RoutingPolicy(wrapup_seconds=0.0, max_queue=10_000))
+    settle_heap()
     await system.start()
+    # as ``callcenter serve`` does: the segmenter's dictionary (loaded in the background)
+    # in, and frozen out of the collector, before the first measured call
+    await system.warmed_up()
+    settle_heap(collect=False)
     assert system.link is not None and system.acd is not None
     await system.link.wait_logged_in(5)
     acd = system.acd
