@@ -119,6 +119,8 @@ async def _serve(
                 continue
             name, aid = action.text("Action").lower(), action.text("ActionID")
             writer.write(encode_message({"Response": "Success", "ActionID": aid, "Message": "ok"}))
+            if name == "login":  # as Asterisk does: the link lists contacts only once booted
+                writer.write(encode_message({"Event": "FullyBooted", "Status": "Fully Booted"}))
             if name in lists:
                 writer.write(encode_message({"Event": lists[name], "ActionID": aid}))
             if name == "pjsipshowcontacts":

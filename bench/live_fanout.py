@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 import websockets
 
@@ -36,13 +37,17 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 from callcenter.app.factory import create_app  # noqa: E402
+from callcenter.kernel.auth import Role  # noqa: E402
 from callcenter.kernel.bus import EventBus  # noqa: E402
 from callcenter.kernel.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.kernel.live import LiveState, MemoryLive, RedisLive  # noqa: E402
+from callcenter.kernel.migrations import upgrade_to_head  # noqa: E402
 from callcenter.kernel.runtime import Runtime  # noqa: E402
 from callcenter.kernel.settings import Settings  # noqa: E402
+from tests.staff import ensure_user, token  # noqa: E402
 
 SEATS = [f"80{n:02d}" for n in range(1, 21)] + ["8099"]
+SUPERVISOR = "bench-supervisor"
 
 
 def seats_snapshot(round_no: int, changed: str) -> dict[str, Any]:
@@ -68,10 +73,12 @@ def seats_snapshot(round_no: int, changed: str) -> dict[str, Any]:
     return {"at": None, "seats": seats, "round": round_no, "sent": time.perf_counter()}
 
 
-async def serve(live: LiveState) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+async def serve(live: LiveState) -> tuple[uvicorn.Server, asyncio.Task[None], str, str]:
+    """The API on a free port; its live URL and a supervisor's access token for it."""
     folder = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     settings = Settings(database_url=f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}")
     engine = make_engine(settings.database_url)
+    await upgrade_to_head(engine)
     runtime = Runtime(
         settings=settings,
         bus=EventBus(),
@@ -95,7 +102,10 @@ async def serve(live: LiveState) -> tuple[uvicorn.Server, asyncio.Task[None], st
             task.result()  # the server failed to start: raise its error
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, f"ws://127.0.0.1:{port}/api/live"
+    await ensure_user(runtime.sessions, settings, Role.SUPERVISOR, SUPERVISOR)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        access = await token(http, SUPERVISOR)
+    return server, task, f"ws://127.0.0.1:{port}/api/live", access
 
 
 class Audience:
@@ -127,8 +137,9 @@ class Audience:
         return self._complete.setdefault(round_no, asyncio.Event())
 
 
-async def browser(url: str, audience: Audience) -> None:
+async def browser(url: str, access: str, audience: Audience) -> None:
     async with websockets.connect(url, max_size=2**22) as socket:
+        await socket.send(json.dumps({"token": access}))  # an API client signs in so
         await socket.recv()  # the first snapshot
         audience.joined()
         async for raw in socket:
@@ -146,9 +157,9 @@ async def run(args: argparse.Namespace) -> int:
         acd_live = RedisLive(args.redis, namespace)  # the ACD's process, another connection
     else:
         server_live = acd_live = MemoryLive()
-    server, task, url = await serve(server_live)
+    server, task, url, access = await serve(server_live)
     audience = Audience(args.clients)
-    clients = [asyncio.create_task(browser(url, audience)) for _ in range(args.clients)]
+    clients = [asyncio.create_task(browser(url, access, audience)) for _ in range(args.clients)]
     await asyncio.wait_for(audience.all_connected.wait(), 60)
     await asyncio.sleep(0.2)
 
