@@ -93,6 +93,8 @@ class CrisisService:
             else None
         )
         self.intake_config = replace(self.intake_config, conference=self.conference is not None)
+        if self.conference is not None:  # the call legs, learnt as the ACD publishes them
+            bus.observe(self.conference.track)
         self._wake = asyncio.Event()  # new outbox rows
         self._deadlines_changed = asyncio.Event()  # an escalation opened or changed here
         self._stopping = asyncio.Event()
@@ -102,9 +104,13 @@ class CrisisService:
         """Load the segmenter's dictionary (about a second) in a thread, before the first case."""
         await self.intake_config.assessor.ready()
 
+    def wants(self, event: DomainEvent) -> bool:
+        """The bus events ``on_event`` acts on (no other is queued for it)."""
+        return isinstance(event, WorkOrderUpdated) or (
+            self._record_arrivals and isinstance(event, CallArrived)
+        )
+
     async def on_event(self, event: DomainEvent) -> None:
-        if self.conference is not None:
-            self.conference.track(event)
         match event:
             case WorkOrderUpdated():
                 await self.submit(draft_from_work_order(event))

@@ -27,6 +27,9 @@ from callcenter.kernel.phone import DEFAULT_REGION, mask, normalise
 
 log = logging.getLogger(__name__)
 
+# What ``handle`` follows of a call when the recorder does not write its answers.
+FOLLOWED = (CallArrived, CallWaiting, CallConnected, CallEnded)
+
 REMEMBERED_CALLS = 10_000  # callers of calls still in progress, to cancel on answer
 
 
@@ -78,6 +81,12 @@ class CallbackIntake:
             else:
                 self._follow_caller(event, call_id)
         return False
+
+    def wants(self, event: DomainEvent) -> bool:
+        """The bus events ``handle`` acts on (no other is queued for it)."""
+        if isinstance(event, CallMissed):
+            return True
+        return not self.answers_recorded and isinstance(event, FOLLOWED)
 
     async def record_answered(self, session: AsyncSession, event: DomainEvent) -> None:
         """The recorder's write for each call event, in its transaction: an answered call

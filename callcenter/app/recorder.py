@@ -93,7 +93,9 @@ class Recorder:
     def attach(self) -> None:
         """Subscribe to the bus: batches of what came while a fresh event settled for
         ``window``, and a look at each event as it is published (for the screen pop)."""
-        self._bus.subscribe_batches("recorder", self.write_batch, settle=self.window)
+        self._bus.subscribe_batches(
+            "recorder", self.write_batch, settle=self.window, wants=_recorded
+        )
         self._bus.observe(self._on_publish)
 
     def _on_publish(self, event: DomainEvent) -> None:
@@ -358,6 +360,10 @@ class ScreenPop(DomainEvent):
     seat: str
     order_id: int
     order_number: str
+
+
+def _recorded(event: DomainEvent) -> bool:
+    return isinstance(event, RECORDED)
 
 
 def describe(recorder: Recorder) -> dict[str, Any]:

@@ -78,7 +78,9 @@ async def start_services(
     )
     runtime.provide(CRISIS_CONFIG, crisis.intake_config)
     runtime.provide(PENDING_CALLBACKS, pending_callbacks)
-    runtime.bus.subscribe("crisis", crisis.on_event, settle=BACKGROUND_SETTLE_SECONDS)
+    runtime.bus.subscribe(
+        "crisis", crisis.on_event, settle=BACKGROUND_SETTLE_SECONDS, wants=crisis.wants
+    )
     flagged: dict[str, bool] = {}  # number → a crisis flag
     with contextlib.suppress(Exception):  # the database may be down at start: no flags yet
         flagged = await crisis.crisis_flags()
@@ -113,10 +115,12 @@ async def start_services(
         if recorder is not None:
             recorder.also_write(callbacks.intake.record_answered)
         runtime.provide(CALLBACKS, callbacks)
+        seat = settings.callback_seat
         runtime.bus.subscribe(
             "callbacks",
-            _poking(callbacks, settings.callback_seat),
+            _poking(callbacks, seat),
             settle=BACKGROUND_SETTLE_SECONDS,
+            wants=lambda event: callbacks.intake.wants(event) or _seat_freed(event, seat),
         )
         acd.on_ami_event(callbacks.ami_listener)
         tasks.append(_forever("callback-dialer", when_active(acd, link, callbacks.run)))
@@ -205,11 +209,18 @@ def _poking(callbacks: CallbackService, seat: str) -> Callable[[DomainEvent], Aw
 
     async def handle(event: DomainEvent) -> None:
         await callbacks.on_event(event)
-        if event.kind == "SeatStateChanged" and getattr(event, "seat", None) == seat:
-            if getattr(event, "new_state", "") == "available":
-                await callbacks.poke()
+        if _seat_freed(event, seat):
+            await callbacks.poke()
 
     return handle
+
+
+def _seat_freed(event: DomainEvent, seat: str) -> bool:
+    return (
+        event.kind == "SeatStateChanged"
+        and getattr(event, "seat", None) == seat
+        and getattr(event, "new_state", "") == "available"
+    )
 
 
 async def _referrals(runtime: Runtime) -> None:

@@ -95,7 +95,8 @@ class System(StartStop):
             also=(record_arrival,),
         )
         self.recorder.attach()
-        runtime.bus.subscribe("live", self._fan_out)
+        # nobody follows (no browser, no Redis): no payload to build, no task to wake
+        runtime.bus.subscribe("live", self._fan_out, wants=lambda _: runtime.live.heard)
         runtime.provide(RECORDER, self.recorder)
         runtime.provide(CALL_HISTORY, call_history)  # the forecast reads the ACD's records
         if self.with_acd:
@@ -174,8 +175,6 @@ class System(StartStop):
         return reason
 
     async def _fan_out(self, event: DomainEvent) -> None:
-        if not self.runtime.live.heard:
-            return  # no browser follows: no payload to build
         payload = event_payload(event)
         for key in NUMBER_FIELDS:  # browsers get masked numbers; full ones via the API by role
             if isinstance(payload.get(key), str):

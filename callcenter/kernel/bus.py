@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from callcenter.kernel.logs import call_context
 from callcenter.kernel.snapshots import plain
@@ -37,12 +37,20 @@ class DomainEvent:
 
 Subscriber = Callable[[DomainEvent], Awaitable[None]]
 BatchSubscriber = Callable[[list[DomainEvent]], Awaitable[None]]
+Wants = Callable[[DomainEvent], bool]
+
+
+class _Subscription(NamedTuple):
+    name: str
+    queue: asyncio.Queue[DomainEvent]
+    handler: Subscriber
+    wants: Wants | None  # None: every event
 
 
 class EventBus:
     def __init__(self) -> None:
         self._seq = itertools.count(1)
-        self._queues: list[tuple[str, asyncio.Queue[DomainEvent], Subscriber]] = []
+        self._queues: list[_Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._sync: list[Callable[[DomainEvent], None]] = []
         self._batch_limits: dict[str, tuple[BatchSubscriber, int]] = {}
@@ -56,16 +64,23 @@ class EventBus:
                 callback(stamped)
             except Exception:  # a broken observer must not break the publisher
                 log.exception("bus observer failed on %s", stamped.kind)
-        for _, queue, _ in self._queues:
-            queue.put_nowait(stamped)
+        for subscription in self._queues:
+            wants = subscription.wants
+            if wants is None or wants(stamped):
+                subscription.queue.put_nowait(stamped)
         return stamped
 
     def observe(self, callback: Callable[[DomainEvent], None]) -> None:
         """Register a synchronous, non-blocking observer (e.g. in-memory projections)."""
         self._sync.append(callback)
 
-    def subscribe(self, name: str, handler: Subscriber, *, settle: float = 0.0) -> None:
+    def subscribe(
+        self, name: str, handler: Subscriber, *, settle: float = 0.0, wants: Wants | None = None
+    ) -> None:
         """Register an async subscriber; it runs in its own task once ``start`` is called.
+
+        ``wants``: the events it is sent (default: all). Asked as each event is published,
+        so an event the subscriber would ignore never wakes its task.
 
         ``settle``: seconds an idle subscriber waits after a new event before handling
         it. Work that can wait (database writes) then keeps clear of the AMI events that
@@ -73,14 +88,20 @@ class EventBus:
         they arrive; a backlog is handled without waiting.
         """
         queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
-        self._queues.append((name, queue, handler))
+        self._queues.append(_Subscription(name, queue, handler, wants))
         self._settle[name] = settle
         self._held[name] = []
         if self._tasks:  # bus already running
             self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
 
     def subscribe_batches(
-        self, name: str, handler: BatchSubscriber, limit: int = 64, *, settle: float = 0.0
+        self,
+        name: str,
+        handler: BatchSubscriber,
+        limit: int = 64,
+        *,
+        settle: float = 0.0,
+        wants: Wants | None = None,
     ) -> None:
         """Like ``subscribe``, but the handler takes what has piled up (at most ``limit``
         events, oldest first) in one call: a database writer commits them together, and
@@ -90,10 +111,10 @@ class EventBus:
             await handler([event])
 
         self._batch_limits[name] = (handler, limit)
-        self.subscribe(name, one_at_a_time, settle=settle)
+        self.subscribe(name, one_at_a_time, settle=settle, wants=wants)
 
     def start(self) -> None:
-        for name, queue, handler in self._queues:
+        for name, queue, handler, _ in self._queues:
             self._tasks.append(asyncio.create_task(self._drainer(name, queue, handler)))
 
     async def stop(self, drain_timeout: float = 5.0) -> None:
@@ -109,19 +130,19 @@ class EventBus:
 
     async def join(self) -> None:
         """Wait until every subscriber has handled everything published so far."""
-        for _, queue, _ in self._queues:
+        for _, queue, _, _ in self._queues:
             await queue.join()
 
     def take_pending(self, name: str) -> list[DomainEvent]:
         """What subscriber ``name`` had not handled when the bus stopped, oldest first."""
         out: list[DomainEvent] = list(self._held.get(name, []))
-        for subscriber, queue, _ in self._queues:
+        for subscriber, queue, _, _ in self._queues:
             while subscriber == name and not queue.empty():
                 out.append(queue.get_nowait())
         return out
 
     def backlog(self) -> dict[str, int]:
-        return {name: queue.qsize() for name, queue, _ in self._queues}
+        return {name: queue.qsize() for name, queue, _, _ in self._queues}
 
     def _drainer(
         self, name: str, queue: asyncio.Queue[DomainEvent], handler: Subscriber

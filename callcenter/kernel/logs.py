@@ -16,7 +16,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import MutableMapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,11 +45,46 @@ class MaskNumbersFilter(logging.Filter):
         return True
 
 
-def call_context(call_id: str | None) -> AbstractContextManager[object]:
+# The call a line is about. One ContextVar of its own, set and reset per event handled:
+# structlog's ``bound_contextvars`` costs several times as much, and every subscriber
+# enters it for every event (about 4 % of serve's CPU under calls).
+_CALL_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("call_id", default=None)
+
+
+class _CallContext:
+    __slots__ = ("_call_id", "_token")
+
+    def __init__(self, call_id: str | None) -> None:
+        self._call_id = call_id
+        self._token: contextvars.Token[str | None] | None = None
+
+    def __enter__(self) -> None:
+        if self._call_id is not None:
+            self._token = _CALL_ID.set(self._call_id)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _CALL_ID.reset(self._token)
+            self._token = None
+
+
+def call_context(call_id: str | None) -> AbstractContextManager[None]:
     """While inside, every log line carries ``call_id`` (no-op for events of no call)."""
-    if call_id is None:
-        return nullcontext()
-    return structlog.contextvars.bound_contextvars(call_id=call_id)
+    return _CallContext(call_id)
+
+
+def current_call_id() -> str | None:
+    """The call the code running now is handling, if any."""
+    return _CALL_ID.get()
+
+
+def _add_call_id(
+    logger: object, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    call_id = _CALL_ID.get()
+    if call_id is not None:
+        event.setdefault("call_id", call_id)
+    return event
 
 
 def _mask_fields(
@@ -125,6 +160,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         processor=renderer,
         foreign_pre_chain=[
             structlog.contextvars.merge_contextvars,
+            _add_call_id,
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.stdlib.ExtraAdder(),

@@ -62,3 +62,32 @@ async def test_an_event_held_while_settling_is_still_pending_when_the_bus_stops(
     await asyncio.sleep(0.01)
     await bus.stop(drain_timeout=0.05)
     assert [event.seq for event in bus.take_pending("recorder")] == [1]
+
+
+class Pong(DomainEvent):
+    pass
+
+
+async def test_a_subscriber_is_sent_only_the_events_it_wants_in_order() -> None:
+    bus = EventBus()
+    seen: list[tuple[str, int]] = []
+    everything: list[int] = []
+
+    async def handle(event: DomainEvent) -> None:
+        seen.append((event.kind, event.seq))
+
+    async def handle_all(event: DomainEvent) -> None:
+        everything.append(event.seq)
+
+    bus.subscribe("pongs", handle, wants=lambda event: isinstance(event, Pong))
+    bus.subscribe("all", handle_all)
+    bus.start()
+    try:
+        for event in (Ping(), Pong(), Ping(), Pong()):
+            bus.publish(event)
+        assert bus.backlog() == {"pongs": 2, "all": 4}  # the pings never queued for it
+        await asyncio.wait_for(bus.join(), 2)
+        assert seen == [("Pong", 2), ("Pong", 4)]
+        assert everything == [1, 2, 3, 4]
+    finally:
+        await bus.stop()

@@ -6,7 +6,6 @@ import json
 import logging
 
 import pytest
-import structlog
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from callcenter.kernel.logs import (
     MaskNumbersFilter,
     call_context,
     configure_logging,
+    current_call_id,
     mask_numbers,
 )
 
@@ -69,7 +69,7 @@ async def test_bus_subscribers_log_with_the_call_id_of_the_event_they_handle(
     seen: list[object] = []
 
     async def handler(event: DomainEvent) -> None:
-        seen.append(structlog.contextvars.get_contextvars().get("call_id"))
+        seen.append(current_call_id())
 
     bus.subscribe("probe", handler)
     bus.start()
