@@ -30,6 +30,9 @@ class CallArrived(DomainEvent):
     caller_name: str = ""
     dnis: str = ""
     channel: str = ""
+    # the surge (its reason) the call arrived in: stamped by the ACD as it publishes the
+    # arrival, so the record says so however late it is written (settle, an outage)
+    campaign: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

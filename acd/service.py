@@ -22,7 +22,7 @@ from typing import Any
 from acd.ami import AmiActionError, AmiLink, AmiReply
 from acd.commands import Command, ConnectToSeat, Publish, SendToOverflow, TakeBack, WakeAt
 from acd.core import AcdCore
-from acd.events import CallConnected, MissReason, SeatFailed
+from acd.events import CallArrived, CallConnected, MissReason, SeatFailed
 from acd.tracker import CallTracker
 from callcenter.kernel.bus import DomainEvent, EventBus
 from callcenter.kernel.live import LiveState
@@ -152,6 +152,8 @@ class AcdService:
             self._send_actions(commands)
             if isinstance(event, CallConnected):
                 event = replace(event, agent=self.core.agent_at(event.seat))
+            elif isinstance(event, CallArrived) and self.core.surge.on:
+                event = replace(event, campaign=self.core.surge.reason)
             self._unpublished.append((event, commands))
         if self._unpublished and not self._publish_scheduled:
             self._publish_scheduled = True

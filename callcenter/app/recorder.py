@@ -59,7 +59,6 @@ class Recorder:
         bus: EventBus,
         settings: Settings,
         *,
-        campaign: Callable[[], str | None] = lambda: None,
         max_pause: float = 5.0,
         window: float = 0.5,
         also: Sequence[Callable[[AsyncSession, DomainEvent], Awaitable[None]]] = (),
@@ -73,7 +72,6 @@ class Recorder:
         self._sessions = sessions
         self._bus = bus
         self._settings = settings
-        self._campaign = campaign
         self._max_pause = max_pause
         self._also = tuple(also)
         self.journal = Journal(settings.journal_path)
@@ -232,7 +230,7 @@ class Recorder:
     async def _write(self, session: AsyncSession, event: DomainEvent, batch: _Batch) -> None:
         match event:
             case CallArrived():
-                campaign = self._campaign()
+                campaign = event.campaign
                 waiting = batch.first_waits.get(event.call_id)
                 inserted = await records.insert_arrival(session, event, campaign, waiting)
                 if inserted and waiting is not None:

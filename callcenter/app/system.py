@@ -91,7 +91,6 @@ class System(StartStop):
             runtime.sessions,
             runtime.bus,
             self.settings,
-            campaign=self._campaign,
             also=(record_arrival,),
         )
         self.recorder.attach()
@@ -167,12 +166,6 @@ class System(StartStop):
         self.runtime.provide(METRICS, self.meters)
         self.runtime.provide(SEAT_CONTROL, AcdSeatControl(self.acd))
         connect_acd_reactions(self.runtime.bus, self.acd)
-
-    def _campaign(self) -> str | None:
-        if self.acd is None or not self.acd.core.surge.on:
-            return None
-        reason: str = self.acd.core.surge.reason
-        return reason
 
     async def _fan_out(self, event: DomainEvent) -> None:
         payload = event_payload(event)
