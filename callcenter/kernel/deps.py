@@ -28,7 +28,10 @@ def client_address(request: Request) -> str:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[AsyncSession, Depends(db_session)]
+# scope="function": committed as the handler returns, before the response is sent. With
+# FastAPI's default the commit ran after the client already had its 200, so a failed
+# commit was reported as a success, and a client's next request could miss its own write.
+SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 # A page beyond any real list: bounds the row offset a paged route asks the database for.
 MAX_PAGE = 100_000
