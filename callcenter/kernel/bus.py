@@ -65,8 +65,7 @@ class EventBus:
             except Exception:  # a broken observer must not break the publisher
                 log.exception("bus observer failed on %s", stamped.kind)
         for subscription in self._queues:
-            wants = subscription.wants
-            if wants is None or wants(stamped):
+            if _wanted(subscription, stamped):
                 subscription.queue.put_nowait(stamped)
         return stamped
 
@@ -191,6 +190,18 @@ class EventBus:
                 log.exception("subscriber %s failed on %s", name, event.kind)
             finally:
                 queue.task_done()
+
+
+def _wanted(subscription: _Subscription, event: DomainEvent) -> bool:
+    """Whether ``subscription`` is sent ``event``; a broken filter sends it (the handler
+    then ignores it) rather than break the publisher or lose it."""
+    if subscription.wants is None:
+        return True
+    try:
+        return subscription.wants(event)
+    except Exception:
+        log.exception("bus filter of %s failed on %s", subscription.name, event.kind)
+        return True
 
 
 async def _next(

@@ -91,3 +91,24 @@ async def test_a_subscriber_is_sent_only_the_events_it_wants_in_order() -> None:
         assert everything == [1, 2, 3, 4]
     finally:
         await bus.stop()
+
+
+async def test_a_broken_filter_neither_stops_the_publisher_nor_loses_the_event() -> None:
+    bus = EventBus()
+    seen: dict[str, list[int]] = {"broken": [], "other": []}
+
+    def broken(event: DomainEvent) -> bool:
+        raise LookupError("a filter that fails")
+
+    async def note(event: DomainEvent, into: str) -> None:
+        seen[into].append(event.seq)
+
+    bus.subscribe("broken", lambda event: note(event, "broken"), wants=broken)
+    bus.subscribe("other", lambda event: note(event, "other"))
+    bus.start()
+    try:
+        bus.publish(Ping())
+        await asyncio.wait_for(bus.join(), 2)
+        assert seen == {"broken": [1], "other": [1]}
+    finally:
+        await bus.stop()
